@@ -1,0 +1,32 @@
+import { drainTargets } from '../../core/drain.js';
+import { parseDuration } from '../../core/duration.js';
+import { usageError } from '../../core/errors.js';
+import { type CommandContext, parseTargetRefs } from '../context.js';
+import type { CommandResult } from '../render/output.js';
+import { reportResult } from './report-result.js';
+
+export interface DrainFlags {
+  readonly timeout?: string;
+  readonly wait: boolean;
+  readonly dryRun?: boolean;
+  readonly force?: boolean;
+}
+
+/** `drainctl drain <ref...>` */
+export async function drainCommand(ctx: CommandContext, texts: readonly string[], flags: DrainFlags): Promise<CommandResult> {
+  const targets = parseTargetRefs(texts);
+  if (!flags.wait && flags.timeout !== undefined) throw usageError('--timeout bounds the wait and cannot be used with --no-wait', 'drop one of the two');
+  const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+  const report = await drainTargets({
+    targets,
+    providers: ctx.providers,
+    ledger: await ctx.ledger(),
+    wait: flags.wait,
+    timeoutMs,
+    dryRun: flags.dryRun,
+    force: flags.force,
+    signal: ctx.signal,
+    onEvent: (e) => ctx.output.event(e),
+  });
+  return reportResult(report, targets);
+}

@@ -1,0 +1,22 @@
+import { usageError } from '../../core/errors.js';
+import { parseRef } from '../../core/refs.js';
+import { refSyntaxes } from '../../providers/registry.js';
+import type { CommandContext } from '../context.js';
+import type { CommandResult } from '../render/output.js';
+import { table } from '../render/table.js';
+
+/** `drainctl history [ref]`: what drainctl did, newest first, from the ledger. */
+export async function historyCommand(ctx: CommandContext, text: string | undefined, flags: { limit?: string }): Promise<CommandResult> {
+  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError(`invalid --limit "${flags.limit}": expected a whole number 1-10000`);
+  const ref = text === undefined ? undefined : parseRef(text, refSyntaxes, 'any');
+  const ledger = await ctx.ledger();
+  const events = ledger.history({ provider: ref?.provider, group: ref?.group, target: ref?.kind === 'target' ? ref.target : undefined, limit });
+  const rows = events.map((e) => [e.at, `${e.instance.provider}:${e.instance.group}${e.instance.target ? `/${e.instance.target}` : ''}`, e.type, JSON.stringify(e.details)]);
+  return {
+    kind: 'history',
+    data: { events: events.map((e) => ({ at: e.at, provider: e.instance.provider, group: e.instance.group, target: e.instance.target, type: e.type, details: e.details })) },
+    text: rows.length > 0 ? table(['TIME', 'TARGET', 'EVENT', 'DETAILS'], rows) : 'no recorded drains',
+    exitCode: 0,
+  };
+}

@@ -1,0 +1,44 @@
+import { formatDuration } from '../../core/duration.js';
+import { formatRef, type TargetRef } from '../../core/refs.js';
+import type { OperationReport, TargetResult } from '../../core/report.js';
+import { exitCodeForReport } from '../exit-codes.js';
+import { plural } from '../render/messages.js';
+import type { CommandResult } from '../render/output.js';
+
+/** Turns a drain, restore or watch report into the command's result: data, a summary, and the exit code. */
+export function reportResult(report: OperationReport, refs: readonly TargetRef[]): CommandResult {
+  const exitCode = exitCodeForReport(report);
+  const data = {
+    operation: report.operation,
+    dry_run: report.dryRun,
+    started_at: report.startedAt,
+    finished_at: report.finishedAt,
+    results: report.results.map(resultData),
+  };
+  const timedOut = report.results.filter((r) => r.outcome === 'timed_out').map((r) => r.target);
+  const problem = timedOut.length > 0 ? timeoutProblem(report, timedOut, refs) : undefined;
+  return { kind: report.operation, data, text: summaryText(report), exitCode, ...(problem && { problem }) };
+}
+
+function resultData(r: TargetResult): Record<string, unknown> {
+  return { target: r.target, outcome: r.outcome, state: r.state, health: r.health, raw: r.raw, elapsed_ms: r.elapsedMs };
+}
+
+function summaryText(report: OperationReport): string {
+  const elapsed = Date.parse(report.finishedAt) - Date.parse(report.startedAt);
+  const counts = new Map<string, number>();
+  for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  const parts = [...counts].map(([outcome, n]) => `${n} ${outcome.replace('_', ' ')}`);
+  return `${report.operation}${report.dryRun ? ' (dry run)' : ''}: ${parts.join(', ') || 'nothing to do'} in ${formatDuration(elapsed)}`;
+}
+
+function timeoutProblem(report: OperationReport, targets: readonly string[], refs: readonly TargetRef[]): { message: string; hint: string } {
+  const names = refs.map(formatRef).join(' ');
+  if (report.operation === 'restore') {
+    return { message: `timed out waiting for ${plural(targets.length, 'target')} to become healthy: ${targets.join(', ')}`, hint: `check health with: drainctl status ${names}` };
+  }
+  return {
+    message: `timed out: ${targets.join(', ')} still draining`,
+    hint: `keep following with: drainctl watch ${names} (or put back with: drainctl restore ${names})`,
+  };
+}

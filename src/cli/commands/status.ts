@@ -1,0 +1,58 @@
+import { describeTargets, type GroupView, type TargetView } from '../../core/status.js';
+import { formatRef } from '../../core/refs.js';
+import { type CommandContext, parseRefs } from '../context.js';
+import type { CommandResult } from '../render/output.js';
+import { table } from '../render/table.js';
+
+/** `drainctl status <ref...>`: targets or whole groups, as the provider and the ledger see them. */
+export async function statusCommand(ctx: CommandContext, texts: readonly string[]): Promise<CommandResult> {
+  const refs = parseRefs(texts, 'any');
+  const groups = await describeTargets({ refs, providers: ctx.providers, ledger: await ctx.ledger(), signal: ctx.signal });
+  return { kind: 'status', data: { groups: groups.map(groupData) }, text: statusText(groups), exitCode: 0 };
+}
+
+function groupData(g: GroupView): Record<string, unknown> {
+  return {
+    group: g.group,
+    provider_id: g.providerId,
+    drain_timeout: { seconds: g.timeout.seconds, enabled: g.timeout.enabled, ...g.timeout.extra },
+    targets: g.targets.map(targetData),
+  };
+}
+
+function targetData(t: TargetView): Record<string, unknown> {
+  return {
+    target: formatRef(t.status.ref),
+    state: t.status.state,
+    health: t.status.health,
+    raw: t.status.raw,
+    in_flight: t.status.inFlight ?? null,
+    registration: t.status.registration ?? null,
+    recorded: t.recorded ? { status: t.recorded.status, drain_started_at: t.recorded.drainStartedAt, drained_at: t.recorded.drainedAt } : null,
+  };
+}
+
+function statusText(groups: readonly GroupView[]): string {
+  return groups
+    .map((g) => {
+      const timeout = g.timeout.enabled ? `drain timeout ${g.timeout.seconds}s` : 'draining disabled';
+      const rows = g.targets.map((t) => [
+        formatRef(t.status.ref),
+        t.status.state,
+        t.status.health,
+        [t.status.raw.state, t.status.raw.reason].filter(Boolean).join(' '),
+        recordedText(t),
+      ]);
+      const body = rows.length > 0 ? table(['TARGET', 'STATE', 'HEALTH', 'PROVIDER SAYS', 'RECORDED'], rows) : '(no registered targets)';
+      return `${g.group} (${timeout})\n${body}`;
+    })
+    .join('\n\n');
+}
+
+function recordedText(t: TargetView): string {
+  const r = t.recorded;
+  if (!r) return '-';
+  if (r.status === 'stopped') return `drained ${r.drainedAt ?? ''}`.trim();
+  if (r.status === 'draining') return `draining since ${r.drainStartedAt ?? '?'}`;
+  return 'active';
+}

@@ -1,0 +1,126 @@
+import { CommanderError } from 'commander';
+import { DrainctlError } from '../core/errors.js';
+import { createContext, type GlobalOptions } from './context.js';
+import { EXIT, exitCodeForError } from './exit-codes.js';
+import { buildProgram } from './program.js';
+import { createRedactor } from './redact.js';
+import { JsonOutput, NdjsonOutput } from './render/json.js';
+import type { Output } from './render/output.js';
+import { TextOutput } from './render/text.js';
+import { detectTerminal } from './terminal.js';
+import { drainctlVersion, OUTPUT_SCHEMA } from './version.js';
+
+export interface MainIo {
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where SIGINT/SIGTERM come from. */
+  readonly signals: NodeJS.EventEmitter;
+}
+
+/** Runs drainctl and resolves to the exit code. Never exits the process itself: bin/drainctl does, once. */
+export async function main(io: MainIo): Promise<number> {
+  const redact = createRedactor(io.env);
+  const writeOut = (text: string): void => void io.stdout.write(redact(text));
+  const writeErr = (text: string): void => void io.stderr.write(redact(text));
+  const args = io.argv.slice(2);
+  const version = drainctlVersion();
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    writeOut(`${version}\n`);
+    return EXIT.ok;
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: string) => (): void => {
+    interrupts += 1;
+    if (interrupts === 1) controller.abort(`interrupted by ${signal}`);
+  };
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  io.signals.on('SIGINT', onInt);
+  io.signals.on('SIGTERM', onTerm);
+
+  let exitCode: number = EXIT.ok;
+  let commanderError = '';
+  const program = buildProgram(version, async (handler) => {
+    const options = program.opts<GlobalOptions>();
+    const output = createOutput(options, io, writeOut, writeErr, version);
+    const ctx = createContext(options, output, controller.signal, io.env);
+    try {
+      const result = await handler(ctx);
+      output.result(result);
+      exitCode = result.exitCode;
+    } catch (error) {
+      exitCode = exitCodeForError(error);
+      output.failure(toFailure(error, exitCode, Boolean(options.debug)));
+    } finally {
+      output.close();
+      ctx.dispose();
+    }
+  });
+  program.exitOverride();
+  program.configureOutput({
+    writeOut,
+    writeErr: (text) => {
+      commanderError += text;
+    },
+    outputError: (text) => {
+      commanderError += text;
+    },
+  });
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride().configureOutput(program.configureOutput());
+
+  try {
+    await program.parseAsync(io.argv as string[]);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) {
+      if (commanderError) writeOut(commanderError);
+      return EXIT.ok;
+    }
+    writeErr(`drainctl: ${usageLine(commanderError || error.message)}\n`);
+    return EXIT.usage;
+  } finally {
+    io.signals.off('SIGINT', onInt);
+    io.signals.off('SIGTERM', onTerm);
+  }
+  return exitCode;
+}
+
+function createOutput(options: GlobalOptions, io: MainIo, writeOut: (t: string) => void, writeErr: (t: string) => void, version: string): Output {
+  const debug = Boolean(options.debug);
+  if (options.output === 'json') return new JsonOutput(writeOut, writeErr, version, OUTPUT_SCHEMA, debug);
+  if (options.output === 'ndjson') return new NdjsonOutput(writeOut, writeErr, version, OUTPUT_SCHEMA, debug);
+  const terminal = detectTerminal(io.env, io.stderr);
+  return new TextOutput({ terminal, writeOut, writeErr, debug, createSpinner: terminal.interactive ? lazyOra() : undefined });
+}
+
+/** ora is loaded only on an interactive terminal; until it arrives, progress prints as plain lines. */
+function lazyOra(): ConstructorParameters<typeof TextOutput>[0]['createSpinner'] {
+  let ora: ((o: object) => unknown) | undefined;
+  void import('ora').then((m) => {
+    ora = m.default as (o: object) => unknown;
+  });
+  return (options) => {
+    if (!ora) return { text: '', start() { return this; }, stop() { return this; }, clear() { return this; }, render() { return this; } };
+    return ora(options) as ReturnType<NonNullable<ConstructorParameters<typeof TextOutput>[0]['createSpinner']>>;
+  };
+}
+
+/** Commander's message, as one line that names the fix. */
+function usageLine(text: string): string {
+  const first = text.split('\n').find((l) => l.trim() !== '') ?? text;
+  const message = first.replace(/^error:\s*/, '');
+  return /--help/.test(message) ? message : `${message} (see drainctl --help)`;
+}
+
+function toFailure(error: unknown, exitCode: number, debug: boolean) {
+  if (error instanceof DrainctlError) {
+    return { message: error.message, hint: error.hint, kind: error.kind, exitCode, details: error.details };
+  }
+  const message = error instanceof Error ? (debug && error.stack ? error.stack : error.message) : String(error);
+  return { message: `unexpected error: ${message}`, hint: 'rerun with --debug, and report it if it persists', kind: 'internal', exitCode, details: {} };
+}

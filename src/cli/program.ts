@@ -1,0 +1,119 @@
+import { Command, Option } from 'commander';
+import type { CommandContext } from './context.js';
+import type { CommandResult } from './render/output.js';
+
+/** Runs a command's handler with the shared context; main supplies it. */
+export type Runner = (handler: (ctx: CommandContext) => Promise<CommandResult>) => Promise<void>;
+
+const EXAMPLES = `
+References:
+  elbv2:<target-group-name-or-ARN>/<target>[:<port>]   ALB, NLB, GWLB targets
+  elb:<load-balancer-name>/<instance-id>               Classic ELB instances
+  A group alone (elbv2:web) names every target in it, where a command accepts groups.
+  See docs/targets.md.
+
+Examples:
+  drainctl drain elbv2:web/i-0abc1234def567890          drain one instance and wait until drained
+  drainctl drain elbv2:web/10.0.1.12:8080 --timeout 5m  an IP target on port 8080, wait at most 5 minutes
+  drainctl drain elb:legacy-web/i-0abc1234def567890 --no-wait
+  drainctl restore elbv2:web/i-0abc1234def567890        put it back as it was and wait until healthy
+  drainctl status elbv2:web                             every target of a group
+  drainctl timeout set elbv2:web 60s                    set the deregistration delay
+  drainctl -o ndjson drain elbv2:web/i-0abc1234def567890  an event stream for CI
+  drainctl demo                                         see it work on the built-in emulator
+
+Exit codes: 0 ok, 1 provider or unexpected error, 2 invalid input, 3 not found,
+4 timed out waiting, 5 refused by a safety check, 130 interrupted (docs/exit-codes.md).`;
+
+/** Declares every command. Handlers are imported only when their command runs, to keep start-up fast. */
+export function buildProgram(version: string, run: Runner): Command {
+  const program = new Command('drainctl')
+    .description('Drain targets out of load balancers safely: stop new traffic, prove in-flight work finished, record it, put it back exactly as it was.')
+    .version(version, '-V, --version', 'print the version')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'ndjson']).default('text'))
+    .option('--region <region>', 'cloud region (default: AWS_REGION or the profile)')
+    .option('--profile <name>', 'AWS named profile')
+    .addOption(new Option('--endpoint-url <url>', 'send API calls to this endpoint (an emulator)').env('DRAINCTL_ENDPOINT_URL'))
+    .addOption(new Option('--ledger <path>', 'drain record database (default: $XDG_STATE_HOME/drainctl/ledger.db)').env('DRAINCTL_LEDGER'))
+    .option('--debug', 'log each API call (never credentials)')
+    .showHelpAfterError(false)
+    .addHelpText('after', EXAMPLES);
+
+  program
+    .command('drain')
+    .description('take targets out of rotation and wait until their in-flight work is done')
+    .argument('<ref...>', 'targets to drain')
+    .option('--timeout <duration>', 'wait at most this long (default: the drain timeout plus a margin)')
+    .option('--no-wait', 'return once new traffic has stopped')
+    .option('--dry-run', 'show what would change and change nothing')
+    .option('--force', 'drain even if a safety check objects (last healthy target, draining disabled)')
+    .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run')
+    .action((refs: string[], flags) => run(async (ctx) => (await import('./commands/drain.js')).drainCommand(ctx, refs, flags)));
+
+  program
+    .command('restore')
+    .description('put drained targets back exactly as they were registered and wait until healthy')
+    .argument('<ref...>', 'targets to restore')
+    .option('--timeout <duration>', 'wait at most this long for health (default 5m)')
+    .option('--no-wait', 'return once registered')
+    .option('--dry-run', 'show what would change and change nothing')
+    .addHelpText('after', '\nExamples:\n  drainctl restore elbv2:web/i-0abc1234def567890\n  drainctl restore elb:legacy-web/i-0abc1234def567890 --no-wait')
+    .action((refs: string[], flags) => run(async (ctx) => (await import('./commands/restore.js')).restoreCommand(ctx, refs, flags)));
+
+  program
+    .command('status')
+    .description('show targets (or every target of a group) as the load balancer and the ledger see them')
+    .argument('<ref...>', 'targets or groups')
+    .addHelpText('after', '\nExamples:\n  drainctl status elbv2:web\n  drainctl status elbv2:web/i-0abc1234def567890 -o json')
+    .action((refs: string[]) => run(async (ctx) => (await import('./commands/status.js')).statusCommand(ctx, refs)));
+
+  program
+    .command('watch')
+    .description('follow targets live until each is drained or back in service')
+    .argument('<ref...>', 'targets to follow')
+    .option('--timeout <duration>', 'stop watching after this long (default: the drain timeout plus a margin)')
+    .addHelpText('after', '\nExample:\n  drainctl watch elbv2:web/i-0abc1234def567890')
+    .action((refs: string[], flags) => run(async (ctx) => (await import('./commands/watch.js')).watchCommand(ctx, refs, flags)));
+
+  const timeout = program.command('timeout').description("read or set a group's drain timeout");
+  timeout
+    .command('get')
+    .argument('<group-ref>', 'a target group or load balancer')
+    .description('show the drain timeout (ELBv2 deregistration delay, Classic connection draining)')
+    .addHelpText('after', '\nExample:\n  drainctl timeout get elbv2:web')
+    .action((ref: string) => run(async (ctx) => (await import('./commands/timeout.js')).timeoutGetCommand(ctx, ref)));
+  timeout
+    .command('set')
+    .argument('<group-ref>', 'a target group or load balancer')
+    .argument('<duration>', 'e.g. 60, 60s, 5m (ELBv2 0-3600 s, Classic 1-3600 s)')
+    .option('--dry-run', 'show the change and make none')
+    .description('set the drain timeout; out-of-range values are refused before any API call')
+    .addHelpText('after', '\nExamples:\n  drainctl timeout set elbv2:web 60s\n  drainctl timeout set elb:legacy-web 5m --dry-run')
+    .action((ref: string, duration: string, flags) => run(async (ctx) => (await import('./commands/timeout.js')).timeoutSetCommand(ctx, ref, duration, flags)));
+
+  program
+    .command('history')
+    .description('what drainctl did, newest first, from the ledger')
+    .argument('[ref]', 'limit to a target or group')
+    .option('--limit <n>', 'at most this many events', '50')
+    .addHelpText('after', '\nExamples:\n  drainctl history\n  drainctl history elbv2:web -o json')
+    .action((ref: string | undefined, flags) => run(async (ctx) => (await import('./commands/history.js')).historyCommand(ctx, ref, flags)));
+
+  program
+    .command('demo')
+    .description('drain and restore a target on the built-in emulator (no cloud account needed)')
+    .addOption(new Option('--provider <name>', 'which emulator').choices(['aws']).default('aws'))
+    .action((flags) => run(async (ctx) => (await import('./commands/demo.js')).demoCommand(ctx, flags)));
+
+  program
+    .command('emulate')
+    .description('serve a local load balancer emulator for testing your own scripts')
+    .addArgument(new Command().createArgument('<provider>', 'which emulator').choices(['aws']))
+    .option('--port <n>', 'port on 127.0.0.1 (default: any free port)')
+    .option('--seed <file>', 'JSON file declaring target groups and load balancers (docs/emulators.md)')
+    .addOption(new Option('--throttle <mode>', 'throttle at AWS rates or not').choices(['aws', 'off']).default('aws'))
+    .addHelpText('after', '\nExample:\n  drainctl emulate aws --port 4566 --seed seed.json\n  aws --endpoint-url http://127.0.0.1:4566 elbv2 describe-target-groups')
+    .action((provider: string, flags) => run(async (ctx) => (await import('./commands/emulate.js')).emulateCommand(ctx, provider, flags)));
+
+  return program;
+}

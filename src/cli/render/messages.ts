@@ -1,0 +1,49 @@
+import { formatDuration } from '../../core/duration.js';
+import type { DrainEvent } from '../../core/events.js';
+
+export type Level = 'info' | 'warn' | 'error' | 'debug';
+
+/** One human sentence per event, shared by the text and ndjson renderers. */
+export function describeEvent(event: DrainEvent, now: number = Date.now()): { level: Level; message: string } {
+  switch (event.type) {
+    case 'plan': {
+      const verb = { drain: 'Draining', restore: 'Restoring', status: 'Describing', watch: 'Watching' }[event.operation];
+      return { level: 'info', message: `${verb} ${plural(event.targets.length, 'target')}${event.dryRun ? ' (dry run: nothing will change)' : ''}` };
+    }
+    case 'group':
+      return {
+        level: 'info',
+        message: `${event.group}: ${event.drainTimeoutSeconds === undefined ? '' : `drain timeout ${event.drainTimeoutSeconds}s; `}waiting until ${event.deadline ?? 'done'} at most`,
+      };
+    case 'action': {
+      const verb = event.action === 'deregister' ? (event.dryRun ? 'would drain' : 'draining') : event.action === 'register' ? (event.dryRun ? 'would restore' : 'restoring') : 'unchanged';
+      return { level: 'info', message: `${event.target}: ${verb}: ${event.detail}` };
+    }
+    case 'target_state': {
+      const raw = [event.raw.state, event.raw.reason].filter(Boolean).join(', ');
+      const from = event.previous ? `${event.previous} -> ` : '';
+      const inFlight = event.inFlight === undefined ? '' : `, ${event.inFlight} in flight`;
+      return { level: 'info', message: `${event.target}: ${from}${event.state} (${raw}${inFlight})` };
+    }
+    case 'waiting': {
+      const eta = event.expectedDoneAt ? Date.parse(event.expectedDoneAt) - now : undefined;
+      const when = eta === undefined ? '' : eta > 0 ? `, expected in ${formatDuration(eta)}` : ', expected now';
+      return { level: 'info', message: `${event.group}: waiting on ${plural(event.pending.length, 'target')} (poll ${event.polls}${when})` };
+    }
+    case 'retry':
+      return { level: 'warn', message: `${event.group}: ${event.throttled ? 'throttled' : 'call failed'}, retrying in ${formatDuration(event.delayMs)}: ${event.reason}` };
+    case 'warning':
+      return { level: 'warn', message: event.message };
+    case 'target_done': {
+      const words: Record<string, string> = {
+        drained: 'drained', draining: 'left draining (not waiting)', restored: 'restored and healthy', restoring: 'registered (not waiting for health)',
+        timed_out: `still ${event.state} when the wait ran out`, would_drain: 'would drain', would_restore: 'would restore', unchanged: 'unchanged',
+      };
+      return { level: event.outcome === 'timed_out' ? 'error' : 'info', message: `${event.target}: ${words[event.outcome] ?? event.outcome} after ${formatDuration(event.elapsedMs)}` };
+    }
+  }
+}
+
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,107 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { DrainEvent } from '../../core/events.js';
+import type { TerminalFacts } from '../terminal.js';
+import { describeEvent } from './messages.js';
+import type { CommandFailure, CommandResult, Output } from './output.js';
+
+interface Spinner {
+  text: string;
+  start(): Spinner;
+  stop(): Spinner;
+  clear(): Spinner;
+  render(): Spinner;
+}
+
+export interface TextOutputOptions {
+  readonly terminal: TerminalFacts;
+  readonly writeOut: (text: string) => void;
+  readonly writeErr: (text: string) => void;
+  readonly debug: boolean;
+  /** ora's constructor, loaded only on an interactive terminal. */
+  readonly createSpinner?: (options: { text: string; stream: NodeJS.WritableStream; isEnabled: boolean }) => Spinner;
+}
+
+/** Text for people: progress on stderr (a live spinner on a TTY, plain lines elsewhere), the result on stdout. */
+export class TextOutput implements Output {
+  readonly format = 'text' as const;
+  private readonly color: ChalkInstance;
+  private spinner: Spinner | undefined;
+  private readonly pending = new Map<string, string>();
+  private readonly lastWaitingLine = new Map<string, number>();
+
+  constructor(private readonly options: TextOutputOptions) {
+    this.color = new Chalk({ level: options.terminal.colorLevel });
+  }
+
+  event(event: DrainEvent): void {
+    const { level, message } = describeEvent(event);
+    if (event.type === 'waiting') return this.showWaiting(event.group, event.pending, message);
+    if (event.type === 'target_state') this.pending.set(event.target, `${event.target}: ${event.state}`);
+    if (event.type === 'target_done') this.pending.delete(event.target);
+    if (event.type === 'retry' && !this.options.debug && !this.options.terminal.interactive) return;
+    const mark = event.type === 'target_done' ? (event.outcome === 'timed_out' ? this.color.red('✗ ') : this.color.green('✓ ')) : '';
+    const line = level === 'warn' ? this.color.yellow(`warning: ${message}`) : level === 'error' ? this.color.red(message) : message;
+    this.printAboveSpinner(`${mark}${line}`);
+  }
+
+  result(result: CommandResult): void {
+    this.stopSpinner();
+    if (result.text) this.options.writeOut(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    if (result.problem) this.options.writeErr(`${this.color.red('drainctl:')} ${result.problem.message}${result.problem.hint ? `; ${result.problem.hint}` : ''}\n`);
+  }
+
+  failure(failure: CommandFailure): void {
+    this.stopSpinner();
+    const hint = failure.hint ? `; ${failure.hint}` : '';
+    this.options.writeErr(`${this.color.red('drainctl:')} ${failure.message}${hint}\n`);
+  }
+
+  debug(line: string): void {
+    if (this.options.debug) this.printAboveSpinner(this.color.dim(`debug: ${line}`));
+  }
+
+  print(line: string): void {
+    this.options.writeOut(`${line}\n`);
+  }
+
+  note(line: string): void {
+    this.printAboveSpinner(this.color.bold(line));
+  }
+
+  close(): void {
+    this.stopSpinner();
+  }
+
+  /** On a TTY the spinner shows every pending target; elsewhere one plain line per group every 10 s at most. */
+  private showWaiting(group: string, pending: readonly string[], message: string): void {
+    if (this.spinnerEnabled()) {
+      const lines = pending.map((t) => this.pending.get(t) ?? `${t}: waiting`);
+      this.ensureSpinner().text = `${message}\n${lines.map((l) => `  ${l}`).join('\n')}`;
+      return;
+    }
+    const last = this.lastWaitingLine.get(group) ?? 0;
+    if (Date.now() - last < 10_000) return;
+    this.lastWaitingLine.set(group, Date.now());
+    this.options.writeErr(`${message}\n`);
+  }
+
+  private printAboveSpinner(line: string): void {
+    this.spinner?.clear();
+    this.options.writeErr(`${line}\n`);
+    this.spinner?.render();
+  }
+
+  private spinnerEnabled(): boolean {
+    return this.options.terminal.interactive && this.options.createSpinner !== undefined;
+  }
+
+  private ensureSpinner(): Spinner {
+    this.spinner ??= this.options.createSpinner!({ text: '', stream: process.stderr, isEnabled: true }).start();
+    return this.spinner;
+  }
+
+  private stopSpinner(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+}

@@ -1,0 +1,181 @@
+import { type Clock, isoTime, systemClock } from './clock.js';
+import { DrainctlError, throwIfAborted } from './errors.js';
+import type { EventSink } from './events.js';
+import { checkWaitMs, defaultWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
+import type { InstanceKey, Ledger } from './ledger.js';
+import { observeGroup } from './observe.js';
+import { type DrainDecision, planDrain } from './preflight.js';
+import type { ProviderResolver, TimeoutSetting } from './provider.js';
+import { formatRef, type TargetRef } from './refs.js';
+import type { OperationReport, TargetResult } from './report.js';
+import { isDrainFinished, type TargetStatus } from './state.js';
+
+/** Everything drain needs. The CLI, the lifecycle hook and library callers all build one of these. */
+export interface DrainRequest {
+  readonly targets: readonly TargetRef[];
+  readonly providers: ProviderResolver;
+  readonly ledger: Ledger;
+  /** Wait until drained (default true). */
+  readonly wait?: boolean;
+  /** Bound on the wait; default: each group's drain timeout plus a margin. */
+  readonly timeoutMs?: number;
+  /** Decide and report, change nothing. */
+  readonly dryRun?: boolean;
+  /** Skip safety checks (draining the last healthy target). */
+  readonly force?: boolean;
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly onEvent?: EventSink;
+}
+
+/** The ledger's key for a target reference. */
+export function instanceKey(ref: TargetRef): InstanceKey {
+  return { provider: ref.provider, group: ref.group, target: ref.target };
+}
+
+interface GroupPlan {
+  readonly work: GroupWork;
+  readonly timeout: TimeoutSetting;
+  readonly decisions: DrainDecision[];
+}
+
+/**
+ * Takes targets out of rotation and, unless told not to, waits until the provider says
+ * they are drained. Every decision is made for every group before the first change.
+ */
+export async function drainTargets(request: DrainRequest): Promise<OperationReport> {
+  const clock = request.clock ?? systemClock;
+  const emit: EventSink = request.onEvent ?? (() => {});
+  const dryRun = request.dryRun ?? false;
+  checkWaitMs(request.timeoutMs);
+  const startedAt = clock.now();
+  emit({ type: 'plan', operation: 'drain', dryRun, targets: request.targets.map(formatRef) });
+
+  const work = await groupTargets(request.targets, request.providers);
+  const plans = await forEachGroup(work, (w) => inspect(w, request));
+  throwIfAborted(request.signal);
+  if (dryRun) return finish('drain', true, startedAt, clock, plans.flatMap((p) => dryRunResults(p, emit)));
+
+  const results = await forEachGroup(plans, (plan) => drainGroup(plan, request, clock, emit, startedAt));
+  return finish('drain', false, startedAt, clock, results.flat());
+}
+
+async function inspect(work: GroupWork, request: DrainRequest): Promise<GroupPlan> {
+  const [timeout, snapshot] = await Promise.all([
+    work.provider.getTimeout(work.group, request.signal),
+    work.provider.describe(work.group, work.targets, request.signal),
+  ]);
+  const decisions = planDrain(work, snapshot, (s) => request.ledger.find(instanceKey(s.ref)), request.force ?? false);
+  return { work, timeout, decisions };
+}
+
+function dryRunResults(plan: GroupPlan, emit: EventSink): TargetResult[] {
+  return plan.decisions.map((d) => {
+    const target = formatRef(d.status.ref);
+    const detail = d.kind === 'drain' ? `would stop new traffic (drain timeout ${plan.timeout.seconds}s)` : d.detail;
+    emit({ type: 'action', action: d.kind === 'drain' ? 'deregister' : 'skip', target, dryRun: true, detail });
+    return result(d.status, d.kind === 'drain' ? 'would_drain' : 'unchanged', 0);
+  });
+}
+
+async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
+  const { work, timeout } = plan;
+  const ledger = request.ledger;
+  const toDrain = plan.decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
+  const now = clock.now();
+  const drainMs = timeout.enabled ? timeout.seconds * 1000 : 0;
+
+  for (const d of plan.decisions) {
+    if (d.kind === 'already') emit({ type: 'action', action: 'skip', target: formatRef(d.status.ref), dryRun: false, detail: d.detail });
+  }
+  // Record how each target was registered before touching it, so a crash mid-call still leaves enough to restore.
+  for (const status of toDrain) {
+    ledger.record(instanceKey(status.ref), { status: 'draining', drainStartedAt: isoTime(now), drainedAt: null, registration: status.registration ?? null, inFlight: status.inFlight ?? null },
+      { type: 'drain_requested', at: isoTime(now), details: { drainTimeoutSeconds: timeout.seconds, raw: status.raw } });
+  }
+  if (toDrain.length > 0) {
+    try {
+      await work.provider.drain(work.group, toDrain, request.signal);
+    } catch (error) {
+      for (const status of toDrain) recordFailure(ledger, status, clock, error);
+      throw error;
+    }
+    for (const status of toDrain) {
+      emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic; drain timeout ${timeout.seconds}s` });
+    }
+  }
+
+  const watched = plan.decisions.map((d) => d.status);
+  if (request.wait === false) {
+    return watched.map((s) => result(s, isDrainFinished(s.state) ? 'unchanged' : 'draining', clock.now() - startedAt));
+  }
+  const earliestStart = earliestDrainStart(plan, ledger, now);
+  const expectedDoneAt = earliestStart + drainMs;
+  const deadline = request.timeoutMs !== undefined ? startedAt + request.timeoutMs : expectedDoneAt + defaultWaitMs(timeout.seconds) - drainMs;
+  emit({ type: 'group', group: work.groupText, providerId: work.group.group, drainTimeoutSeconds: timeout.seconds, deadline: isoTime(deadline) });
+
+  const lastSeen = new Map<string, TargetStatus>(watched.map((s) => [formatRef(s.ref), s]));
+  try {
+    const outcome = await observeGroup({
+      work, targets: watched.map((s) => s.ref), lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
+      plan: { startedAt: earliestStart, expectedDoneAt, completesEarly: work.provider.capabilities.completesEarly },
+      isSettled: (s) => isDrainFinished(s.state),
+      onChange: (s, prev) => ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(clock.now()), details: { from: prev?.state ?? null, to: s.state, raw: s.raw } }),
+    });
+    return [...lastSeen.values()].map((s) => settle(s, outcome.state === 'timeout', ledger, clock, emit, startedAt));
+  } catch (error) {
+    if (error instanceof DrainctlError && error.kind === 'interrupted') recordInterrupt(lastSeen, ledger, clock);
+    throw error;
+  }
+}
+
+/** Drains already under way (from an earlier run) end earlier than ones started now. */
+function earliestDrainStart(plan: GroupPlan, ledger: Ledger, now: number): number {
+  let earliest = now;
+  for (const d of plan.decisions) {
+    if (d.kind !== 'already' || d.status.state !== 'draining') continue;
+    const started = ledger.find(instanceKey(d.status.ref))?.drainStartedAt;
+    if (started) earliest = Math.min(earliest, Date.parse(started));
+  }
+  return earliest;
+}
+
+function settle(status: TargetStatus, timedOut: boolean, ledger: Ledger, clock: Clock, emit: EventSink, startedAt: number): TargetResult {
+  const at = isoTime(clock.now());
+  const elapsedMs = clock.now() - startedAt;
+  const target = formatRef(status.ref);
+  if (isDrainFinished(status.state)) {
+    const known = ledger.find(instanceKey(status.ref));
+    if (!known || known.status !== 'stopped') {
+      ledger.record(instanceKey(status.ref), { status: 'stopped', drainedAt: at, inFlight: status.inFlight ?? null }, { type: 'drained', at, details: { raw: status.raw, elapsedMs } });
+    }
+    emit({ type: 'target_done', target, outcome: 'drained', state: status.state, elapsedMs });
+    return result(status, 'drained', elapsedMs);
+  }
+  const outcome = timedOut ? 'timed_out' : 'draining';
+  if (timedOut) ledger.record(instanceKey(status.ref), {}, { type: 'timed_out', at, details: { state: status.state, raw: status.raw, elapsedMs } });
+  emit({ type: 'target_done', target, outcome, state: status.state, elapsedMs });
+  return result(status, outcome, elapsedMs);
+}
+
+function recordInterrupt(lastSeen: Map<string, TargetStatus>, ledger: Ledger, clock: Clock): void {
+  for (const status of lastSeen.values()) {
+    if (isDrainFinished(status.state)) continue;
+    ledger.record(instanceKey(status.ref), {}, { type: 'interrupted', at: isoTime(clock.now()), details: { state: status.state, raw: status.raw } });
+  }
+}
+
+function recordFailure(ledger: Ledger, status: TargetStatus, clock: Clock, error: unknown): void {
+  // The row stays 'draining': the call may have been applied before its response was lost.
+  // A rerun describes the target again and carries on from whatever is true.
+  ledger.record(instanceKey(status.ref), {}, { type: 'failed', at: isoTime(clock.now()), details: { message: error instanceof Error ? error.message : String(error) } });
+}
+
+export function result(status: TargetStatus, outcome: TargetResult['outcome'], elapsedMs: number): TargetResult {
+  return { target: formatRef(status.ref), outcome, state: status.state, health: status.health, raw: status.raw, elapsedMs };
+}
+
+export function finish(operation: OperationReport['operation'], dryRun: boolean, startedAt: number, clock: Clock, results: TargetResult[]): OperationReport {
+  return { operation, dryRun, startedAt: isoTime(startedAt), finishedAt: isoTime(clock.now()), results };
+}

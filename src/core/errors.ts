@@ -1,0 +1,64 @@
+/**
+ * Errors the core raises. Each carries a kind that the CLI maps to an exit code
+ * (docs/exit-codes.md) and, where there is one, the way out.
+ */
+
+/** What went wrong, in the terms a caller branches on. */
+export type ErrorKind =
+  | 'usage' // bad reference, bad duration, unknown option: the caller must change the call
+  | 'not_found' // the group or target does not exist
+  | 'timeout' // waited as long as allowed; targets may be left draining
+  | 'refused' // a safety check said no
+  | 'provider' // the provider's API failed (after retries)
+  | 'interrupted'; // SIGINT/SIGTERM or an aborted signal
+
+export interface DrainctlErrorOptions {
+  /** What the user can do about it, one sentence. */
+  readonly hint?: string;
+  readonly cause?: unknown;
+  /** Structured facts for json/ndjson output. */
+  readonly details?: Record<string, unknown>;
+  /** Set when the same call may succeed later: throttled, or a transient server or network fault. */
+  readonly retryable?: 'throttle' | 'transient';
+}
+
+/** The one error type the core throws on purpose. */
+export class DrainctlError extends Error {
+  readonly kind: ErrorKind;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown>;
+  readonly retryable: 'throttle' | 'transient' | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: DrainctlErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DrainctlError';
+    this.kind = kind;
+    this.hint = options.hint;
+    this.details = options.details ?? {};
+    this.retryable = options.retryable;
+  }
+}
+
+/** A usage error: the input is wrong and nothing was changed. */
+export function usageError(message: string, hint?: string): DrainctlError {
+  return new DrainctlError('usage', message, { hint });
+}
+
+export function notFoundError(message: string, hint?: string): DrainctlError {
+  return new DrainctlError('not_found', message, { hint });
+}
+
+export function isDrainctlError(error: unknown): error is DrainctlError {
+  return error instanceof DrainctlError;
+}
+
+/** The error raised when an AbortSignal fires; callers map it to exit 130. */
+export function interruptedError(reason?: unknown): DrainctlError {
+  const why = typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : 'interrupted';
+  return new DrainctlError('interrupted', why);
+}
+
+/** Throws the interrupted error if the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw interruptedError(signal.reason);
+}

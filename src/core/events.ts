@@ -1,0 +1,99 @@
+import type { DrainState, Health, RawState } from './state.js';
+
+/**
+ * Typed events from the core. The CLI renders them as text, json or ndjson; a library
+ * caller may log them however it likes. References are canonical strings.
+ */
+export type DrainEvent =
+  | PlanEvent
+  | GroupEvent
+  | ActionEvent
+  | TargetStateEvent
+  | WaitingEvent
+  | RetryEvent
+  | WarningEvent
+  | TargetDoneEvent;
+
+export type Operation = 'drain' | 'restore' | 'status' | 'watch';
+
+/** The work about to be done. */
+export interface PlanEvent {
+  readonly type: 'plan';
+  readonly operation: Operation;
+  readonly dryRun: boolean;
+  readonly targets: readonly string[];
+}
+
+/** A group was resolved and its drain timeout read. */
+export interface GroupEvent {
+  readonly type: 'group';
+  readonly group: string;
+  readonly providerId: string;
+  readonly drainTimeoutSeconds: number | undefined;
+  /** When drainctl gives up waiting on this group (RFC 3339). */
+  readonly deadline: string | undefined;
+}
+
+/** A change drainctl made, would make (dry run), or skipped. */
+export interface ActionEvent {
+  readonly type: 'action';
+  readonly action: 'deregister' | 'register' | 'skip';
+  readonly target: string;
+  readonly dryRun: boolean;
+  /** Why, in words: "already draining since 12:01:02Z". */
+  readonly detail: string;
+}
+
+/** A target's state changed (or was first seen). */
+export interface TargetStateEvent {
+  readonly type: 'target_state';
+  readonly target: string;
+  readonly state: DrainState;
+  readonly previous: DrainState | undefined;
+  readonly health: Health;
+  readonly raw: RawState;
+  readonly inFlight: number | undefined;
+}
+
+/** Still waiting on a group; emitted after each poll. */
+export interface WaitingEvent {
+  readonly type: 'waiting';
+  readonly group: string;
+  readonly polls: number;
+  readonly pending: readonly string[];
+  /** When the provider is expected to finish (RFC 3339). */
+  readonly expectedDoneAt: string | undefined;
+}
+
+/** A poll failed in a way worth retrying. */
+export interface RetryEvent {
+  readonly type: 'retry';
+  readonly group: string;
+  readonly reason: string;
+  readonly throttled: boolean;
+  readonly delayMs: number;
+}
+
+export interface WarningEvent {
+  readonly type: 'warning';
+  readonly message: string;
+  readonly target: string | undefined;
+}
+
+/** A target reached its end for this command. */
+export interface TargetDoneEvent {
+  readonly type: 'target_done';
+  readonly target: string;
+  readonly outcome: Outcome;
+  readonly state: DrainState;
+  readonly elapsedMs: number;
+}
+
+/**
+ * How one target ended:
+ * drained / restored: finished; draining: left draining on purpose (--no-wait);
+ * timed_out: left draining because the wait ran out; would_*: dry run; unchanged: nothing to do.
+ */
+export type Outcome = 'drained' | 'draining' | 'restored' | 'restoring' | 'timed_out' | 'would_drain' | 'would_restore' | 'unchanged';
+
+export type EventSink = (event: DrainEvent) => void;

@@ -1,0 +1,53 @@
+import { DrainctlError } from './errors.js';
+import type { DrainProvider, ProviderResolver } from './provider.js';
+import { type GroupRef, type TargetRef, formatRef, groupOf } from './refs.js';
+
+/** Targets of one group, with the provider that serves them. */
+export interface GroupWork {
+  readonly group: GroupRef;
+  readonly groupText: string;
+  readonly provider: DrainProvider;
+  readonly targets: readonly TargetRef[];
+}
+
+/** Splits references by group (keeping first-seen order, dropping repeats) and loads each provider once. */
+export async function groupTargets(targets: readonly TargetRef[], providers: ProviderResolver): Promise<GroupWork[]> {
+  const byGroup = new Map<string, { group: GroupRef; targets: Map<string, TargetRef> }>();
+  for (const target of targets) {
+    const group = groupOf(target);
+    const key = formatRef(group);
+    const entry = byGroup.get(key) ?? { group, targets: new Map() };
+    entry.targets.set(formatRef(target), target);
+    byGroup.set(key, entry);
+  }
+  const loaded = new Map<string, DrainProvider>();
+  const work: GroupWork[] = [];
+  for (const [groupText, entry] of byGroup) {
+    const name = entry.group.provider;
+    const provider = loaded.get(name) ?? (await providers(name));
+    loaded.set(name, provider);
+    work.push({ group: entry.group, groupText, provider, targets: [...entry.targets.values()] });
+  }
+  return work;
+}
+
+/** Runs one task per group concurrently; if any fails, the first error (in group order) is thrown after all settle. */
+export async function forEachGroup<G, T>(work: readonly G[], task: (group: G) => Promise<T>): Promise<T[]> {
+  const settled = await Promise.allSettled(work.map(task));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+/** The deadline drainctl uses when the caller gives none: the drain timeout plus a margin for propagation. */
+export function defaultWaitMs(drainTimeoutSeconds: number): number {
+  const marginSeconds = Math.max(30, Math.ceil(drainTimeoutSeconds * 0.1));
+  return (drainTimeoutSeconds + marginSeconds) * 1000;
+}
+
+/** Throws when a caller's wait bound is unusable. */
+export function checkWaitMs(timeoutMs: number | undefined): void {
+  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
+    throw new DrainctlError('usage', `invalid --timeout: must be greater than zero`, { hint: 'e.g. --timeout 5m' });
+  }
+}

@@ -1,0 +1,69 @@
+import { DrainctlError, notFoundError } from './errors.js';
+import type { GroupWork } from './groups.js';
+import type { InstanceRecord } from './ledger.js';
+import type { GroupSnapshot } from './provider.js';
+import { formatRef } from './refs.js';
+import type { TargetStatus } from './state.js';
+
+/** What drain should do with one target, decided before anything changes. */
+export type DrainDecision =
+  | { readonly kind: 'drain'; readonly status: TargetStatus }
+  | { readonly kind: 'already'; readonly status: TargetStatus; readonly detail: string };
+
+/**
+ * Decides, for every named target, whether to drain it, and refuses the whole call if
+ * a target is missing or if draining would leave the group with nothing healthy.
+ * Runs for every group before any change is made.
+ */
+export function planDrain(
+  work: GroupWork,
+  snapshot: GroupSnapshot,
+  records: (status: TargetStatus) => InstanceRecord | undefined,
+  force: boolean,
+): DrainDecision[] {
+  const decisions = snapshot.targets.map((status) => decide(work, snapshot, status, records(status)));
+  if (!force) checkLeavesHealthyTarget(work, snapshot, decisions);
+  return decisions;
+}
+
+function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, record: InstanceRecord | undefined): DrainDecision {
+  const name = formatRef(status.ref);
+  switch (status.state) {
+    case 'active':
+      return { kind: 'drain', status };
+    case 'draining':
+      return { kind: 'already', status, detail: record?.drainStartedAt ? `already draining since ${record.drainStartedAt}` : 'already draining' };
+    case 'drained':
+      return { kind: 'already', status, detail: 'already drained' };
+    case 'absent':
+      if (record && record.status !== 'active') return { kind: 'already', status, detail: `already drained (deregistered ${record.drainedAt ?? record.drainStartedAt ?? ''})`.trim() };
+      throw notFoundError(
+        `${work.provider.syntax.groupNoun} ${work.group.group} has no target ${status.ref.target} (registered: ${listRegistered(snapshot)})`,
+        `check the reference with: drainctl status ${work.groupText}`,
+      );
+    case 'unknown':
+      throw new DrainctlError('refused', `${name} is in a state drainctl cannot interpret: ${status.raw.state}${status.raw.reason ? ` (${status.raw.reason})` : ''}`, {
+        hint: 'inspect it with drainctl status, or pass --force to drain it anyway',
+      });
+  }
+}
+
+/** kubectl-style safety rule: refuse to drain the last healthy targets of a group unless forced. */
+function checkLeavesHealthyTarget(work: GroupWork, snapshot: GroupSnapshot, decisions: readonly DrainDecision[]): void {
+  if (!snapshot.registered) return;
+  const draining = new Set(decisions.filter((d) => d.kind === 'drain').map((d) => formatRef(d.status.ref)));
+  if (draining.size === 0) return;
+  const healthyBefore = snapshot.registered.filter((s) => s.state === 'active' && s.health === 'healthy');
+  const healthyAfter = healthyBefore.filter((s) => !draining.has(formatRef(s.ref)));
+  if (healthyBefore.length > 0 && healthyAfter.length === 0) {
+    throw new DrainctlError('refused', `draining ${[...draining].join(', ')} would leave ${work.groupText} with no healthy target`, {
+      hint: 'restore or add another target first, or pass --force to drain anyway',
+    });
+  }
+}
+
+function listRegistered(snapshot: GroupSnapshot): string {
+  const names = (snapshot.registered ?? []).map((s) => s.ref.target);
+  if (names.length === 0) return 'none';
+  return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+}

@@ -1,0 +1,26 @@
+import type { Operation, Outcome } from './events.js';
+import type { DrainState, Health, RawState } from './state.js';
+
+/** How one target ended, for the final summary. */
+export interface TargetResult {
+  readonly target: string;
+  readonly outcome: Outcome;
+  readonly state: DrainState;
+  readonly health: Health;
+  readonly raw: RawState;
+  readonly elapsedMs: number;
+}
+
+/** What a drain or restore did. Timeouts are results, not exceptions, so callers can report every target. */
+export interface OperationReport {
+  readonly operation: Operation;
+  readonly dryRun: boolean;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly results: readonly TargetResult[];
+}
+
+/** True when any target was left waiting because the wait ran out. */
+export function hasTimeouts(report: OperationReport): boolean {
+  return report.results.some((r) => r.outcome === 'timed_out');
+}

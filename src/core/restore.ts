@@ -1,0 +1,135 @@
+import { type Clock, isoTime, systemClock } from './clock.js';
+import { throwIfAborted } from './errors.js';
+import type { EventSink } from './events.js';
+import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
+import { finish, instanceKey, result } from './drain.js';
+import type { InstanceRecord, Ledger } from './ledger.js';
+import { observeGroup } from './observe.js';
+import type { ProviderResolver, RestoreRequest } from './provider.js';
+import { formatRef, targetCovers, type TargetRef } from './refs.js';
+import type { OperationReport, TargetResult } from './report.js';
+import { isServing, type Registration, type TargetStatus } from './state.js';
+
+/** How long restore waits for health when the caller gives no bound. */
+export const DEFAULT_RESTORE_WAIT_MS = 5 * 60_000;
+
+export interface RestoreTargetsRequest {
+  readonly targets: readonly TargetRef[];
+  readonly providers: ProviderResolver;
+  readonly ledger: Ledger;
+  /** Wait until healthy (default true). */
+  readonly wait?: boolean;
+  readonly timeoutMs?: number;
+  readonly dryRun?: boolean;
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly onEvent?: EventSink;
+}
+
+interface RestorePlan {
+  readonly work: GroupWork;
+  readonly serving: TargetStatus[];
+  readonly requests: RestoreRequest[];
+  readonly before: Map<string, TargetStatus>;
+}
+
+/**
+ * Puts targets back exactly as drainctl recorded them (same port, same Availability
+ * Zone…) and, unless told not to, waits until the load balancer calls them healthy.
+ */
+export async function restoreTargets(request: RestoreTargetsRequest): Promise<OperationReport> {
+  const clock = request.clock ?? systemClock;
+  const emit: EventSink = request.onEvent ?? (() => {});
+  const dryRun = request.dryRun ?? false;
+  checkWaitMs(request.timeoutMs);
+  const startedAt = clock.now();
+  emit({ type: 'plan', operation: 'restore', dryRun, targets: request.targets.map(formatRef) });
+
+  const work = await groupTargets(request.targets, request.providers);
+  const plans = await forEachGroup(work, (w) => planRestore(w, request, emit));
+  throwIfAborted(request.signal);
+  const results = await forEachGroup(plans, (plan) => restoreGroup(plan, request, clock, emit, startedAt, dryRun));
+  return finish('restore', dryRun, startedAt, clock, results.flat());
+}
+
+async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit: EventSink): Promise<RestorePlan> {
+  const snapshot = await work.provider.describe(work.group, work.targets, request.signal);
+  const records = request.ledger.instances({ provider: work.group.provider, group: work.group.group });
+  const serving: TargetStatus[] = [];
+  const requests: RestoreRequest[] = [];
+  const before = new Map<string, TargetStatus>();
+  for (const status of snapshot.targets) {
+    if (status.state === 'active') {
+      serving.push(status);
+      continue;
+    }
+    for (const req of requestsFor(work, status, records)) {
+      requests.push(req);
+      before.set(formatRef(req.ref), status);
+      if (req.registration === undefined) {
+        emit({ type: 'warning', target: formatRef(req.ref), message: `no recorded registration for ${formatRef(req.ref)}; registering it as the reference names it` });
+      }
+    }
+  }
+  return { work, serving, requests, before };
+}
+
+/**
+ * The registrations to put back for one named target: a target still registered (draining)
+ * goes back as it is; an absent one as drainctl recorded it, or else as the reference names it.
+ */
+function requestsFor(work: GroupWork, status: TargetStatus, records: readonly InstanceRecord[]): RestoreRequest[] {
+  if (status.registration) return [{ ref: status.ref, registration: status.registration }];
+  const syntax = work.provider.syntax;
+  const recorded = records.filter((r) => r.registration && targetCovers(syntax, status.ref.target, r.target));
+  if (recorded.length === 0) return [{ ref: status.ref, registration: undefined }];
+  return recorded.map((r) => ({ ref: { ...status.ref, target: r.target }, registration: r.registration as Registration }));
+}
+
+async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, clock: Clock, emit: EventSink, startedAt: number, dryRun: boolean): Promise<TargetResult[]> {
+  const { work, serving, requests } = plan;
+  const ledger = request.ledger;
+  for (const s of serving) emit({ type: 'action', action: 'skip', target: formatRef(s.ref), dryRun, detail: 'already in service' });
+  const unchanged = serving.map((s) => result(s, 'unchanged', 0));
+  for (const r of requests) emit({ type: 'action', action: 'register', target: formatRef(r.ref), dryRun, detail: describeRegistration(r) });
+  if (dryRun) return [...unchanged, ...requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'would_restore', 0))];
+  if (requests.length === 0) return unchanged;
+
+  const at = isoTime(clock.now());
+  for (const r of requests) ledger.record(instanceKey(r.ref), {}, { type: 'restore_requested', at, details: { registration: r.registration ?? null } });
+  await work.provider.restore(work.group, requests, request.signal);
+  const refs = requests.map((r) => r.ref);
+  if (request.wait === false) {
+    for (const r of requests) ledger.record(instanceKey(r.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { waited: false } });
+    return [...unchanged, ...requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'restoring', clock.now() - startedAt))];
+  }
+
+  const lastSeen = new Map<string, TargetStatus>();
+  const deadline = startedAt + (request.timeoutMs ?? DEFAULT_RESTORE_WAIT_MS);
+  emit({ type: 'group', group: work.groupText, providerId: work.group.group, drainTimeoutSeconds: undefined, deadline: isoTime(deadline) });
+  const outcome = await observeGroup({
+    work, targets: refs, lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
+    plan: { startedAt: clock.now(), expectedDoneAt: undefined, completesEarly: true },
+    isSettled: isServing,
+  });
+  const done = [...lastSeen.values()].map((s) => {
+    const elapsedMs = clock.now() - startedAt;
+    const target = formatRef(s.ref);
+    const ok = isServing(s);
+    const now = isoTime(clock.now());
+    if (ok) ledger.record(instanceKey(s.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at: now, details: { elapsedMs } });
+    else ledger.record(instanceKey(s.ref), {}, { type: 'timed_out', at: now, details: { waitingFor: 'healthy', state: s.state, raw: s.raw } });
+    const outcomeName = ok ? 'restored' : outcome.state === 'timeout' ? 'timed_out' : 'restoring';
+    emit({ type: 'target_done', target, outcome: outcomeName, state: s.state, elapsedMs });
+    return result(s, outcomeName, elapsedMs);
+  });
+  return [...unchanged, ...done];
+}
+
+function describeRegistration(request: RestoreRequest): string {
+  if (!request.registration) return 'register as named (no recorded registration)';
+  const fields = Object.entries(request.registration).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${String(v)}`);
+  return `register as recorded: ${fields.join(', ')}`;
+}
+

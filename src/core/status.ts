@@ -1,0 +1,111 @@
+import { type Clock, isoTime, systemClock } from './clock.js';
+import type { EventSink } from './events.js';
+import { checkWaitMs, defaultWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
+import { finish, instanceKey, result } from './drain.js';
+import type { InstanceRecord, Ledger } from './ledger.js';
+import { observeGroup } from './observe.js';
+import type { ProviderResolver, TimeoutSetting } from './provider.js';
+import { formatRef, type GroupRef, type Ref, type TargetRef } from './refs.js';
+import type { OperationReport } from './report.js';
+import { isDrainFinished, isServing, type TargetStatus } from './state.js';
+
+/** One target as the provider and the ledger see it. */
+export interface TargetView {
+  readonly status: TargetStatus;
+  /** drainctl's own record of the target, if it ever touched it. */
+  readonly recorded: InstanceRecord | undefined;
+}
+
+export interface GroupView {
+  readonly group: string;
+  readonly providerId: string;
+  readonly timeout: TimeoutSetting;
+  readonly targets: readonly TargetView[];
+}
+
+export interface StatusRequest {
+  readonly refs: readonly Ref[];
+  readonly providers: ProviderResolver;
+  readonly ledger: Ledger;
+  readonly signal?: AbortSignal;
+}
+
+/** Describes named targets, or every registered target of named groups, with one describe per group. */
+export async function describeTargets(request: StatusRequest): Promise<GroupView[]> {
+  const work = await groupRefs(request.refs, request.providers);
+  return forEachGroup(work, async ({ work: w, whole }) => {
+    const [timeout, snapshot] = await Promise.all([
+      w.provider.getTimeout(w.group, request.signal),
+      w.provider.describe(w.group, whole ? 'all' : w.targets, request.signal),
+    ]);
+    const targets = snapshot.targets.map((status) => ({ status, recorded: request.ledger.find(instanceKey(status.ref)) }));
+    return { group: w.groupText, providerId: snapshot.providerId, timeout, targets };
+  });
+}
+
+/** Groups references; a group named on its own means all of its targets. */
+async function groupRefs(refs: readonly Ref[], providers: ProviderResolver): Promise<{ work: GroupWork; whole: boolean }[]> {
+  const wholeGroups = new Set(refs.filter((r): r is GroupRef => r.kind === 'group').map(formatRef));
+  // A placeholder target keeps whole groups in the same grouping pass; it is never described.
+  const asTargets: TargetRef[] = refs.map((r) => (r.kind === 'target' ? r : { kind: 'target', provider: r.provider, group: r.group, target: '' }));
+  const work = await groupTargets(asTargets, providers);
+  return work.map((w) => {
+    const whole = wholeGroups.has(w.groupText);
+    return { work: { ...w, targets: w.targets.filter((t) => t.target !== '') }, whole };
+  });
+}
+
+export interface WatchRequest {
+  readonly targets: readonly TargetRef[];
+  readonly providers: ProviderResolver;
+  readonly ledger: Ledger;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly onEvent?: EventSink;
+}
+
+/** A target has settled when it is no longer in between: drained, gone, or back in service. */
+export function isSettled(status: TargetStatus): boolean {
+  return isDrainFinished(status.state) || isServing(status);
+}
+
+/** Follows targets live, changing nothing, until every one settles or the wait runs out. */
+export async function watchTargets(request: WatchRequest): Promise<OperationReport> {
+  const clock = request.clock ?? systemClock;
+  const emit: EventSink = request.onEvent ?? (() => {});
+  checkWaitMs(request.timeoutMs);
+  const startedAt = clock.now();
+  emit({ type: 'plan', operation: 'watch', dryRun: false, targets: request.targets.map(formatRef) });
+  const work = await groupTargets(request.targets, request.providers);
+  const results = await forEachGroup(work, async (w) => {
+    const [timeout, snapshot] = await Promise.all([w.provider.getTimeout(w.group, request.signal), w.provider.describe(w.group, w.targets, request.signal)]);
+    const drainStart = earliestRecordedStart(snapshot.targets, request.ledger) ?? startedAt;
+    const expectedDoneAt = timeout.enabled ? drainStart + timeout.seconds * 1000 : undefined;
+    const deadline = request.timeoutMs !== undefined ? startedAt + request.timeoutMs : Math.max(startedAt, drainStart) + defaultWaitMs(timeout.seconds);
+    emit({ type: 'group', group: w.groupText, providerId: snapshot.providerId, drainTimeoutSeconds: timeout.seconds, deadline: isoTime(deadline) });
+    const lastSeen = new Map<string, TargetStatus>();
+    const outcome = await observeGroup({
+      work: w, targets: snapshot.targets.map((s) => s.ref), lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
+      plan: { startedAt: drainStart, expectedDoneAt, completesEarly: w.provider.capabilities.completesEarly },
+      isSettled,
+    });
+    return [...lastSeen.values()].map((s) => {
+      const elapsedMs = clock.now() - startedAt;
+      const outcomeName = isSettled(s) ? (isServing(s) ? 'restored' : 'drained') : outcome.state === 'timeout' ? 'timed_out' : 'draining';
+      emit({ type: 'target_done', target: formatRef(s.ref), outcome: outcomeName, state: s.state, elapsedMs });
+      return result(s, outcomeName, elapsedMs);
+    });
+  });
+  return finish('watch', false, startedAt, clock, results.flat());
+}
+
+function earliestRecordedStart(statuses: readonly TargetStatus[], ledger: Ledger): number | undefined {
+  const starts = statuses
+    .filter((s) => s.state === 'draining')
+    .map((s) => ledger.find(instanceKey(s.ref))?.drainStartedAt)
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => Date.parse(v));
+  return starts.length > 0 ? Math.min(...starts) : undefined;
+}

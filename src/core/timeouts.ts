@@ -1,0 +1,43 @@
+import { type Clock, isoTime, systemClock } from './clock.js';
+import { usageError } from './errors.js';
+import type { Ledger } from './ledger.js';
+import type { DrainProvider, TimeoutLimits, TimeoutSetting } from './provider.js';
+import type { GroupRef } from './refs.js';
+
+/** Refuses a drain timeout outside the provider's range, before any API call. */
+export function checkTimeoutInRange(seconds: number, limits: TimeoutLimits, what: string): void {
+  if (!Number.isInteger(seconds) || seconds < limits.minSeconds || seconds > limits.maxSeconds) {
+    throw usageError(
+      `drain timeout ${seconds}s is out of range for ${what}: allowed ${limits.minSeconds}-${limits.maxSeconds} seconds`,
+      `pick a value from ${limits.minSeconds}s to ${limits.maxSeconds}s (default ${limits.defaultSeconds}s)`,
+    );
+  }
+}
+
+export interface SetTimeoutResult {
+  readonly group: string;
+  readonly previous: TimeoutSetting;
+  readonly current: TimeoutSetting;
+  readonly dryRun: boolean;
+}
+
+/** Sets a group's drain timeout, recording old and new in the ledger. */
+export async function setDrainTimeout(options: {
+  provider: DrainProvider;
+  group: GroupRef;
+  groupText: string;
+  seconds: number;
+  ledger: Ledger;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  clock?: Clock;
+}): Promise<SetTimeoutResult> {
+  const { provider, group, seconds } = options;
+  checkTimeoutInRange(seconds, provider.timeoutLimits, `${provider.syntax.groupNoun} ${group.group}`);
+  const previous = await provider.getTimeout(group, options.signal);
+  if (options.dryRun) return { group: options.groupText, previous, current: { ...previous, seconds }, dryRun: true };
+  const current = await provider.setTimeout(group, seconds, options.signal);
+  const at = isoTime((options.clock ?? systemClock).now());
+  options.ledger.record({ provider: group.provider, group: group.group, target: '' }, {}, { type: 'timeout_changed', at, details: { from: previous.seconds, to: current.seconds } });
+  return { group: options.groupText, previous, current, dryRun: false };
+}

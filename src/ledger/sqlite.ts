@@ -1,0 +1,146 @@
+import type Database from 'better-sqlite3';
+import type { HistoryQuery, InstanceKey, InstanceRecord, InstanceUpdate, Ledger, LedgerEvent, LedgerEventType } from '../core/ledger.js';
+import { LedgerError } from './errors.js';
+import { openDatabase, toLedgerError } from './open.js';
+import {
+  checkKey,
+  historyLimit,
+  toEventInput,
+  toInstanceRecord,
+  toLedgerEvent,
+  toPatch,
+  type EventArg,
+  type EventRow,
+  type InstanceRow,
+} from './records.js';
+
+/** Opens (creating and migrating if needed) the SQLite ledger at `path`; `':memory:'` for a throwaway one. */
+export function openSqliteLedger(path: string): Ledger {
+  return new SqliteLedger(path);
+}
+
+// Each `set_x` flag distinguishes "leave as is" (field absent) from "set to NULL".
+const UPSERT = `
+  INSERT INTO instance (provider, group_ref, target, status, in_flight, drain_started_at, drained_at, registration, updated_at)
+  VALUES (@provider, @group, @target, coalesce(@status, 'active'), @inFlight, @drainStartedAt, @drainedAt, @registration, @at)
+  ON CONFLICT (provider, group_ref, target) DO UPDATE SET
+    status           = CASE WHEN @setStatus         THEN excluded.status           ELSE status           END,
+    in_flight        = CASE WHEN @setInFlight       THEN excluded.in_flight        ELSE in_flight        END,
+    drain_started_at = CASE WHEN @setDrainStartedAt THEN excluded.drain_started_at ELSE drain_started_at END,
+    drained_at       = CASE WHEN @setDrainedAt      THEN excluded.drained_at       ELSE drained_at       END,
+    registration     = CASE WHEN @setRegistration   THEN excluded.registration     ELSE registration     END,
+    updated_at       = excluded.updated_at
+  RETURNING *`;
+
+const INSERT_EVENT = 'INSERT INTO drain_event (instance_id, event_type, at, details) VALUES (?, ?, ?, ?)';
+
+const FIND = 'SELECT * FROM instance WHERE provider = ? AND group_ref = ? AND target = ?';
+
+/** The Ledger port on an embedded SQLite file. */
+export class SqliteLedger implements Ledger {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly recordTx: (key: InstanceKey, update: InstanceUpdate, event: EventArg) => InstanceRow;
+
+  constructor(path: string) {
+    this.path = path;
+    this.db = openDatabase(path);
+    // IMMEDIATE takes the write lock up front; a deferred transaction that reads first
+    // could not wait for a concurrent writer and would fail with SQLITE_BUSY at once.
+    const tx = this.db.transaction((key: InstanceKey, update: InstanceUpdate, event: EventArg) =>
+      this.upsert(key, update, event),
+    );
+    this.recordTx = (key, update, event) => tx.immediate(key, update, event);
+  }
+
+  record(key: InstanceKey, update: InstanceUpdate, event: { type: LedgerEventType; at: string; details?: Record<string, unknown> }): InstanceRecord {
+    return toInstanceRecord(this.run(() => this.recordTx(key, update, event)));
+  }
+
+  find(key: InstanceKey): InstanceRecord | undefined {
+    const row = this.run(() => this.statement(FIND).get(key.provider, key.group, key.target) as InstanceRow | undefined);
+    return row && toInstanceRecord(row);
+  }
+
+  instances(query: { provider: string; group?: string }): InstanceRecord[] {
+    // Served by the UNIQUE (provider, group_ref, target) index; id order is creation order.
+    const sql =
+      query.group === undefined
+        ? 'SELECT * FROM instance WHERE provider = ? ORDER BY id'
+        : 'SELECT * FROM instance WHERE provider = ? AND group_ref = ? ORDER BY id';
+    const params = query.group === undefined ? [query.provider] : [query.provider, query.group];
+    const rows = this.run(() => this.statement(sql).all(...params) as InstanceRow[]);
+    return rows.map(toInstanceRecord);
+  }
+
+  history(query: HistoryQuery = {}): LedgerEvent[] {
+    const limit = historyLimit(query);
+    const filters: [string, string | undefined][] = [
+      ['i.provider', query.provider],
+      ['i.group_ref', query.group],
+      ['i.target', query.target],
+    ];
+    const active = filters.filter(([, value]) => value !== undefined);
+    const where = active.length === 0 ? '' : `WHERE ${active.map(([column]) => `${column} = ?`).join(' AND ')}`;
+    // One cached statement per filter combination keeps each query index-friendly.
+    const sql = `
+      SELECT e.id, i.provider, i.group_ref, i.target, e.event_type, e.at, e.details
+      FROM drain_event e JOIN instance i ON i.id = e.instance_id
+      ${where}
+      ORDER BY e.at DESC, e.id DESC
+      LIMIT ?`;
+    const rows = this.run(() => this.statement(sql).all(...active.map(([, value]) => value), limit) as EventRow[]);
+    return rows.map(toLedgerEvent);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private upsert(key: InstanceKey, update: InstanceUpdate, event: EventArg): InstanceRow {
+    checkKey(key);
+    const patch = toPatch(update);
+    const input = toEventInput(event);
+    const row = this.statement(UPSERT).get({
+      provider: key.provider,
+      group: key.group,
+      target: key.target,
+      status: patch.status ?? null,
+      inFlight: patch.inFlight ?? null,
+      drainStartedAt: patch.drainStartedAt ?? null,
+      drainedAt: patch.drainedAt ?? null,
+      registration: patch.registration ?? null,
+      at: input.at,
+      setStatus: flag(patch.status),
+      setInFlight: flag(patch.inFlight),
+      setDrainStartedAt: flag(patch.drainStartedAt),
+      setDrainedAt: flag(patch.drainedAt),
+      setRegistration: flag(patch.registration),
+    }) as InstanceRow;
+    this.statement(INSERT_EVENT).run(row.id, input.type, input.at, input.details);
+    return row;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private run<T>(fn: () => T): T {
+    if (!this.db.open) throw new LedgerError(this.path, `ledger ${this.path} is closed`);
+    try {
+      return fn();
+    } catch (error) {
+      throw toLedgerError(this.path, error);
+    }
+  }
+}
+
+function flag(value: unknown): number {
+  return value === undefined ? 0 : 1;
+}

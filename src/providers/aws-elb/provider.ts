@@ -1,0 +1,108 @@
+import {
+  DeregisterInstancesFromLoadBalancerCommand,
+  DescribeInstanceHealthCommand,
+  DescribeLoadBalancerAttributesCommand,
+  ElasticLoadBalancingClient,
+  type InstanceState,
+  ModifyLoadBalancerAttributesCommand,
+  RegisterInstancesWithLoadBalancerCommand,
+} from '@aws-sdk/client-elastic-load-balancing';
+import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
+import type { GroupRef, TargetRef } from '../../core/refs.js';
+import type { TargetStatus } from '../../core/state.js';
+import { awsClientConfig } from '../aws/client-config.js';
+import { addDebugLogging } from '../aws/debug.js';
+import { call, type CallContext } from '../aws/errors.js';
+import { requireRegion } from '../aws/region.js';
+import type { ProviderOptions } from '../options.js';
+import { mapInstanceState } from './state-map.js';
+import { elbSyntax } from './syntax.js';
+
+/** Classic load balancers. Draining = DeregisterInstancesFromLoadBalancer with ConnectionDraining on. */
+export class ElbProvider implements DrainProvider {
+  readonly name = 'elb';
+  readonly syntax = elbSyntax;
+  readonly capabilities: Capabilities = { completion: 'observed', completesEarly: true, forceClose: false, reportsInFlight: false };
+  readonly timeoutLimits: TimeoutLimits = { minSeconds: 1, maxSeconds: 3600, defaultSeconds: 300 };
+
+  constructor(private readonly client: ElasticLoadBalancingClient) {}
+
+  /** Builds the provider with the shared AWS configuration; fails on a missing region before any call. */
+  static async create(options: ProviderOptions): Promise<ElbProvider> {
+    const client = new ElasticLoadBalancingClient(await awsClientConfig(options));
+    await requireRegion(client.config);
+    if (options.debug) addDebugLogging(client.middlewareStack, 'elb', options.debug);
+    return new ElbProvider(client);
+  }
+
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+    // Naming the instances matters: Classic returns their state even once no longer registered.
+    const instances = targets === 'all' ? undefined : targets.map((t) => ({ InstanceId: t.target }));
+    const output = await call(this.context(group, `describe instance health of ${group.group}`, signal), () =>
+      this.client.send(new DescribeInstanceHealthCommand({ LoadBalancerName: group.group, Instances: instances }), { abortSignal: signal }),
+    );
+    const statuses = (output.InstanceStates ?? []).map((s) => toStatus(group, s));
+    const named = targets === 'all' ? statuses : targets.map((t) => statuses.find((s) => s.ref.target === t.target) ?? absent(t));
+    return { group, providerId: group.group, targets: named, ...(targets === 'all' && { registered: statuses }) };
+  }
+
+  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+    await call(this.context(group, `deregister instances from ${group.group}`, signal), () =>
+      this.client.send(new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: group.group, Instances: targets.map((t) => ({ InstanceId: t.ref.target })) }), { abortSignal: signal }),
+    );
+  }
+
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+    await call(this.context(group, `register instances with ${group.group}`, signal), () =>
+      this.client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: group.group, Instances: targets.map((t) => ({ InstanceId: t.ref.target })) }), { abortSignal: signal }),
+    );
+  }
+
+  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+    const output = await call(this.context(group, `read attributes of ${group.group}`, signal), () =>
+      this.client.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerName: group.group }), { abortSignal: signal }),
+    );
+    const draining = output.LoadBalancerAttributes?.ConnectionDraining;
+    return { seconds: draining?.Timeout ?? 300, enabled: draining?.Enabled ?? false, extra: {} };
+  }
+
+  async setTimeout(group: GroupRef, seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
+    const output = await call(this.context(group, `set connection draining on ${group.group}`, signal), () =>
+      this.client.send(
+        new ModifyLoadBalancerAttributesCommand({ LoadBalancerName: group.group, LoadBalancerAttributes: { ConnectionDraining: { Enabled: true, Timeout: seconds } } }),
+        { abortSignal: signal },
+      ),
+    );
+    const draining = output.LoadBalancerAttributes?.ConnectionDraining;
+    return { seconds: draining?.Timeout ?? seconds, enabled: draining?.Enabled ?? true, extra: {} };
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  private context(group: GroupRef, what: string, signal?: AbortSignal): CallContext {
+    return {
+      what,
+      signal,
+      notFound: {
+        AccessPointNotFoundException: `Classic load balancer ${group.group} not found`,
+        LoadBalancerNotFound: `Classic load balancer ${group.group} not found`,
+        InvalidEndPointException: `an instance named for ${group.group} does not exist or is not registered`,
+        InvalidInstance: `an instance named for ${group.group} does not exist or is not registered`,
+      },
+      notFoundHint: 'check the name, the instance IDs and --region',
+    };
+  }
+}
+
+function toStatus(group: GroupRef, s: InstanceState): TargetStatus {
+  const raw = { state: s.State ?? 'Unknown', reason: s.ReasonCode, description: s.Description };
+  const { state, health } = mapInstanceState(raw);
+  const id = s.InstanceId ?? '';
+  return { ref: { kind: 'target', provider: 'elb', group: group.group, target: id }, state, health, raw, registration: state === 'absent' ? undefined : { instanceId: id } };
+}
+
+function absent(ref: TargetRef): TargetStatus {
+  return { ref, state: 'absent', health: 'unknown', raw: { state: 'OutOfService', reason: 'ELB', description: 'Instance is not currently registered with the LoadBalancer.' } };
+}

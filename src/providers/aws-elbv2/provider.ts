@@ -1,0 +1,177 @@
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyTargetGroupAttributesCommand,
+  RegisterTargetsCommand,
+  type TargetDescription,
+  type TargetGroup,
+  type TargetHealthDescription,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { usageError } from '../../core/errors.js';
+import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
+import type { GroupRef, TargetRef } from '../../core/refs.js';
+import type { Registration, TargetStatus } from '../../core/state.js';
+import { awsClientConfig } from '../aws/client-config.js';
+import { addDebugLogging } from '../aws/debug.js';
+import { call } from '../aws/errors.js';
+import { requireRegion } from '../aws/region.js';
+import type { ProviderOptions } from '../options.js';
+import { mapTargetHealth } from './state-map.js';
+import { elbv2Syntax, formatElbv2Target, parseElbv2Target } from './syntax.js';
+
+const DELAY_KEY = 'deregistration_delay.timeout_seconds';
+const TERMINATION_KEY = 'deregistration_delay.connection_termination.enabled';
+/** Registration calls are chunked as the AWS Load Balancer Controller does. */
+const TARGETS_PER_CALL = 200;
+
+/** What drainctl needs to know about a target group, read once per run. */
+interface GroupInfo {
+  readonly arn: string;
+  readonly name: string;
+  readonly protocol: string | undefined;
+  readonly targetType: string | undefined;
+}
+
+/** ELBv2 (ALB, NLB, GWLB) target groups. Draining = DeregisterTargets; the deregistration delay is the drain timeout. */
+export class Elbv2Provider implements DrainProvider {
+  readonly name = 'elbv2';
+  readonly syntax = elbv2Syntax;
+  readonly capabilities: Capabilities = { completion: 'timer', completesEarly: false, forceClose: false, reportsInFlight: false };
+  readonly timeoutLimits: TimeoutLimits = { minSeconds: 0, maxSeconds: 3600, defaultSeconds: 300 };
+  private readonly groups = new Map<string, Promise<GroupInfo>>();
+
+  constructor(private readonly client: ElasticLoadBalancingV2Client) {}
+
+  /** Builds the provider with the shared AWS configuration; fails on a missing region before any call. */
+  static async create(options: ProviderOptions): Promise<Elbv2Provider> {
+    const client = new ElasticLoadBalancingV2Client(await awsClientConfig(options));
+    await requireRegion(client.config);
+    if (options.debug) addDebugLogging(client.middlewareStack, 'elbv2', options.debug);
+    return new Elbv2Provider(client);
+  }
+
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+    const info = await this.groupInfo(group, signal);
+    const output = await call({ what: `describe target health of ${info.name}`, signal }, () =>
+      this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: info.arn }), { abortSignal: signal }),
+    );
+    const registered = (output.TargetHealthDescriptions ?? []).map((d) => toStatus(group, d));
+    if (targets === 'all') return { group, providerId: info.arn, targets: registered, registered };
+    const named = targets.flatMap((ref) => {
+      const matches = registered.filter((s) => elbv2Syntax.covers!(ref.target, s.ref.target));
+      return matches.length > 0 ? matches : [absent(ref)];
+    });
+    return { group, providerId: info.arn, targets: named, registered };
+  }
+
+  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+    const info = await this.groupInfo(group, signal);
+    for (const chunk of chunks(targets.map((t) => describeTarget(t.ref, t.registration)), TARGETS_PER_CALL)) {
+      await call({ what: `deregister targets from ${info.name}`, signal }, () =>
+        this.client.send(new DeregisterTargetsCommand({ TargetGroupArn: info.arn, Targets: chunk }), { abortSignal: signal }),
+      );
+    }
+  }
+
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+    const info = await this.groupInfo(group, signal);
+    for (const chunk of chunks(targets.map((t) => describeTarget(t.ref, t.registration)), TARGETS_PER_CALL)) {
+      await call({ what: `register targets with ${info.name}`, signal, notFound: { InvalidTargetException: `cannot register in ${info.name}: the target does not exist or is not in a running state` } }, () =>
+        this.client.send(new RegisterTargetsCommand({ TargetGroupArn: info.arn, Targets: chunk }), { abortSignal: signal }),
+      );
+    }
+  }
+
+  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+    const info = await this.groupInfo(group, signal);
+    const output = await call({ what: `read attributes of ${info.name}`, signal }, () =>
+      this.client.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: info.arn }), { abortSignal: signal }),
+    );
+    return toTimeoutSetting(info, output.Attributes ?? []);
+  }
+
+  async setTimeout(group: GroupRef, seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
+    const info = await this.groupInfo(group, signal);
+    if (info.targetType === 'lambda') throw usageError(`${info.name} has Lambda targets, which have no deregistration delay`, 'Lambda target groups drain at once');
+    const output = await call({ what: `set the deregistration delay of ${info.name}`, signal }, () =>
+      this.client.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: info.arn, Attributes: [{ Key: DELAY_KEY, Value: String(seconds) }] }), { abortSignal: signal }),
+    );
+    return toTimeoutSetting(info, output.Attributes ?? []);
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  /** Resolves a name or ARN to the group's facts, once per run. */
+  private groupInfo(group: GroupRef, signal?: AbortSignal): Promise<GroupInfo> {
+    let pending = this.groups.get(group.group);
+    if (!pending) {
+      pending = this.lookUpGroup(group.group, signal);
+      pending.catch(() => this.groups.delete(group.group));
+      this.groups.set(group.group, pending);
+    }
+    return pending;
+  }
+
+  private async lookUpGroup(nameOrArn: string, signal?: AbortSignal): Promise<GroupInfo> {
+    const byArn = nameOrArn.startsWith('arn:');
+    const output = await call(
+      {
+        what: `look up target group ${nameOrArn}`,
+        signal,
+        notFound: { TargetGroupNotFoundException: `target group ${nameOrArn} not found` },
+        notFoundHint: 'check the name and --region (target group names are per region and account)',
+      },
+      () => this.client.send(new DescribeTargetGroupsCommand(byArn ? { TargetGroupArns: [nameOrArn] } : { Names: [nameOrArn] }), { abortSignal: signal }),
+    );
+    const tg: TargetGroup | undefined = output.TargetGroups?.[0];
+    if (!tg?.TargetGroupArn) throw usageError(`target group ${nameOrArn} not found`);
+    return { arn: tg.TargetGroupArn, name: tg.TargetGroupName ?? nameOrArn, protocol: tg.Protocol, targetType: tg.TargetType };
+  }
+}
+
+function toStatus(group: GroupRef, d: TargetHealthDescription): TargetStatus {
+  const id = d.Target?.Id ?? '';
+  const port = d.Target?.Port;
+  const raw = { state: d.TargetHealth?.State ?? 'unknown', reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description };
+  const { state, health } = mapTargetHealth(raw);
+  const ref: TargetRef = { kind: 'target', provider: 'elbv2', group: group.group, target: formatElbv2Target({ id, port }) };
+  const registration: Registration = { id, port, availabilityZone: d.Target?.AvailabilityZone };
+  return { ref, state, health, raw, registration: state === 'absent' ? undefined : registration };
+}
+
+function absent(ref: TargetRef): TargetStatus {
+  return { ref, state: 'absent', health: 'unknown', raw: { state: 'unused', reason: 'Target.NotRegistered', description: 'Target is not registered to the target group' } };
+}
+
+/** The SDK's TargetDescription from a recorded registration, or from the reference when none was recorded. */
+function describeTarget(ref: TargetRef, registration: Registration | undefined): TargetDescription {
+  if (registration && typeof registration.id === 'string') {
+    const port = typeof registration.port === 'number' ? registration.port : undefined;
+    const az = typeof registration.availabilityZone === 'string' ? registration.availabilityZone : undefined;
+    return { Id: registration.id, ...(port !== undefined && { Port: port }), ...(az !== undefined && { AvailabilityZone: az }) };
+  }
+  const target = parseElbv2Target(ref.target);
+  return { Id: target.id, ...(target.port !== undefined && { Port: target.port }) };
+}
+
+function toTimeoutSetting(info: GroupInfo, attributes: readonly { Key?: string; Value?: string }[]): TimeoutSetting {
+  const value = (key: string): string | undefined => attributes.find((a) => a.Key === key)?.Value;
+  const delay = value(DELAY_KEY);
+  const termination = value(TERMINATION_KEY);
+  const extra: Record<string, unknown> = { protocol: info.protocol, targetType: info.targetType };
+  if (termination !== undefined) extra.connectionTermination = termination === 'true';
+  // Lambda target groups have no delay: deregistration completes at once and running invocations finish on their own.
+  if (delay === undefined) return { seconds: 0, enabled: true, extra };
+  return { seconds: Number(delay), enabled: true, extra };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,40 @@
+import type { ProviderOptions } from '../options.js';
+
+/** Credentials used against a plain-http endpoint when none are configured: an emulator needs a signature, not a secret. */
+const EMULATOR_CREDENTIALS = { accessKeyId: 'DRAINCTLEMULATOR', secretAccessKey: 'drainctl-emulator' };
+
+/** The endpoint in force: --endpoint-url, then DRAINCTL_ENDPOINT_URL; AWS_ENDPOINT_URL is left to the SDK itself. */
+export function endpointFor(options: ProviderOptions): string | undefined {
+  const env = options.env ?? process.env;
+  return options.endpointUrl ?? (env.DRAINCTL_ENDPOINT_URL || undefined);
+}
+
+function hasConfiguredCredentials(options: ProviderOptions): boolean {
+  const env = options.env ?? process.env;
+  return Boolean(options.profile || env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE);
+}
+
+/**
+ * Configuration shared by drainctl's AWS clients: the standard credential chain and
+ * region resolution, SDK retries (standard or adaptive), and an explicit endpoint
+ * when one is given. Against a plain-http endpoint with no credentials configured,
+ * fixed dummy credentials are used so no real secret is looked up or sent.
+ */
+export async function awsClientConfig(options: ProviderOptions): Promise<Record<string, unknown>> {
+  const env = options.env ?? process.env;
+  const endpoint = endpointFor(options) ?? env.AWS_ENDPOINT_URL ?? undefined;
+  const config: Record<string, unknown> = {
+    maxAttempts: options.maxAttempts ?? 3,
+    retryMode: options.retryMode ?? 'standard',
+  };
+  if (options.region) config.region = options.region;
+  if (endpointFor(options)) config.endpoint = endpointFor(options);
+  if (endpoint?.startsWith('http://') && !hasConfiguredCredentials(options)) {
+    config.credentials = EMULATOR_CREDENTIALS;
+  } else {
+    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+    config.credentials = fromNodeProviderChain(options.profile ? { profile: options.profile } : {});
+  }
+  if (options.profile) config.profile = options.profile;
+  return config;
+}

@@ -1,0 +1,16 @@
+/** Settings every provider may read; the CLI fills them from flags and the environment. */
+export interface ProviderOptions {
+  /** Cloud region (AWS); undefined means the SDK's own resolution (env, profile). */
+  readonly region?: string;
+  /** Named profile (AWS). */
+  readonly profile?: string;
+  /** Point the provider at another endpoint (an emulator). */
+  readonly endpointUrl?: string;
+  /** Debug lines, already free of credentials. */
+  readonly debug?: (line: string) => void;
+  /** Attempts per API call including the first (SDK retry), default 3. */
+  readonly maxAttempts?: number;
+  /** 'standard' or 'adaptive' (client-side rate limiting after throttles). */
+  readonly retryMode?: 'standard' | 'adaptive';
+  readonly env?: NodeJS.ProcessEnv;
+}

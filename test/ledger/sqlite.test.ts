@@ -1,0 +1,191 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { LATEST_SCHEMA_VERSION, LedgerError, MIGRATIONS, migrate, openSqliteLedger } from '../../src/ledger/index.js';
+import { buildLedgerForNode, useTempDirs } from './helpers.js';
+
+const key = { provider: 'haproxy', group: 'be_web', target: 'web1' };
+const at = '2025-01-01T00:00:00.000Z';
+const HINT = 'pass --ledger <path> or set DRAINCTL_LEDGER';
+
+function raw(file: string): Database.Database {
+  return new Database(file);
+}
+
+describe('migrations', () => {
+  const tempDir = useTempDirs();
+
+  it('are numbered 1..n in order', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_m, i) => i + 1));
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('build the schema in an empty file', () => {
+    const file = path.join(tempDir(), 'ledger.db');
+    fs.writeFileSync(file, '');
+    openSqliteLedger(file).close();
+    const db = raw(file);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const names = db.prepare("SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite%' ORDER BY name").all();
+      expect(names).toEqual([
+        { type: 'table', name: 'drain_event' },
+        { type: 'index', name: 'drain_event_at' },
+        { type: 'index', name: 'drain_event_instance_at' },
+        { type: 'table', name: 'instance' },
+      ]);
+      expect(db.prepare("SELECT name FROM pragma_index_info('drain_event_instance_at') ORDER BY seqno").pluck().all()).toEqual(['instance_id', 'at']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('are idempotent on reopen and keep the data', () => {
+    const file = path.join(tempDir(), 'ledger.db');
+    const first = openSqliteLedger(file);
+    const rec = first.record(key, { status: 'draining' }, { type: 'drain_requested', at });
+    first.close();
+    for (let i = 0; i < 3; i++) {
+      const again = openSqliteLedger(file);
+      expect(again.find(key)).toEqual(rec);
+      expect(again.history()).toHaveLength(1);
+      again.close();
+    }
+  });
+
+  it('run each step in its own transaction', () => {
+    const db = new Database(':memory:');
+    const steps = [
+      { version: 1, name: 'a', sql: 'CREATE TABLE a (x)' },
+      { version: 2, name: 'b', sql: 'CREATE TABLE b (x)' },
+      { version: 3, name: 'broken', sql: 'CREATE TABLE c (x); SELECT no_such_function();' },
+    ];
+    expect(() => migrate(db, ':memory:', steps)).toThrow(/no_such_function/);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare("SELECT name FROM sqlite_schema ORDER BY name").pluck().all()).toEqual(['a', 'b']);
+    db.close();
+  });
+
+  it('refuse a ledger written by a newer drainctl, leaving it untouched', () => {
+    const file = path.join(tempDir(), 'ledger.db');
+    openSqliteLedger(file).close();
+    const db = raw(file);
+    db.pragma('user_version = 3');
+    db.close();
+    const before = fs.readFileSync(file);
+    const attempt = (): unknown => openSqliteLedger(file);
+    expect(attempt).toThrow(LedgerError);
+    expect(attempt).toThrow(
+      `ledger ${file} was written by a newer drainctl (schema 3, this build knows ${LATEST_SCHEMA_VERSION}); upgrade drainctl or point --ledger elsewhere`,
+    );
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+});
+
+describe('opening', () => {
+  const tempDir = useTempDirs();
+
+  function openError(file: string): LedgerError {
+    try {
+      openSqliteLedger(file).close();
+    } catch (error) {
+      expect(error).toBeInstanceOf(LedgerError);
+      return error as LedgerError;
+    }
+    throw new Error(`expected opening ${file} to fail`);
+  }
+
+  it('refuses a file that is not a database and leaves it alone', () => {
+    const file = path.join(tempDir(), 'notes.txt');
+    const content = 'not a database\n'.repeat(200);
+    fs.writeFileSync(file, content);
+    const error = openError(file);
+    expect(error.message).toBe(`ledger ${file} is not a drainctl ledger (file is not a database); ${HINT}`);
+    expect(error.path).toBe(file);
+    expect(fs.readFileSync(file, 'utf8')).toBe(content);
+  });
+
+  it("refuses another application's SQLite database", () => {
+    const file = path.join(tempDir(), 'other.db');
+    const db = raw(file);
+    db.exec('CREATE TABLE bookmarks (url TEXT)');
+    db.close();
+    expect(openError(file).message).toMatch(new RegExp(`^ledger ${file} is not a drainctl ledger .*${HINT.replace(/[<>]/g, '.')}$`));
+    const check = raw(file);
+    expect(check.prepare("SELECT name FROM sqlite_schema").pluck().all()).toEqual(['bookmarks']);
+    check.close();
+  });
+
+  it('refuses a path that is a directory', () => {
+    const dir = tempDir();
+    expect(openError(dir).message).toBe(`ledger ${dir} is a directory, not a file; ${HINT}`);
+  });
+
+  it('refuses when the parent directory cannot be created', () => {
+    const blocker = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(blocker, '');
+    const file = path.join(blocker, 'sub', 'ledger.db');
+    const error = openError(file);
+    expect(error.message).toMatch(/^cannot create directory .*a-file\/sub for ledger .* \(ENOTDIR\); pass --ledger <path> or set DRAINCTL_LEDGER$/);
+    expect(error.path).toBe(file);
+  });
+
+  it('creates missing directories 0700 and the file (and its WAL) 0600', () => {
+    const dir = path.join(tempDir(), 'state', 'drainctl');
+    const file = path.join(dir, 'ledger.db');
+    const ledger = openSqliteLedger(file);
+    ledger.record(key, {}, { type: 'drain_requested', at });
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.dirname(dir)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
+    ledger.close();
+  });
+
+  it('works in memory without touching the filesystem', () => {
+    const ledger = openSqliteLedger(':memory:');
+    expect(ledger.record(key, {}, { type: 'drain_requested', at }).id).toBe(1);
+    ledger.close();
+    expect(fs.existsSync(':memory:')).toBe(false);
+  });
+
+  describe('read-only locations', () => {
+    // Root ignores permission bits, so the attempt runs in a child process as nobody when needed.
+    function openAsUnprivileged(target: string, dir: string): { name?: string; message?: string; ok?: boolean } {
+      const build = buildLedgerForNode(dir);
+      const script = path.join(build, 'open.mjs');
+      fs.writeFileSync(
+        script,
+        `import { openSqliteLedger } from './ledger/index.js';
+try { openSqliteLedger(process.argv[2]).close(); console.log(JSON.stringify({ ok: true })); }
+catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }\n`,
+      );
+      const asRoot = process.getuid?.() === 0;
+      if (asRoot) fs.chmodSync(dir, 0o755);
+      const result = spawnSync(process.execPath, [script, target], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+      expect(result.stderr).toBe('');
+      return JSON.parse(result.stdout);
+    }
+
+    it('refuses an existing ledger file it cannot write', () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'ledger.db');
+      openSqliteLedger(file).close();
+      fs.chmodSync(file, 0o444);
+      const result = openAsUnprivileged(file, dir);
+      expect(result).toEqual({ name: 'LedgerError', message: `ledger ${file} is not readable and writable (EACCES); check its permissions or ${HINT}` });
+    });
+
+    it('refuses to create a ledger in a read-only directory', () => {
+      const dir = tempDir();
+      const locked = path.join(dir, 'locked');
+      fs.mkdirSync(locked, { mode: 0o555 });
+      const file = path.join(locked, 'ledger.db');
+      const result = openAsUnprivileged(file, dir);
+      expect(result).toEqual({ name: 'LedgerError', message: `cannot create ledger ${file} (EACCES); check permissions or ${HINT}` });
+    });
+  });
+});
