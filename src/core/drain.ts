@@ -9,6 +9,7 @@ import type { ProviderResolver, TimeoutSetting } from './provider.js';
 import { formatRef, type TargetRef } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { isDrainFinished, type TargetStatus } from './state.js';
+import { retrying, type RetryOptions } from './retry.js';
 
 /** Everything drain needs. The CLI, the lifecycle hook and library callers all build one of these. */
 export interface DrainRequest {
@@ -53,7 +54,7 @@ export async function drainTargets(request: DrainRequest): Promise<OperationRepo
   emit({ type: 'plan', operation: 'drain', dryRun, targets: request.targets.map(formatRef) });
 
   const work = await groupTargets(request.targets, request.providers);
-  const plans = await forEachGroup(work, (w) => inspect(w, request));
+  const plans = await forEachGroup(work, (w) => inspect(w, request, emit));
   throwIfAborted(request.signal);
   if (dryRun) return finish('drain', true, startedAt, clock, plans.flatMap((p) => dryRunResults(p, emit)));
 
@@ -61,12 +62,13 @@ export async function drainTargets(request: DrainRequest): Promise<OperationRepo
   return finish('drain', false, startedAt, clock, results.flat());
 }
 
-async function inspect(work: GroupWork, request: DrainRequest): Promise<GroupPlan> {
+async function inspect(work: GroupWork, request: DrainRequest, emit: EventSink): Promise<GroupPlan> {
+  const retry = retryOptions(work, request, emit);
   const [timeout, snapshot] = await Promise.all([
-    work.provider.getTimeout(work.group, request.signal),
-    work.provider.describe(work.group, work.targets, request.signal),
+    retrying(() => work.provider.getTimeout(work.group, request.signal), retry),
+    retrying(() => work.provider.describe(work.group, work.targets, request.signal), retry),
   ]);
-  const decisions = planDrain(work, snapshot, (s) => request.ledger.find(instanceKey(s.ref)), request.force ?? false);
+  const decisions = planDrain(work, snapshot, timeout, (s) => request.ledger.find(instanceKey(s.ref)), request.force ?? false);
   return { work, timeout, decisions };
 }
 
@@ -96,7 +98,7 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
   }
   if (toDrain.length > 0) {
     try {
-      await work.provider.drain(work.group, toDrain, request.signal);
+      await retrying(() => work.provider.drain(work.group, toDrain, request.signal), retryOptions(work, request, emit));
     } catch (error) {
       for (const status of toDrain) recordFailure(ledger, status, clock, error);
       throw error;
@@ -125,9 +127,19 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
     });
     return [...lastSeen.values()].map((s) => settle(s, outcome.state === 'timeout', ledger, clock, emit, startedAt));
   } catch (error) {
-    if (error instanceof DrainctlError && error.kind === 'interrupted') recordInterrupt(lastSeen, ledger, clock);
+    if (error instanceof DrainctlError && error.kind === 'interrupted') throw interruptedWhileDraining(error, lastSeen, ledger, clock);
     throw error;
   }
+}
+
+/** Retry settings for one group's calls, reporting each retry as an event. */
+export function retryOptions(work: GroupWork, request: { signal?: AbortSignal; clock?: Clock; random?: () => number }, emit: EventSink): RetryOptions {
+  return {
+    clock: request.clock,
+    signal: request.signal,
+    random: request.random,
+    onRetry: (error, delayMs) => emit({ type: 'retry', group: work.groupText, reason: error.message, throttled: error.retryable === 'throttle', delayMs: Math.round(delayMs) }),
+  };
 }
 
 /** Drains already under way (from an earlier run) end earlier than ones started now. */
@@ -159,11 +171,19 @@ function settle(status: TargetStatus, timedOut: boolean, ledger: Ledger, clock: 
   return result(status, outcome, elapsedMs);
 }
 
-function recordInterrupt(lastSeen: Map<string, TargetStatus>, ledger: Ledger, clock: Clock): void {
-  for (const status of lastSeen.values()) {
-    if (isDrainFinished(status.state)) continue;
+/** Records the interrupt for every target still draining and says how to carry on. */
+function interruptedWhileDraining(error: DrainctlError, lastSeen: Map<string, TargetStatus>, ledger: Ledger, clock: Clock): DrainctlError {
+  const pending = [...lastSeen.values()].filter((s) => !isDrainFinished(s.state));
+  for (const status of pending) {
     ledger.record(instanceKey(status.ref), {}, { type: 'interrupted', at: isoTime(clock.now()), details: { state: status.state, raw: status.raw } });
   }
+  if (pending.length === 0) return error;
+  const names = pending.map((s) => formatRef(s.ref)).join(' ');
+  return new DrainctlError('interrupted', `${error.message}: ${names} ${pending.length === 1 ? 'is' : 'are'} still draining (no new traffic)`, {
+    hint: `follow with: drainctl watch ${names}; put back with: drainctl restore ${names}; running drain again is safe`,
+    details: { pending: pending.map((s) => formatRef(s.ref)) },
+    cause: error,
+  });
 }
 
 function recordFailure(ledger: Ledger, status: TargetStatus, clock: Clock, error: unknown): void {

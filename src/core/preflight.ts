@@ -1,7 +1,7 @@
 import { DrainctlError, notFoundError } from './errors.js';
 import type { GroupWork } from './groups.js';
 import type { InstanceRecord } from './ledger.js';
-import type { GroupSnapshot } from './provider.js';
+import type { GroupSnapshot, TimeoutSetting } from './provider.js';
 import { formatRef } from './refs.js';
 import type { TargetStatus } from './state.js';
 
@@ -18,12 +18,24 @@ export type DrainDecision =
 export function planDrain(
   work: GroupWork,
   snapshot: GroupSnapshot,
+  timeout: TimeoutSetting,
   records: (status: TargetStatus) => InstanceRecord | undefined,
   force: boolean,
 ): DrainDecision[] {
   const decisions = snapshot.targets.map((status) => decide(work, snapshot, status, records(status)));
-  if (!force) checkLeavesHealthyTarget(work, snapshot, decisions);
+  if (!force) {
+    checkDrainingEnabled(work, timeout, decisions);
+    checkLeavesHealthyTarget(work, snapshot, decisions);
+  }
   return decisions;
+}
+
+/** With draining switched off, deregistering cuts in-flight requests at once: that is not a drain. */
+function checkDrainingEnabled(work: GroupWork, timeout: TimeoutSetting, decisions: readonly DrainDecision[]): void {
+  if (timeout.enabled || !decisions.some((d) => d.kind === 'drain')) return;
+  throw new DrainctlError('refused', `connection draining is disabled on ${work.groupText}: deregistering would cut in-flight requests at once`, {
+    hint: `enable it with: drainctl timeout set ${work.groupText} <duration>, or pass --force`,
+  });
 }
 
 function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, record: InstanceRecord | undefined): DrainDecision {

@@ -2,7 +2,8 @@ import { type Clock, isoTime, systemClock } from './clock.js';
 import { throwIfAborted } from './errors.js';
 import type { EventSink } from './events.js';
 import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
-import { finish, instanceKey, result } from './drain.js';
+import { finish, instanceKey, result, retryOptions } from './drain.js';
+import { retrying } from './retry.js';
 import type { InstanceRecord, Ledger } from './ledger.js';
 import { observeGroup } from './observe.js';
 import type { ProviderResolver, RestoreRequest } from './provider.js';
@@ -54,7 +55,7 @@ export async function restoreTargets(request: RestoreTargetsRequest): Promise<Op
 }
 
 async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit: EventSink): Promise<RestorePlan> {
-  const snapshot = await work.provider.describe(work.group, work.targets, request.signal);
+  const snapshot = await retrying(() => work.provider.describe(work.group, work.targets, request.signal), retryOptions(work, request, emit));
   const records = request.ledger.instances({ provider: work.group.provider, group: work.group.group });
   const serving: TargetStatus[] = [];
   const requests: RestoreRequest[] = [];
@@ -98,7 +99,7 @@ async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, c
 
   const at = isoTime(clock.now());
   for (const r of requests) ledger.record(instanceKey(r.ref), {}, { type: 'restore_requested', at, details: { registration: r.registration ?? null } });
-  await work.provider.restore(work.group, requests, request.signal);
+  await retrying(() => work.provider.restore(work.group, requests, request.signal), retryOptions(work, request, emit));
   const refs = requests.map((r) => r.ref);
   if (request.wait === false) {
     for (const r of requests) ledger.record(instanceKey(r.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { waited: false } });

@@ -1,7 +1,8 @@
 import { type Clock, isoTime, systemClock } from './clock.js';
 import type { EventSink } from './events.js';
 import { checkWaitMs, defaultWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
-import { finish, instanceKey, result } from './drain.js';
+import { finish, instanceKey, result, retryOptions } from './drain.js';
+import { retrying } from './retry.js';
 import type { InstanceRecord, Ledger } from './ledger.js';
 import { observeGroup } from './observe.js';
 import type { ProviderResolver, TimeoutSetting } from './provider.js';
@@ -34,13 +35,30 @@ export interface StatusRequest {
 export async function describeTargets(request: StatusRequest): Promise<GroupView[]> {
   const work = await groupRefs(request.refs, request.providers);
   return forEachGroup(work, async ({ work: w, whole }) => {
+    const retry = { signal: request.signal };
     const [timeout, snapshot] = await Promise.all([
-      w.provider.getTimeout(w.group, request.signal),
-      w.provider.describe(w.group, whole ? 'all' : w.targets, request.signal),
+      retrying(() => w.provider.getTimeout(w.group, request.signal), retry),
+      retrying(() => w.provider.describe(w.group, whole ? 'all' : w.targets, request.signal), retry),
     ]);
     const targets = snapshot.targets.map((status) => ({ status, recorded: request.ledger.find(instanceKey(status.ref)) }));
+    if (whole) targets.push(...drainedByUs(w, snapshot.targets, request.ledger));
     return { group: w.groupText, providerId: snapshot.providerId, timeout, targets };
   });
+}
+
+/**
+ * Targets drainctl took out of a group that the provider no longer lists: a group's
+ * status should show what is missing from it, not only what is left.
+ */
+function drainedByUs(w: GroupWork, listed: readonly TargetStatus[], ledger: Ledger): TargetView[] {
+  const seen = new Set(listed.map((s) => s.ref.target));
+  return ledger
+    .instances({ provider: w.group.provider, group: w.group.group })
+    .filter((r) => r.target !== '' && r.status !== 'active' && !seen.has(r.target))
+    .map((r) => ({
+      status: { ref: { kind: 'target', provider: r.provider, group: r.group, target: r.target }, state: 'absent', health: 'unknown', raw: { state: 'not listed', description: 'not registered with the load balancer' } },
+      recorded: r,
+    }));
 }
 
 /** Groups references; a group named on its own means all of its targets. */
@@ -80,7 +98,11 @@ export async function watchTargets(request: WatchRequest): Promise<OperationRepo
   emit({ type: 'plan', operation: 'watch', dryRun: false, targets: request.targets.map(formatRef) });
   const work = await groupTargets(request.targets, request.providers);
   const results = await forEachGroup(work, async (w) => {
-    const [timeout, snapshot] = await Promise.all([w.provider.getTimeout(w.group, request.signal), w.provider.describe(w.group, w.targets, request.signal)]);
+    const retry = retryOptions(w, request, emit);
+    const [timeout, snapshot] = await Promise.all([
+      retrying(() => w.provider.getTimeout(w.group, request.signal), retry),
+      retrying(() => w.provider.describe(w.group, w.targets, request.signal), retry),
+    ]);
     const drainStart = earliestRecordedStart(snapshot.targets, request.ledger) ?? startedAt;
     const expectedDoneAt = timeout.enabled ? drainStart + timeout.seconds * 1000 : undefined;
     const deadline = request.timeoutMs !== undefined ? startedAt + request.timeoutMs : Math.max(startedAt, drainStart) + defaultWaitMs(timeout.seconds);

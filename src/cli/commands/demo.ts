@@ -45,6 +45,6 @@ export async function demoCommand(ctx: CommandContext, _flags: { provider: strin
 
 async function showGroup(ctx: CommandContext, providers: ReturnType<typeof createProviderResolver>, ledger: ReturnType<typeof createMemoryLedger>, title: string): Promise<void> {
   const [group] = await describeTargets({ refs: [parseRef('elbv2:web', refSyntaxes, 'group')], providers, ledger, signal: ctx.signal });
-  const lines = (group?.targets ?? []).map((t) => `  ${t.status.ref.target.padEnd(26)} ${t.status.state.padEnd(9)} ${t.status.raw.state}`);
+  const lines = (group?.targets ?? []).map((t) => `  ${t.status.ref.target.padEnd(26)} ${t.status.state.padEnd(9)} ${t.status.state === 'active' ? t.status.health : t.recorded?.status === 'stopped' ? 'drained by drainctl' : ''}`);
   ctx.output.note(`${title}\n${lines.join('\n')}`);
 }

@@ -21,9 +21,10 @@ export function describeEvent(event: DrainEvent, now: number = Date.now()): { le
     }
     case 'target_state': {
       const raw = [event.raw.state, event.raw.reason].filter(Boolean).join(', ');
-      const from = event.previous ? `${event.previous} -> ` : '';
+      const from = event.previous && event.previous !== event.state ? `${event.previous} -> ` : '';
       const inFlight = event.inFlight === undefined ? '' : `, ${event.inFlight} in flight`;
-      return { level: 'info', message: `${event.target}: ${from}${event.state} (${raw}${inFlight})` };
+      const health = event.state === 'active' ? ` ${event.health}` : '';
+      return { level: 'info', message: `${event.target}: ${from}${event.state}${health} (${raw}${inFlight})` };
     }
     case 'waiting': {
       const eta = event.expectedDoneAt ? Date.parse(event.expectedDoneAt) - now : undefined;

@@ -22,6 +22,9 @@ function hasConfiguredCredentials(options: ProviderOptions): boolean {
  */
 export async function awsClientConfig(options: ProviderOptions): Promise<Record<string, unknown>> {
   const env = options.env ?? process.env;
+  // drainctl pins its SDK versions; the SDK's notice about its own future Node support
+  // would land in every operator's terminal and CI log without telling them anything actionable.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = endpointFor(options) ?? env.AWS_ENDPOINT_URL ?? undefined;
   const config: Record<string, unknown> = {
     maxAttempts: options.maxAttempts ?? 3,
