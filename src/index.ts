@@ -1,1 +1,44 @@
-export {};
+/**
+ * drainctl as a library: the same drain, restore, status and watch the CLI runs.
+ *
+ *   import { drainTargets, parseTargetRef, createProviderResolver, openSqliteLedger } from 'drainctl';
+ *   const report = await drainTargets({
+ *     targets: [parseTargetRef('elbv2:web/i-0abc1234def567890')],
+ *     providers: createProviderResolver({ region: 'us-east-1' }),
+ *     ledger: openSqliteLedger(defaultLedgerPath()),
+ *     onEvent: (event) => console.log(event),
+ *   });
+ */
+export { drainTargets, type DrainRequest } from './core/drain.js';
+export { restoreTargets, type RestoreTargetsRequest } from './core/restore.js';
+export { describeTargets, watchTargets, type GroupView, type TargetView } from './core/status.js';
+export { setDrainTimeout, checkTimeoutInRange } from './core/timeouts.js';
+export { DrainctlError, type ErrorKind } from './core/errors.js';
+export { parseDuration, formatDuration } from './core/duration.js';
+export { formatRef, type GroupRef, type Ref, type TargetRef, type RefSyntax } from './core/refs.js';
+export type { DrainEvent, Outcome } from './core/events.js';
+export type { OperationReport, TargetResult } from './core/report.js';
+export type { DrainState, Health, TargetStatus } from './core/state.js';
+export type { Capabilities, DrainProvider, ProviderResolver, TimeoutLimits, TimeoutSetting } from './core/provider.js';
+export type { Ledger } from './core/ledger.js';
+export { createProviderResolver, refSyntaxes } from './providers/registry.js';
+export type { ProviderOptions } from './providers/options.js';
+export { openSqliteLedger, createMemoryLedger, defaultLedgerPath } from './ledger/index.js';
+
+import { parseRef, type GroupRef, type Ref, type TargetRef } from './core/refs.js';
+import { refSyntaxes } from './providers/registry.js';
+
+/** Parses a target reference (`elbv2:web/i-0abc1234def567890`) with every known provider's syntax. */
+export function parseTargetRef(text: string): TargetRef {
+  return parseRef(text, refSyntaxes, 'target') as TargetRef;
+}
+
+/** Parses a group reference (`elbv2:web`). */
+export function parseGroupRef(text: string): GroupRef {
+  return parseRef(text, refSyntaxes, 'group') as GroupRef;
+}
+
+/** Parses either kind. */
+export function parseAnyRef(text: string): Ref {
+  return parseRef(text, refSyntaxes, 'any');
+}

@@ -35,15 +35,30 @@ export class ElbProvider implements DrainProvider {
     return new ElbProvider(client);
   }
 
+  /**
+   * Two calls per describe: every registered instance, and the named ones explicitly.
+   * AWS documents that named instances report their state even once deregistered, and a
+   * de-registering one reports "deregistration currently in progress"; an instance that
+   * is neither registered nor draining is absent, whatever state the named query gives it.
+   */
   async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
-    // Naming the instances matters: Classic returns their state even once no longer registered.
-    const instances = targets === 'all' ? undefined : targets.map((t) => ({ InstanceId: t.target }));
+    const registered = (await this.instanceHealth(group, undefined, signal)).map((s) => toStatus(group, s));
+    if (targets === 'all') return { group, providerId: group.group, targets: registered, registered };
+    const named = (await this.instanceHealth(group, targets.map((t) => t.target), signal)).map((s) => toStatus(group, s));
+    const listed = new Set(registered.map((s) => s.ref.target));
+    const statuses = targets.map((t) => {
+      const status = named.find((s) => s.ref.target === t.target);
+      if (status && (listed.has(t.target) || status.state === 'draining')) return status;
+      return absent(t);
+    });
+    return { group, providerId: group.group, targets: statuses, registered };
+  }
+
+  private async instanceHealth(group: GroupRef, instanceIds: readonly string[] | undefined, signal?: AbortSignal): Promise<InstanceState[]> {
     const output = await call(this.context(group, `describe instance health of ${group.group}`, signal), () =>
-      this.client.send(new DescribeInstanceHealthCommand({ LoadBalancerName: group.group, Instances: instances }), { abortSignal: signal }),
+      this.client.send(new DescribeInstanceHealthCommand({ LoadBalancerName: group.group, Instances: instanceIds?.map((id) => ({ InstanceId: id })) }), { abortSignal: signal }),
     );
-    const statuses = (output.InstanceStates ?? []).map((s) => toStatus(group, s));
-    const named = targets === 'all' ? statuses : targets.map((t) => statuses.find((s) => s.ref.target === t.target) ?? absent(t));
-    return { group, providerId: group.group, targets: named, ...(targets === 'all' && { registered: statuses }) };
+    return output.InstanceStates ?? [];
   }
 
   async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {

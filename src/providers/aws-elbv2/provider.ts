@@ -10,7 +10,7 @@ import {
   type TargetGroup,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { usageError } from '../../core/errors.js';
+import { DrainctlError, usageError } from '../../core/errors.js';
 import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
@@ -70,9 +70,16 @@ export class Elbv2Provider implements DrainProvider {
   async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
     const info = await this.groupInfo(group, signal);
     for (const chunk of chunks(targets.map((t) => describeTarget(t.ref, t.registration)), TARGETS_PER_CALL)) {
-      await call({ what: `deregister targets from ${info.name}`, signal }, () =>
-        this.client.send(new DeregisterTargetsCommand({ TargetGroupArn: info.arn, Targets: chunk }), { abortSignal: signal }),
-      );
+      try {
+        await call({ what: `deregister targets from ${info.name}`, signal }, () =>
+          this.client.send(new DeregisterTargetsCommand({ TargetGroupArn: info.arn, Targets: chunk }), { abortSignal: signal }),
+        );
+      } catch (error) {
+        // InvalidTarget means the target no longer exists (a terminated instance, or a
+        // deregistration that already finished): nothing is left to take out of rotation.
+        // The next describe reports what is true.
+        if (!(error instanceof DrainctlError && error.details.awsError === 'InvalidTargetException')) throw error;
+      }
     }
   }
 
