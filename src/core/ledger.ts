@@ -25,6 +25,9 @@ export interface InstanceKey {
   readonly target: string;
 }
 
+/** The target name of a group's own row, which records group-level events such as timeout changes. */
+export const GROUP_ROW_TARGET = '*';
+
 /** One row of the instance table. */
 export interface InstanceRecord extends InstanceKey {
   readonly id: number;

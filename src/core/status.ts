@@ -3,7 +3,7 @@ import type { EventSink } from './events.js';
 import { checkWaitMs, defaultWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
 import { finish, instanceKey, result, retryOptions } from './drain.js';
 import { retrying } from './retry.js';
-import type { InstanceRecord, Ledger } from './ledger.js';
+import { GROUP_ROW_TARGET, type InstanceRecord, type Ledger } from './ledger.js';
 import { observeGroup } from './observe.js';
 import type { ProviderResolver, TimeoutSetting } from './provider.js';
 import { formatRef, type GroupRef, type Ref, type TargetRef } from './refs.js';
@@ -54,7 +54,7 @@ function drainedByUs(w: GroupWork, listed: readonly TargetStatus[], ledger: Ledg
   const seen = new Set(listed.map((s) => s.ref.target));
   return ledger
     .instances({ provider: w.group.provider, group: w.group.group })
-    .filter((r) => r.target !== '' && r.status !== 'active' && !seen.has(r.target))
+    .filter((r) => r.target !== GROUP_ROW_TARGET && r.status !== 'active' && !seen.has(r.target))
     .map((r) => ({
       status: { ref: { kind: 'target', provider: r.provider, group: r.group, target: r.target }, state: 'absent', health: 'unknown', raw: { state: 'not listed', description: 'not registered with the load balancer' } },
       recorded: r,

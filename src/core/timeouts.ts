@@ -1,6 +1,6 @@
 import { type Clock, isoTime, systemClock } from './clock.js';
 import { usageError } from './errors.js';
-import type { Ledger } from './ledger.js';
+import { GROUP_ROW_TARGET, type Ledger } from './ledger.js';
 import type { DrainProvider, TimeoutLimits, TimeoutSetting } from './provider.js';
 import type { GroupRef } from './refs.js';
 
@@ -38,6 +38,6 @@ export async function setDrainTimeout(options: {
   if (options.dryRun) return { group: options.groupText, previous, current: { ...previous, seconds }, dryRun: true };
   const current = await provider.setTimeout(group, seconds, options.signal);
   const at = isoTime((options.clock ?? systemClock).now());
-  options.ledger.record({ provider: group.provider, group: group.group, target: '' }, {}, { type: 'timeout_changed', at, details: { from: previous.seconds, to: current.seconds } });
+  options.ledger.record({ provider: group.provider, group: group.group, target: GROUP_ROW_TARGET }, {}, { type: 'timeout_changed', at, details: { from: previous.seconds, to: current.seconds } });
   return { group: options.groupText, previous, current, dryRun: false };
 }

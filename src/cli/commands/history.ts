@@ -1,4 +1,5 @@
 import { usageError } from '../../core/errors.js';
+import { GROUP_ROW_TARGET } from '../../core/ledger.js';
 import { parseRef } from '../../core/refs.js';
 import { refSyntaxes } from '../../providers/registry.js';
 import type { CommandContext } from '../context.js';
@@ -12,7 +13,7 @@ export async function historyCommand(ctx: CommandContext, text: string | undefin
   const ref = text === undefined ? undefined : parseRef(text, refSyntaxes, 'any');
   const ledger = await ctx.ledger();
   const events = ledger.history({ provider: ref?.provider, group: ref?.group, target: ref?.kind === 'target' ? ref.target : undefined, limit });
-  const rows = events.map((e) => [e.at, `${e.instance.provider}:${e.instance.group}${e.instance.target ? `/${e.instance.target}` : ''}`, e.type, JSON.stringify(e.details)]);
+  const rows = events.map((e) => [e.at, `${e.instance.provider}:${e.instance.group}${e.instance.target === GROUP_ROW_TARGET ? '' : `/${e.instance.target}`}`, e.type, JSON.stringify(e.details)]);
   return {
     kind: 'history',
     data: { events: events.map((e) => ({ at: e.at, provider: e.instance.provider, group: e.instance.group, target: e.instance.target, type: e.type, details: e.details })) },

@@ -30,7 +30,9 @@ export async function awsClientConfig(options: ProviderOptions): Promise<Record<
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: options.retryMode ?? 'standard',
   };
-  if (options.region) config.region = options.region;
+  // AWS_DEFAULT_REGION is the AWS CLI's variable; honouring it too means one setting serves both tools.
+  const region = options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  if (region) config.region = region;
   if (endpointFor(options)) config.endpoint = endpointFor(options);
   if (endpoint?.startsWith('http://') && !hasConfiguredCredentials(options)) {
     config.credentials = EMULATOR_CREDENTIALS;
