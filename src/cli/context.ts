@@ -1,7 +1,7 @@
 import { DrainctlError } from '../core/errors.js';
 import type { Ledger } from '../core/ledger.js';
 import type { ProviderResolver } from '../core/provider.js';
-import { type Expect, parseRef, type Ref, type TargetRef, type GroupRef } from '../core/refs.js';
+import { type Expect, parseRef, type Ref, type RefDefaults, type TargetRef, type GroupRef } from '../core/refs.js';
 import { refSyntaxes, createProviderResolver } from '../providers/registry.js';
 import type { Output } from './render/output.js';
 
@@ -10,6 +10,8 @@ export interface GlobalOptions {
   readonly output: 'text' | 'json' | 'ndjson';
   readonly region?: string;
   readonly profile?: string;
+  readonly project?: string;
+  readonly subscription?: string;
   readonly endpointUrl?: string;
   readonly ledger?: string;
   readonly debug?: boolean;
@@ -22,6 +24,8 @@ export interface CommandContext {
   readonly providers: ProviderResolver;
   readonly signal: AbortSignal;
   readonly env: NodeJS.ProcessEnv;
+  /** What references may leave out: the Google Cloud project, the Azure subscription. */
+  readonly defaults: RefDefaults;
   /** Opens the ledger on first use. */
   ledger(): Promise<Ledger>;
 }
@@ -31,6 +35,8 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
   const providers = createProviderResolver({
     region: options.region,
     profile: options.profile,
+    project: refDefaults(options, env).project,
+    subscription: refDefaults(options, env).subscription,
     endpointUrl: options.endpointUrl,
     debug: options.debug ? (line) => output.debug(line) : undefined,
     env,
@@ -42,6 +48,7 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
     providers,
     signal,
     env,
+    defaults: refDefaults(options, env),
     async ledger() {
       if (!opened) {
         const { openSqliteLedger, defaultLedgerPath, LedgerError } = await import('../ledger/index.js');
@@ -62,15 +69,23 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
   };
 }
 
+/** Flags first, then the environment each cloud's own tools read. */
+export function refDefaults(options: GlobalOptions, env: NodeJS.ProcessEnv): RefDefaults {
+  return {
+    project: options.project ?? (env.GOOGLE_CLOUD_PROJECT || env.CLOUDSDK_CORE_PROJECT || undefined),
+    subscription: options.subscription ?? (env.AZURE_SUBSCRIPTION_ID || undefined),
+  };
+}
+
 /** Parses every reference before anything runs, so one bad reference changes nothing. */
-export function parseRefs(texts: readonly string[], expect: Expect): Ref[] {
-  return texts.map((t) => parseRef(t, refSyntaxes, expect));
+export function parseRefs(ctx: Pick<CommandContext, 'defaults'>, texts: readonly string[], expect: Expect): Ref[] {
+  return texts.map((t) => parseRef(t, refSyntaxes, expect, ctx.defaults));
 }
 
-export function parseTargetRefs(texts: readonly string[]): TargetRef[] {
-  return parseRefs(texts, 'target') as TargetRef[];
+export function parseTargetRefs(ctx: Pick<CommandContext, 'defaults'>, texts: readonly string[]): TargetRef[] {
+  return parseRefs(ctx, texts, 'target') as TargetRef[];
 }
 
-export function parseGroupRef(text: string): GroupRef {
-  return parseRef(text, refSyntaxes, 'group') as GroupRef;
+export function parseGroupRef(ctx: Pick<CommandContext, 'defaults'>, text: string): GroupRef {
+  return parseRef(text, refSyntaxes, 'group', ctx.defaults) as GroupRef;
 }

@@ -33,6 +33,8 @@ export function buildProgram(version: string, run: Runner): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'ndjson']).default('text'))
     .option('--region <region>', 'cloud region (default: AWS_REGION or the profile)')
     .option('--profile <name>', 'AWS named profile')
+    .option('--project <id>', 'Google Cloud project for references that leave it out (default: GOOGLE_CLOUD_PROJECT)')
+    .option('--subscription <id>', 'Azure subscription for references that leave it out (default: AZURE_SUBSCRIPTION_ID)')
     .addOption(new Option('--endpoint-url <url>', 'send API calls to this endpoint (an emulator)').env('DRAINCTL_ENDPOINT_URL'))
     .addOption(new Option('--ledger <path>', 'drain record database (default: $XDG_STATE_HOME/drainctl/ledger.db)').env('DRAINCTL_LEDGER'))
     .option('--debug', 'log each API call (never credentials)')

@@ -1,7 +1,7 @@
 import { type Clock, isoTime, systemClock } from './clock.js';
 import { DrainctlError, throwIfAborted } from './errors.js';
 import type { EventSink } from './events.js';
-import { checkWaitMs, defaultWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
+import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
 import type { InstanceKey, Ledger } from './ledger.js';
 import { observeGroup } from './observe.js';
 import { type DrainDecision, planDrain } from './preflight.js';
@@ -9,6 +9,7 @@ import type { ProviderResolver, TimeoutSetting } from './provider.js';
 import { formatRef, type TargetRef } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { isDrainFinished, type TargetStatus } from './state.js';
+import { drainWindow } from './window.js';
 import { retrying, type RetryOptions } from './retry.js';
 
 /** Everything drain needs. The CLI, the lifecycle hook and library callers all build one of these. */
@@ -75,7 +76,7 @@ async function inspect(work: GroupWork, request: DrainRequest, emit: EventSink):
 function dryRunResults(plan: GroupPlan, emit: EventSink): TargetResult[] {
   return plan.decisions.map((d) => {
     const target = formatRef(d.status.ref);
-    const detail = d.kind === 'drain' ? `would stop new traffic (drain timeout ${plan.timeout.seconds}s)` : d.detail;
+    const detail = d.kind === 'drain' ? `would stop new traffic${plan.timeout.seconds === undefined ? '' : ` (drain timeout ${plan.timeout.seconds}s)`}` : d.detail;
     emit({ type: 'action', action: d.kind === 'drain' ? 'deregister' : 'skip', target, dryRun: true, detail });
     return result(d.status, d.kind === 'drain' ? 'would_drain' : 'unchanged', 0);
   });
@@ -85,16 +86,18 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
   const { work, timeout } = plan;
   const ledger = request.ledger;
   const toDrain = plan.decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
-  const now = clock.now();
-  const drainMs = timeout.enabled ? timeout.seconds * 1000 : 0;
+  const completion = work.provider.capabilities.completion;
+  // Decided before any change: a provider without its own timeout may need the caller's.
+  const window = request.wait === false ? undefined : drainWindow(timeout, completion, request.timeoutMs, work.groupText);
 
   for (const d of plan.decisions) {
     if (d.kind === 'already') emit({ type: 'action', action: 'skip', target: formatRef(d.status.ref), dryRun: false, detail: d.detail });
   }
   // Record how each target was registered before touching it, so a crash mid-call still leaves enough to restore.
+  const requestedAt = isoTime(clock.now());
   for (const status of toDrain) {
-    ledger.record(instanceKey(status.ref), { status: 'draining', drainStartedAt: isoTime(now), drainedAt: null, registration: status.registration ?? null, inFlight: status.inFlight ?? null },
-      { type: 'drain_requested', at: isoTime(now), details: { drainTimeoutSeconds: timeout.seconds, raw: status.raw } });
+    ledger.record(instanceKey(status.ref), { status: 'draining', drainStartedAt: requestedAt, drainedAt: null, registration: status.registration ?? null, inFlight: status.inFlight ?? null },
+      { type: 'drain_requested', at: requestedAt, details: { drainTimeoutSeconds: timeout.seconds ?? null, raw: status.raw } });
   }
   if (toDrain.length > 0) {
     try {
@@ -103,18 +106,22 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
       for (const status of toDrain) recordFailure(ledger, status, clock, error);
       throw error;
     }
+    // The drain runs from when the provider accepted it (a GCP operation reached DONE), not from when it was asked.
+    const acceptedAt = isoTime(clock.now());
     for (const status of toDrain) {
-      emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic; drain timeout ${timeout.seconds}s` });
+      ledger.record(instanceKey(status.ref), { drainStartedAt: acceptedAt }, { type: 'state_changed', at: acceptedAt, details: { from: status.state, to: 'draining', accepted: true } });
+      emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${timeout.seconds === undefined ? '' : `; drain timeout ${timeout.seconds}s`}` });
     }
   }
 
   const watched = plan.decisions.map((d) => d.status);
-  if (request.wait === false) {
+  if (window === undefined) {
     return watched.map((s) => result(s, isDrainFinished(s.state) ? 'unchanged' : 'draining', clock.now() - startedAt));
   }
-  const earliestStart = earliestDrainStart(plan, ledger, now);
-  const expectedDoneAt = earliestStart + drainMs;
-  const deadline = request.timeoutMs !== undefined ? startedAt + request.timeoutMs : expectedDoneAt + defaultWaitMs(timeout.seconds) - drainMs;
+  const starts = drainStarts(watched, ledger, clock.now());
+  const earliestStart = Math.min(...starts.values());
+  const expectedDoneAt = window.drainMs === undefined ? undefined : Math.max(...starts.values()) + window.drainMs;
+  const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : earliestStart + window.waitMs;
   emit({ type: 'group', group: work.groupText, providerId: work.group.group, drainTimeoutSeconds: timeout.seconds, deadline: isoTime(deadline) });
 
   const lastSeen = new Map<string, TargetStatus>(watched.map((s) => [formatRef(s.ref), s]));
@@ -123,6 +130,7 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
       work, targets: watched.map((s) => s.ref), lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
       plan: { startedAt: earliestStart, expectedDoneAt, completesEarly: work.provider.capabilities.completesEarly },
       isSettled: (s) => isDrainFinished(s.state),
+      relabel: completion === 'countdown' && window.drainMs !== undefined ? countdown(starts, window.drainMs, clock) : undefined,
       onChange: (s, prev) => ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(clock.now()), details: { from: prev?.state ?? null, to: s.state, raw: s.raw } }),
     });
     return [...lastSeen.values()].map((s) => settle(s, outcome.state === 'timeout', ledger, clock, emit, startedAt));
@@ -130,6 +138,31 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
     if (error instanceof DrainctlError && error.kind === 'interrupted') throw interruptedWhileDraining(error, lastSeen, ledger, clock);
     throw error;
   }
+}
+
+/** When each target's drain started, from the ledger (earlier runs included); now for any not recorded. */
+export function drainStarts(statuses: readonly TargetStatus[], ledger: Ledger, now: number): Map<string, number> {
+  const starts = new Map<string, number>();
+  for (const s of statuses) {
+    const started = ledger.find(instanceKey(s.ref))?.drainStartedAt;
+    starts.set(formatRef(s.ref), started ? Date.parse(started) : now);
+  }
+  return starts;
+}
+
+/**
+ * For providers that show no drain progress: a target is draining until its countdown
+ * ends, then drained, whatever the provider lists (gone from an instance group, or
+ * still present with its admin state down).
+ */
+export function countdown(starts: ReadonlyMap<string, number>, drainMs: number, clock: Clock): (status: TargetStatus) => TargetStatus {
+  return (status) => {
+    const started = starts.get(formatRef(status.ref));
+    if (started === undefined || status.state === 'active') return status;
+    const endsAt = started + drainMs;
+    if (clock.now() < endsAt) return { ...status, state: 'draining', raw: { ...status.raw, description: `counting down the drain timeout until ${isoTime(endsAt)}` } };
+    return status.state === 'draining' ? { ...status, state: 'drained' } : status;
+  };
 }
 
 /** Retry settings for one group's calls, reporting each retry as an event. */
@@ -140,17 +173,6 @@ export function retryOptions(work: GroupWork, request: { signal?: AbortSignal; c
     random: request.random,
     onRetry: (error, delayMs) => emit({ type: 'retry', group: work.groupText, reason: error.message, throttled: error.retryable === 'throttle', delayMs: Math.round(delayMs) }),
   };
-}
-
-/** Drains already under way (from an earlier run) end earlier than ones started now. */
-function earliestDrainStart(plan: GroupPlan, ledger: Ledger, now: number): number {
-  let earliest = now;
-  for (const d of plan.decisions) {
-    if (d.kind !== 'already' || d.status.state !== 'draining') continue;
-    const started = ledger.find(instanceKey(d.status.ref))?.drainStartedAt;
-    if (started) earliest = Math.min(earliest, Date.parse(started));
-  }
-  return earliest;
 }
 
 function settle(status: TargetStatus, timedOut: boolean, ledger: Ledger, clock: Clock, emit: EventSink, startedAt: number): TargetResult {

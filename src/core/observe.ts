@@ -15,6 +15,8 @@ export interface ObserveOptions {
   readonly plan: PollPlan;
   readonly deadline: number;
   readonly isSettled: (status: TargetStatus) => boolean;
+  /** Adjusts what the provider said before it is judged (the countdown for providers that show no progress). */
+  readonly relabel?: (status: TargetStatus) => TargetStatus;
   /** Last statuses seen, keyed by reference text; updated in place so callers see the final view. */
   readonly lastSeen: Map<string, TargetStatus>;
   readonly emit: EventSink;
@@ -29,7 +31,10 @@ export interface ObserveOptions {
 export async function observeGroup(options: ObserveOptions): Promise<WaitOutcome<readonly TargetStatus[]>> {
   const { work, emit } = options;
   return waitUntil<readonly TargetStatus[]>({
-    poll: async (signal) => (await work.provider.describe(work.group, options.targets, signal)).targets,
+    poll: async (signal) => {
+      const statuses = (await work.provider.describe(work.group, options.targets, signal)).targets;
+      return options.relabel ? statuses.map(options.relabel) : statuses;
+    },
     isDone: (statuses) => statuses.every(options.isSettled),
     deadline: options.deadline,
     plan: options.plan,

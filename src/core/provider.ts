@@ -5,10 +5,12 @@ import type { Registration, TargetStatus } from './state.js';
 export interface Capabilities {
   /**
    * How drainctl learns that a drain finished:
-   * - 'observed': the provider reports it (Classic ELB, HAProxy);
-   * - 'timer': only the drain timeout elapsing ends it (ALB shows draining for the full delay).
+   * - 'observed': the provider sees in-flight work and reports the end (Classic ELB, HAProxy);
+   * - 'reported': the provider reports draining until its timeout passes (ELBv2 shows draining for the full delay);
+   * - 'countdown': the provider shows nothing (a GCP instance group member simply disappears), so drainctl
+   *   counts the drain timeout down itself from when the drain call completed.
    */
-  readonly completion: 'observed' | 'timer';
+  readonly completion: 'observed' | 'reported' | 'countdown';
   /** Can a drain finish before its timeout when no work is in flight? */
   readonly completesEarly: boolean;
   /** Can remaining connections be cut on demand? */
@@ -26,7 +28,8 @@ export interface TimeoutLimits {
 
 /** A group's drain timeout as the provider holds it. */
 export interface TimeoutSetting {
-  readonly seconds: number;
+  /** Undefined when the provider has no drain timeout of its own (Azure Load Balancer, HAProxy). */
+  readonly seconds: number | undefined;
   /** False when the provider has draining switched off (Classic ELB ConnectionDraining.Enabled=false). */
   readonly enabled: boolean;
   /** Provider-specific flags worth showing (NLB connection termination…). */
@@ -63,7 +66,8 @@ export interface DrainProvider {
   readonly name: string;
   readonly syntax: RefSyntax;
   readonly capabilities: Capabilities;
-  readonly timeoutLimits: TimeoutLimits;
+  /** Undefined when the provider has no drain timeout to set. */
+  readonly timeoutLimits: TimeoutLimits | undefined;
   /** Describes the named targets of a group in one call, or every registered target when `targets` is 'all'. */
   describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot>;
   /** Stops new traffic to these targets (one call per group where the API allows). */

@@ -28,6 +28,9 @@ export interface GroupRef {
 
 export type Ref = TargetRef | GroupRef;
 
+/** Values a reference may leave out, filled from flags or the environment (`--project`, `AZURE_SUBSCRIPTION_ID`). */
+export type RefDefaults = Readonly<Partial<Record<'project' | 'subscription', string>>>;
+
 /** How one provider spells its groups and targets. Pure: no SDK, no I/O. */
 export interface RefSyntax {
   readonly provider: string;
@@ -36,8 +39,8 @@ export interface RefSyntax {
   readonly targetNoun: string;
   readonly groupExample: string;
   readonly targetExample: string;
-  /** Returns the canonical group, or throws a usage error saying what is wrong. */
-  parseGroup(group: string): string;
+  /** Returns the canonical group (with defaults filled in), or throws a usage error saying what is wrong. */
+  parseGroup(group: string, defaults: RefDefaults): string;
   /** Returns the canonical target, or throws a usage error saying what is wrong. */
   parseTarget(target: string): string;
   /** True when the whole body is a group even though it contains `/` (for example an ARN). */
@@ -59,7 +62,7 @@ export function groupOf(ref: Ref): GroupRef {
 }
 
 /** Parses a reference against the known provider syntaxes. */
-export function parseRef(text: string, syntaxes: readonly RefSyntax[], expect: Expect = 'any'): Ref {
+export function parseRef(text: string, syntaxes: readonly RefSyntax[], expect: Expect = 'any', defaults: RefDefaults = {}): Ref {
   const colon = text.indexOf(':');
   if (colon <= 0) {
     throw usageError(
@@ -76,18 +79,18 @@ export function parseRef(text: string, syntaxes: readonly RefSyntax[], expect: E
       `known providers: ${syntaxes.map((s) => s.provider).join(', ')} (see docs/targets.md)`,
     );
   }
-  const ref = parseBody(text, body, syntax);
+  const ref = parseBody(text, body, syntax, defaults);
   checkExpectation(text, ref, syntax, expect);
   return ref;
 }
 
-function parseBody(text: string, body: string, syntax: RefSyntax): Ref {
+function parseBody(text: string, body: string, syntax: RefSyntax, defaults: RefDefaults): Ref {
   if (body === '') {
     throw usageError(`invalid reference "${text}": the ${syntax.groupNoun} is missing`, `example: ${syntax.targetExample}`);
   }
   const slash = body.lastIndexOf('/');
   if (slash < 0 || syntax.isWholeGroup(body)) {
-    return { kind: 'group', provider: syntax.provider, group: withContext(text, () => syntax.parseGroup(body)) };
+    return { kind: 'group', provider: syntax.provider, group: withContext(text, () => syntax.parseGroup(body, defaults)) };
   }
   const groupPart = body.slice(0, slash);
   const targetPart = body.slice(slash + 1);
@@ -103,7 +106,7 @@ function parseBody(text: string, body: string, syntax: RefSyntax): Ref {
   return {
     kind: 'target',
     provider: syntax.provider,
-    group: withContext(text, () => syntax.parseGroup(groupPart)),
+    group: withContext(text, () => syntax.parseGroup(groupPart, defaults)),
     target: withContext(text, () => syntax.parseTarget(targetPart)),
   };
 }

@@ -1,7 +1,8 @@
 import { type Clock, isoTime, systemClock } from './clock.js';
 import type { EventSink } from './events.js';
-import { checkWaitMs, defaultWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
-import { finish, instanceKey, result, retryOptions } from './drain.js';
+import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
+import { countdown, finish, instanceKey, result, retryOptions } from './drain.js';
+import { drainWindow } from './window.js';
 import { retrying } from './retry.js';
 import { GROUP_ROW_TARGET, type InstanceRecord, type Ledger } from './ledger.js';
 import { observeGroup } from './observe.js';
@@ -103,15 +104,19 @@ export async function watchTargets(request: WatchRequest): Promise<OperationRepo
       retrying(() => w.provider.getTimeout(w.group, request.signal), retry),
       retrying(() => w.provider.describe(w.group, w.targets, request.signal), retry),
     ]);
-    const drainStart = earliestRecordedStart(snapshot.targets, request.ledger) ?? startedAt;
-    const expectedDoneAt = timeout.enabled ? drainStart + timeout.seconds * 1000 : undefined;
-    const deadline = request.timeoutMs !== undefined ? startedAt + request.timeoutMs : Math.max(startedAt, drainStart) + defaultWaitMs(timeout.seconds);
+    const starts = recordedDrainStarts(snapshot.targets, request.ledger);
+    const completion = w.provider.capabilities.completion;
+    const window = drainWindow(timeout, completion, request.timeoutMs, w.groupText);
+    const drainStart = starts.size > 0 ? Math.min(...starts.values()) : startedAt;
+    const expectedDoneAt = window.drainMs === undefined ? undefined : (starts.size > 0 ? Math.max(...starts.values()) : startedAt) + window.drainMs;
+    const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : Math.max(startedAt, drainStart) + window.waitMs;
     emit({ type: 'group', group: w.groupText, providerId: snapshot.providerId, drainTimeoutSeconds: timeout.seconds, deadline: isoTime(deadline) });
     const lastSeen = new Map<string, TargetStatus>();
     const outcome = await observeGroup({
       work: w, targets: snapshot.targets.map((s) => s.ref), lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
       plan: { startedAt: drainStart, expectedDoneAt, completesEarly: w.provider.capabilities.completesEarly },
       isSettled,
+      relabel: completion === 'countdown' && window.drainMs !== undefined ? countdown(starts, window.drainMs, clock) : undefined,
     });
     return [...lastSeen.values()].map((s) => {
       const elapsedMs = clock.now() - startedAt;
@@ -123,11 +128,12 @@ export async function watchTargets(request: WatchRequest): Promise<OperationRepo
   return finish('watch', false, startedAt, clock, results.flat());
 }
 
-function earliestRecordedStart(statuses: readonly TargetStatus[], ledger: Ledger): number | undefined {
-  const starts = statuses
-    .filter((s) => s.state === 'draining')
-    .map((s) => ledger.find(instanceKey(s.ref))?.drainStartedAt)
-    .filter((v): v is string => typeof v === 'string')
-    .map((v) => Date.parse(v));
-  return starts.length > 0 ? Math.min(...starts) : undefined;
+/** Drain start times of the targets the ledger says are draining. */
+function recordedDrainStarts(statuses: readonly TargetStatus[], ledger: Ledger): Map<string, number> {
+  const starts = new Map<string, number>();
+  for (const s of statuses) {
+    const row = ledger.find(instanceKey(s.ref));
+    if (row?.status === 'draining' && row.drainStartedAt) starts.set(formatRef(s.ref), Date.parse(row.drainStartedAt));
+  }
+  return starts;
 }

@@ -5,7 +5,8 @@ import type { DrainProvider, TimeoutLimits, TimeoutSetting } from './provider.js
 import type { GroupRef } from './refs.js';
 
 /** Refuses a drain timeout outside the provider's range, before any API call. */
-export function checkTimeoutInRange(seconds: number, limits: TimeoutLimits, what: string): void {
+export function checkTimeoutInRange(seconds: number, limits: TimeoutLimits | undefined, what: string): void {
+  if (!limits) throw usageError(`${what} has no drain timeout to set`, 'pass --timeout to drain instead: it bounds how long in-flight work may run');
   if (!Number.isInteger(seconds) || seconds < limits.minSeconds || seconds > limits.maxSeconds) {
     throw usageError(
       `drain timeout ${seconds}s is out of range for ${what}: allowed ${limits.minSeconds}-${limits.maxSeconds} seconds`,
@@ -38,6 +39,6 @@ export async function setDrainTimeout(options: {
   if (options.dryRun) return { group: options.groupText, previous, current: { ...previous, seconds }, dryRun: true };
   const current = await provider.setTimeout(group, seconds, options.signal);
   const at = isoTime((options.clock ?? systemClock).now());
-  options.ledger.record({ provider: group.provider, group: group.group, target: GROUP_ROW_TARGET }, {}, { type: 'timeout_changed', at, details: { from: previous.seconds, to: current.seconds } });
+  options.ledger.record({ provider: group.provider, group: group.group, target: GROUP_ROW_TARGET }, {}, { type: 'timeout_changed', at, details: { from: previous.seconds ?? null, to: current.seconds ?? null } });
   return { group: options.groupText, previous, current, dryRun: false };
 }

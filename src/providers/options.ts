@@ -4,7 +4,14 @@ export interface ProviderOptions {
   readonly region?: string;
   /** Named profile (AWS). */
   readonly profile?: string;
-  /** Point the provider at another endpoint (an emulator). */
+  /** Google Cloud project for references that leave it out. */
+  readonly project?: string;
+  /** Azure subscription for references that leave it out. */
+  readonly subscription?: string;
+  /**
+   * Point the provider at another endpoint (an emulator). Over plain http:// providers
+   * use no credentials (or fixed dummy ones where a signature is required) and never send a real token.
+   */
   readonly endpointUrl?: string;
   /** Debug lines, already free of credentials. */
   readonly debug?: (line: string) => void;

@@ -110,3 +110,31 @@ describe('drainTargets / restoreTargets', () => {
     expect(events.filter((e) => e.type === 'retry')).toHaveLength(4);
   });
 });
+
+describe('countdown providers (no drain progress shown)', () => {
+  it('keep a removed target draining until the drain timeout passes, counted from when the drain call completed', async () => {
+    const clock = new FakeClock();
+    const provider = new FakeProvider(clock);
+    Object.assign(provider, { capabilities: { ...provider.capabilities, completion: 'countdown' } });
+    provider.addGroup('ig', 60, { 'i-0000000000000000a': 80, 'i-0000000000000000b': 80 });
+    // The instance vanishes from the group the moment it is removed, as a GCP instance group member does.
+    const drain = provider.drain.bind(provider);
+    provider.drain = async (group, targets) => {
+      await drain(group, targets);
+      clock.time += 2000; // the removal operation takes 2 s to reach DONE
+      for (const t of targets) provider.groups.get('ig')!.targets.delete(t.ref.target.split(':')[0]!);
+    };
+    const ledger = createMemoryLedger();
+    const states: string[] = [];
+    const report = await drainTargets({
+      providers: async () => provider, ledger, clock, random: () => 0.5,
+      onEvent: (e) => e.type === 'target_state' && states.push(e.state),
+      targets: [parseRef('elbv2:ig/i-0000000000000000a', refSyntaxes, 'target') as TargetRef],
+    });
+    expect(states).toContain('draining');
+    expect(report.results[0]).toMatchObject({ outcome: 'drained' });
+    const waited = clock.now() - Date.parse(report.startedAt);
+    expect(waited).toBeGreaterThanOrEqual(62_000);
+    expect(waited).toBeLessThan(64_000);
+  });
+});

@@ -14,7 +14,7 @@ export interface DrainFlags {
 
 /** `drainctl drain <ref...>` */
 export async function drainCommand(ctx: CommandContext, texts: readonly string[], flags: DrainFlags): Promise<CommandResult> {
-  const targets = parseTargetRefs(texts);
+  const targets = parseTargetRefs(ctx, texts);
   if (!flags.wait && flags.timeout !== undefined) throw usageError('--timeout bounds the wait and cannot be used with --no-wait', 'drop one of the two');
   const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   const report = await drainTargets({

@@ -10,7 +10,7 @@ import { table } from '../render/table.js';
 export async function historyCommand(ctx: CommandContext, text: string | undefined, flags: { limit?: string }): Promise<CommandResult> {
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError(`invalid --limit "${flags.limit}": expected a whole number 1-10000`);
-  const ref = text === undefined ? undefined : parseRef(text, refSyntaxes, 'any');
+  const ref = text === undefined ? undefined : parseRef(text, refSyntaxes, 'any', ctx.defaults);
   const ledger = await ctx.ledger();
   const events = ledger.history({ provider: ref?.provider, group: ref?.group, target: ref?.kind === 'target' ? ref.target : undefined, limit });
   const rows = events.map((e) => [e.at, `${e.instance.provider}:${e.instance.group}${e.instance.target === GROUP_ROW_TARGET ? '' : `/${e.instance.target}`}`, e.type, JSON.stringify(e.details)]);

@@ -13,7 +13,7 @@ export interface RestoreFlags {
 
 /** `drainctl restore <ref...>` */
 export async function restoreCommand(ctx: CommandContext, texts: readonly string[], flags: RestoreFlags): Promise<CommandResult> {
-  const targets = parseTargetRefs(texts);
+  const targets = parseTargetRefs(ctx, texts);
   if (!flags.wait && flags.timeout !== undefined) throw usageError('--timeout bounds the wait and cannot be used with --no-wait', 'drop one of the two');
   const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   const report = await restoreTargets({

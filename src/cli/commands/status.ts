@@ -6,7 +6,7 @@ import { table } from '../render/table.js';
 
 /** `drainctl status <ref...>`: targets or whole groups, as the provider and the ledger see them. */
 export async function statusCommand(ctx: CommandContext, texts: readonly string[]): Promise<CommandResult> {
-  const refs = parseRefs(texts, 'any');
+  const refs = parseRefs(ctx, texts, 'any');
   const groups = await describeTargets({ refs, providers: ctx.providers, ledger: await ctx.ledger(), signal: ctx.signal });
   return { kind: 'status', data: { groups: groups.map(groupData) }, text: statusText(groups), exitCode: 0 };
 }
@@ -15,7 +15,7 @@ function groupData(g: GroupView): Record<string, unknown> {
   return {
     group: g.group,
     provider_id: g.providerId,
-    drain_timeout: { seconds: g.timeout.seconds, enabled: g.timeout.enabled, ...g.timeout.extra },
+    drain_timeout: { seconds: g.timeout.seconds ?? null, enabled: g.timeout.enabled, ...g.timeout.extra },
     targets: g.targets.map(targetData),
   };
 }
@@ -35,7 +35,7 @@ function targetData(t: TargetView): Record<string, unknown> {
 function statusText(groups: readonly GroupView[]): string {
   return groups
     .map((g) => {
-      const timeout = g.timeout.enabled ? `drain timeout ${g.timeout.seconds}s` : 'draining disabled';
+      const timeout = g.timeout.seconds === undefined ? 'no drain timeout of its own' : g.timeout.enabled ? `drain timeout ${g.timeout.seconds}s` : 'draining disabled';
       const rows = g.targets.map((t) => [
         formatRef(t.status.ref),
         t.status.state,

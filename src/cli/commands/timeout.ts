@@ -7,7 +7,7 @@ import type { CommandResult } from '../render/output.js';
 
 /** `drainctl timeout get <group-ref>` */
 export async function timeoutGetCommand(ctx: CommandContext, text: string): Promise<CommandResult> {
-  const group = parseGroupRef(text);
+  const group = parseGroupRef(ctx, text);
   const provider = await ctx.providers(group.provider);
   const setting = await provider.getTimeout(group, ctx.signal);
   return { kind: 'timeout', data: { group: text, drain_timeout: settingData(setting), limits: provider.timeoutLimits }, text: `${text}: ${settingText(setting)}`, exitCode: 0 };
@@ -15,7 +15,7 @@ export async function timeoutGetCommand(ctx: CommandContext, text: string): Prom
 
 /** `drainctl timeout set <group-ref> <duration>`; the range is checked before any API call. */
 export async function timeoutSetCommand(ctx: CommandContext, text: string, duration: string, flags: { dryRun?: boolean }): Promise<CommandResult> {
-  const group = groupOf(parseGroupRef(text));
+  const group = groupOf(parseGroupRef(ctx, text));
   const seconds = parseWholeSeconds(duration, 'drain timeout');
   const provider = await ctx.providers(group.provider);
   checkTimeoutInRange(seconds, provider.timeoutLimits, `${provider.syntax.groupNoun} ${group.group}`);
@@ -24,17 +24,17 @@ export async function timeoutSetCommand(ctx: CommandContext, text: string, durat
   return {
     kind: 'timeout',
     data: { group: text, dry_run: result.dryRun, previous: settingData(result.previous), current: settingData(result.current) },
-    text: `${text}: ${verb} drain timeout ${result.previous.seconds}s -> ${result.current.seconds}s${result.previous.enabled ? '' : ' (and enabled draining)'}`,
+    text: `${text}: ${verb} drain timeout ${result.previous.seconds ?? '-'}s -> ${result.current.seconds ?? '-'}s${result.previous.enabled ? '' : ' (and enabled draining)'}`,
     exitCode: 0,
   };
 }
 
 function settingData(s: TimeoutSetting): Record<string, unknown> {
-  return { seconds: s.seconds, enabled: s.enabled, ...s.extra };
+  return { seconds: s.seconds ?? null, enabled: s.enabled, ...s.extra };
 }
 
 function settingText(s: TimeoutSetting): string {
-  const base = s.enabled ? `drain timeout ${s.seconds}s` : `draining disabled (timeout ${s.seconds}s when enabled)`;
+  const base = s.seconds === undefined ? 'no drain timeout of its own (drain --timeout bounds it)' : s.enabled ? `drain timeout ${s.seconds}s` : `draining disabled (timeout ${s.seconds}s when enabled)`;
   const extras = Object.entries(s.extra).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${String(v)}`);
   return extras.length > 0 ? `${base} (${extras.join(', ')})` : base;
 }

@@ -6,7 +6,7 @@ import { reportResult } from './report-result.js';
 
 /** `drainctl watch <ref...>` */
 export async function watchCommand(ctx: CommandContext, texts: readonly string[], flags: { timeout?: string }): Promise<CommandResult> {
-  const targets = parseTargetRefs(texts);
+  const targets = parseTargetRefs(ctx, texts);
   const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   const report = await watchTargets({ targets, providers: ctx.providers, ledger: await ctx.ledger(), timeoutMs, signal: ctx.signal, onEvent: (e) => ctx.output.event(e) });
   return reportResult(report, targets);

@@ -39,7 +39,7 @@ interface GroupInfo {
 export class Elbv2Provider implements DrainProvider {
   readonly name = 'elbv2';
   readonly syntax = elbv2Syntax;
-  readonly capabilities: Capabilities = { completion: 'timer', completesEarly: false, forceClose: false, reportsInFlight: false };
+  readonly capabilities: Capabilities = { completion: 'reported', completesEarly: false, forceClose: false, reportsInFlight: false };
   readonly timeoutLimits: TimeoutLimits = { minSeconds: 0, maxSeconds: 3600, defaultSeconds: 300 };
   private readonly groups = new Map<string, Promise<GroupInfo>>();
 
