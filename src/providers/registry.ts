@@ -3,15 +3,25 @@ import type { DrainProvider, ProviderResolver } from '../core/provider.js';
 import type { RefSyntax } from '../core/refs.js';
 import { elbSyntax } from './aws-elb/syntax.js';
 import { elbv2Syntax } from './aws-elbv2/syntax.js';
+import { azureProviders } from './azure/index.js';
+import { gcpProviders } from './gcp/index.js';
 import type { ProviderOptions } from './options.js';
+
+/** One provider: its reference syntax (plain code) and how to load it (with its SDK) on first use. */
+export interface ProviderEntry {
+  readonly syntax: RefSyntax;
+  readonly load: (options: ProviderOptions) => Promise<DrainProvider>;
+}
 
 /**
  * Every provider drainctl knows. Reference syntaxes are plain code and load at once;
  * the providers themselves (and their SDKs) load only when a command needs them.
  */
-const PROVIDERS: Record<string, { syntax: RefSyntax; load: (options: ProviderOptions) => Promise<DrainProvider> }> = {
+const PROVIDERS: Record<string, ProviderEntry> = {
   elbv2: { syntax: elbv2Syntax, load: async (o) => (await import('./aws-elbv2/provider.js')).Elbv2Provider.create(o) },
   elb: { syntax: elbSyntax, load: async (o) => (await import('./aws-elb/provider.js')).ElbProvider.create(o) },
+  ...gcpProviders,
+  ...azureProviders,
 };
 
 /** The reference syntaxes of every provider, for parsing. */
