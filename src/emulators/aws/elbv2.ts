@@ -15,17 +15,14 @@ import {
 } from './elbv2-attributes.js';
 import { ApiError, missingParameter, validationError } from './errors.js';
 import {
-  LOAD_BALANCER_ARN_PATTERN,
   TARGET_GROUP_ARN_PATTERN,
   ZONE_PATTERN,
   isInstanceId,
   isIpAddress,
   isLambdaArn,
-  loadBalancerArnFor,
-  nameHex,
   targetGroupArnFor,
-  type LoadBalancerType,
 } from './ids.js';
+import { DEFAULT_VPC, Elbv2LoadBalancers } from './elbv2-load-balancers.js';
 import { paginate } from './pagination.js';
 import { parseIntParam, readMembers, readStringMembers, requireMembers, requireParam, type QueryParams } from './query.js';
 import type { AwsSeed, SeedHealth } from './seed.js';
@@ -33,7 +30,6 @@ import type { ActionHandler, EmulatedService, ResourceScope } from './service.js
 import { el, leaf, memberList, stringMemberList, type XmlNode } from './xml.js';
 
 const NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
-const DEFAULT_VPC = 'vpc-0a1b2c3d4e5f60000';
 const DEREGISTRATION_DELAY = 'deregistration_delay.timeout_seconds';
 
 interface TargetHealth {
@@ -77,14 +73,6 @@ interface TargetGroup {
   readonly attributes: Map<string, string>;
   /** Keyed by `targetKey`; Map order is registration order, which DescribeTargetHealth keeps. */
   readonly targets: Map<string, Target>;
-}
-
-interface LoadBalancer {
-  readonly name: string;
-  readonly arn: string;
-  readonly type: LoadBalancerType;
-  readonly scheme: 'internet-facing' | 'internal';
-  readonly vpcId: string;
 }
 
 interface TargetRef {
@@ -135,15 +123,10 @@ export class Elbv2Service implements EmulatedService {
   readonly namespace = NAMESPACE;
   readonly actions: Readonly<Record<string, ActionHandler>>;
   private readonly groups: TargetGroup[];
-  private readonly loadBalancers: LoadBalancer[];
-  private readonly createdTime: string;
+  private readonly loadBalancers: Elbv2LoadBalancers;
 
   constructor(seed: AwsSeed, scope: ResourceScope, startedAt: number) {
-    this.createdTime = new Date(startedAt).toISOString();
-    this.loadBalancers = (seed.loadBalancers ?? []).map((lb) => {
-      const type = lb.type ?? 'application';
-      return { name: lb.name, type, scheme: lb.scheme ?? 'internet-facing', vpcId: lb.vpcId ?? DEFAULT_VPC, arn: loadBalancerArnFor(scope.region, scope.accountId, type, lb.name) };
-    });
+    this.loadBalancers = new Elbv2LoadBalancers(seed.loadBalancers ?? [], scope, startedAt);
     this.groups = (seed.targetGroups ?? []).map((s) => {
       const targetType = s.targetType ?? 'instance';
       const protocol = protocolOf(s.protocol, targetType);
@@ -172,13 +155,12 @@ export class Elbv2Service implements EmulatedService {
         kind,
         vpcId: targetType === 'lambda' ? undefined : (s.vpcId ?? DEFAULT_VPC),
         healthyAfterMs: s.healthyAfterMs ?? scope.healthyAfterMs,
-        loadBalancerArns: (s.loadBalancers ?? []).map((n) => this.loadBalancers.find((lb) => lb.name === n)!.arn),
+        loadBalancerArns: (s.loadBalancers ?? []).map((n) => this.loadBalancers.arnOf(n)),
         attributes,
         targets,
       };
     });
     this.groups.sort((a, b) => a.name.localeCompare(b.name));
-    this.loadBalancers.sort((a, b) => a.name.localeCompare(b.name));
     this.actions = {
       DescribeTargetGroups: (p) => this.describeTargetGroups(p),
       DescribeTargetHealth: (p, now) => this.describeTargetHealth(p, now),
@@ -186,7 +168,7 @@ export class Elbv2Service implements EmulatedService {
       DeregisterTargets: (p, now) => this.deregisterTargets(p, now),
       DescribeTargetGroupAttributes: (p) => this.describeAttributes(p),
       ModifyTargetGroupAttributes: (p) => this.modifyAttributes(p),
-      DescribeLoadBalancers: (p) => this.describeLoadBalancers(p),
+      DescribeLoadBalancers: (p) => this.loadBalancers.describe(p),
     };
   }
 
@@ -259,7 +241,7 @@ export class Elbv2Service implements EmulatedService {
     const healthCheckPort = healthCheckFor(group.kind, group.protocol).port;
     return [
       el('Target', [leaf('Id', ref.id), leaf('Port', ref.port), leaf('AvailabilityZone', ref.availabilityZone)]),
-      ref.port !== undefined ? leaf('HealthCheckPort', healthCheckPort === 'traffic-port' ? String(ref.port) : healthCheckPort) : undefined,
+      registered && ref.port !== undefined ? leaf('HealthCheckPort', healthCheckPort === 'traffic-port' ? String(ref.port) : healthCheckPort) : undefined,
       el('TargetHealth', [leaf('State', health.State), leaf('Reason', health.Reason), leaf('Description', health.Description)]),
     ];
   }
@@ -365,8 +347,7 @@ export class Elbv2Service implements EmulatedService {
       const found = new Set(selected.flatMap((g) => [g.name, g.arn]));
       if ([...wanted].some((w) => !found.has(w))) throw new ApiError('TargetGroupNotFound', 'One or more target groups not found');
     } else if (lbArn !== undefined) {
-      if (!LOAD_BALANCER_ARN_PATTERN.test(lbArn)) throw validationError(`'${lbArn}' is not a valid load balancer ARN`);
-      if (!this.loadBalancers.some((lb) => lb.arn === lbArn)) throw new ApiError('LoadBalancerNotFound', 'One or more load balancers not found');
+      this.loadBalancers.requireArn(lbArn);
       selected = this.groups.filter((g) => g.loadBalancerArns.includes(lbArn));
     }
     const page = paginate(selected, params);
@@ -397,45 +378,4 @@ export class Elbv2Service implements EmulatedService {
       leaf('IpAddressType', g.kind === 'lambda' ? undefined : 'ipv4'),
     ];
   }
-
-  private describeLoadBalancers(params: QueryParams): (XmlNode | undefined)[] {
-    const names = readStringMembers(params, 'Names');
-    const arns = readStringMembers(params, 'LoadBalancerArns');
-    if (names.length > 0 && arns.length > 0) throw validationError('Load balancer names and load balancer ARNs cannot be specified at the same time');
-    let selected: readonly LoadBalancer[] = this.loadBalancers;
-    if (names.length > 0 || arns.length > 0) {
-      const wanted = new Set([...names, ...arns]);
-      selected = this.loadBalancers.filter((lb) => wanted.has(lb.name) || wanted.has(lb.arn));
-      const found = new Set(selected.flatMap((lb) => [lb.name, lb.arn]));
-      if ([...wanted].some((w) => !found.has(w))) throw new ApiError('LoadBalancerNotFound', 'One or more load balancers not found');
-    }
-    const page = paginate(selected, params);
-    return [memberList('LoadBalancers', page.items.map((lb) => this.loadBalancerXml(lb))), leaf('NextMarker', page.nextMarker)];
-  }
-
-  // Element order follows the model's LoadBalancer members.
-  private loadBalancerXml(lb: LoadBalancer): (XmlNode | undefined)[] {
-    const hex = nameHex(lb.name);
-    const internal = lb.scheme === 'internal' ? 'internal-' : '';
-    const region = lb.arn.split(':')[3] ?? 'us-east-1';
-    const dnsName =
-      lb.type === 'application' ? `${internal}${lb.name}-${parseInt(hex.slice(0, 8), 16)}.${region}.elb.amazonaws.com` : `${lb.name}-${hex}.elb.${region}.amazonaws.com`;
-    return [
-      leaf('LoadBalancerArn', lb.arn),
-      leaf('DNSName', dnsName),
-      leaf('CanonicalHostedZoneId', lb.type === 'application' ? 'Z35SXDOTRQ7X7K' : 'Z26RNL4JYFTOTI'),
-      leaf('CreatedTime', this.createdTime),
-      leaf('LoadBalancerName', lb.name),
-      leaf('Scheme', lb.scheme),
-      leaf('VpcId', lb.vpcId),
-      el('State', [leaf('Code', 'active')]),
-      leaf('Type', lb.type),
-      memberList(
-        'AvailabilityZones',
-        ['a', 'b'].map((suffix, i) => [leaf('ZoneName', `${region}${suffix}`), leaf('SubnetId', `subnet-${hex.slice(i, i + 16).padEnd(16, '0')}`)]),
-      ),
-      leaf('IpAddressType', 'ipv4'),
-    ];
-  }
 }
-

@@ -70,7 +70,8 @@ export class RequestPipeline {
       const version = params.Version === undefined ? 'no Version parameter' : `version ${params.Version}`;
       return refuse(fallbackNamespace, new ApiError('NoSuchVersion', `The requested ${version} is not one of this endpoint's ELB APIs (2015-12-01, 2012-06-01).`));
     }
-    const handler = service.actions[action];
+    // hasOwn: an Action such as "toString" must not reach Object.prototype.
+    const handler = Object.hasOwn(service.actions, action) ? service.actions[action] : undefined;
     if (!handler) return refuse(service.namespace, new ApiError('InvalidAction', `Could not find operation ${action} for version ${service.version}`));
 
     const plan = planFaults(settings.faults, this.deps.random);
