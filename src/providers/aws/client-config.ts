@@ -26,10 +26,11 @@ export async function awsClientConfig(options: ProviderOptions): Promise<Record<
   // would land in every operator's terminal and CI log without telling them anything actionable.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = endpointFor(options) ?? env.AWS_ENDPOINT_URL ?? undefined;
-  const config: Record<string, unknown> = {
-    maxAttempts: options.maxAttempts ?? 3,
-    retryMode: options.retryMode ?? 'standard',
-  };
+  // The SDK's standard retries (3 attempts, full jitter, throttling-aware) unless the user chose otherwise,
+  // through drainctl's options or the SDK's own AWS_RETRY_MODE / AWS_MAX_ATTEMPTS.
+  const config: Record<string, unknown> = {};
+  if (options.maxAttempts !== undefined || !env.AWS_MAX_ATTEMPTS) config.maxAttempts = options.maxAttempts ?? 3;
+  if (options.retryMode !== undefined || !env.AWS_RETRY_MODE) config.retryMode = options.retryMode ?? 'standard';
   // AWS_DEFAULT_REGION is the AWS CLI's variable; honouring it too means one setting serves both tools.
   const region = options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
   if (region) config.region = region;
