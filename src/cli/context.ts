@@ -15,6 +15,10 @@ export interface GlobalOptions {
   readonly endpointUrl?: string;
   readonly ledger?: string;
   readonly debug?: boolean;
+  readonly mode?: 'drain' | 'maint';
+  readonly nginxConf?: string;
+  readonly reloadCommand?: string;
+  readonly statusUrl?: string;
 }
 
 /** What a command gets to do its work: parsed options, output, providers, the ledger and the interrupt signal. */
@@ -40,6 +44,10 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
     endpointUrl: options.endpointUrl,
     debug: options.debug ? (line) => output.debug(line) : undefined,
     env,
+    haproxyMode: options.mode,
+    nginxConf: options.nginxConf,
+    reloadCommand: options.reloadCommand,
+    statusUrl: options.statusUrl,
   });
   let opened: Ledger | undefined;
   return {

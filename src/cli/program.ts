@@ -38,6 +38,10 @@ export function buildProgram(version: string, run: Runner): Command {
     .addOption(new Option('--endpoint-url <url>', 'send API calls to this endpoint (an emulator)').env('DRAINCTL_ENDPOINT_URL'))
     .addOption(new Option('--ledger <path>', 'drain record database (default: $XDG_STATE_HOME/drainctl/ledger.db)').env('DRAINCTL_LEDGER'))
     .option('--debug', 'log each API call (never credentials)')
+    .addOption(new Option('--mode <mode>', 'HAProxy: DRAIN (persistent sessions still arrive) or MAINT (nothing does)').choices(['drain', 'maint']).default('drain'))
+    .option('--nginx-conf <file>', 'NGINX: main configuration that includes the upstream file (default /etc/nginx/nginx.conf)')
+    .option('--reload-command <cmd>', 'NGINX: how to apply a change (default: nginx -c <main config> -s reload)')
+    .option('--status-url <url>', 'NGINX: stub_status URL to show connection counts while waiting')
     .showHelpAfterError(false)
     .addHelpText('after', EXAMPLES);
 
@@ -49,6 +53,7 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--no-wait', 'return once new traffic has stopped')
     .option('--dry-run', 'show what would change and change nothing')
     .option('--force', 'drain even if a safety check objects (last healthy target, draining disabled)')
+    .addOption(new Option('--on-timeout <action>', 'when the wait runs out: fail (exit 4, leave draining) or force (cut what is left, where the provider can)').choices(['fail', 'force']).default('fail'))
     .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run')
     .action((refs: string[], flags) => run(async (ctx) => (await import('./commands/drain.js')).drainCommand(ctx, refs, flags)));
 

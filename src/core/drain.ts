@@ -9,7 +9,7 @@ import type { ProviderResolver, TimeoutSetting } from './provider.js';
 import { formatRef, type TargetRef } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { isDrainFinished, type TargetStatus } from './state.js';
-import { drainWindow } from './window.js';
+import { drainWindow, type DrainWindow } from './window.js';
 import { retrying, type RetryOptions } from './retry.js';
 
 /** Everything drain needs. The CLI, the lifecycle hook and library callers all build one of these. */
@@ -25,6 +25,8 @@ export interface DrainRequest {
   readonly dryRun?: boolean;
   /** Skip safety checks (draining the last healthy target). */
   readonly force?: boolean;
+  /** When the wait runs out: leave targets draining (fail, the default) or cut what is left (force). */
+  readonly onTimeout?: 'fail' | 'force';
   readonly signal?: AbortSignal;
   readonly clock?: Clock;
   readonly random?: () => number;
@@ -40,6 +42,8 @@ interface GroupPlan {
   readonly work: GroupWork;
   readonly timeout: TimeoutSetting;
   readonly decisions: DrainDecision[];
+  /** Undefined with --no-wait. */
+  readonly window: DrainWindow | undefined;
 }
 
 /**
@@ -52,11 +56,12 @@ export async function drainTargets(request: DrainRequest): Promise<OperationRepo
   const dryRun = request.dryRun ?? false;
   checkWaitMs(request.timeoutMs);
   const startedAt = clock.now();
-  emit({ type: 'plan', operation: 'drain', dryRun, targets: request.targets.map(formatRef) });
-
   const work = await groupTargets(request.targets, request.providers);
+  if (request.onTimeout === 'force') checkCanForce(work);
   const plans = await forEachGroup(work, (w) => inspect(w, request, emit));
   throwIfAborted(request.signal);
+  // Announced only once every group passed its checks: a refused call prints nothing but the refusal.
+  emit({ type: 'plan', operation: 'drain', dryRun, targets: request.targets.map(formatRef) });
   if (dryRun) return finish('drain', true, startedAt, clock, plans.flatMap((p) => dryRunResults(p, emit)));
 
   const results = await forEachGroup(plans, (plan) => drainGroup(plan, request, clock, emit, startedAt));
@@ -70,7 +75,9 @@ async function inspect(work: GroupWork, request: DrainRequest, emit: EventSink):
     retrying(() => work.provider.describe(work.group, work.targets, request.signal), retry),
   ]);
   const decisions = planDrain(work, snapshot, timeout, (s) => request.ledger.find(instanceKey(s.ref)), request.force ?? false);
-  return { work, timeout, decisions };
+  // Decided before any change: a provider without its own timeout may need the caller's.
+  const window = request.wait === false ? undefined : drainWindow(timeout, work.provider.capabilities.completion, request.timeoutMs, work.groupText);
+  return { work, timeout, decisions, window };
 }
 
 function dryRunResults(plan: GroupPlan, emit: EventSink): TargetResult[] {
@@ -83,12 +90,10 @@ function dryRunResults(plan: GroupPlan, emit: EventSink): TargetResult[] {
 }
 
 async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
-  const { work, timeout } = plan;
+  const { work, timeout, window } = plan;
   const ledger = request.ledger;
   const toDrain = plan.decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
   const completion = work.provider.capabilities.completion;
-  // Decided before any change: a provider without its own timeout may need the caller's.
-  const window = request.wait === false ? undefined : drainWindow(timeout, completion, request.timeoutMs, work.groupText);
 
   for (const d of plan.decisions) {
     if (d.kind === 'already') emit({ type: 'action', action: 'skip', target: formatRef(d.status.ref), dryRun: false, detail: d.detail });
@@ -133,11 +138,39 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
       relabel: completion === 'countdown' && window.drainMs !== undefined ? countdown(starts, window.drainMs, clock) : undefined,
       onChange: (s, prev) => ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(clock.now()), details: { from: prev?.state ?? null, to: s.state, raw: s.raw } }),
     });
+    if (outcome.state === 'timeout' && request.onTimeout === 'force') return await forceRemaining(work, lastSeen, request, ledger, clock, emit, startedAt);
     return [...lastSeen.values()].map((s) => settle(s, outcome.state === 'timeout', ledger, clock, emit, startedAt));
   } catch (error) {
     if (error instanceof DrainctlError && error.kind === 'interrupted') throw interruptedWhileDraining(error, lastSeen, ledger, clock);
     throw error;
   }
+}
+
+/** --on-timeout force needs a provider that can cut connections; say so before changing anything. */
+function checkCanForce(work: readonly GroupWork[]): void {
+  const unable = work.find((w) => !w.provider.capabilities.forceClose || !w.provider.forceClose);
+  if (unable) {
+    throw new DrainctlError('usage', `--on-timeout force: ${unable.provider.name} cannot cut open connections (${unable.groupText})`, {
+      hint: 'use --on-timeout fail (the default) and restore or watch the targets afterwards',
+    });
+  }
+}
+
+/** The wait ran out and the caller asked to force: cut what is still open, then report each target as forced. */
+async function forceRemaining(work: GroupWork, lastSeen: Map<string, TargetStatus>, request: DrainRequest, ledger: Ledger, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
+  const pending = [...lastSeen.values()].filter((s) => !isDrainFinished(s.state));
+  const { cut } = await work.provider.forceClose!(work.group, pending, request.signal);
+  const at = isoTime(clock.now());
+  for (const status of pending) {
+    ledger.record(instanceKey(status.ref), { status: 'stopped', drainedAt: at, inFlight: 0 }, { type: 'forced', at, details: { cut, raw: status.raw } });
+  }
+  emit({ type: 'warning', target: undefined, message: `${work.groupText}: the wait ran out; cut ${cut} open session${cut === 1 ? '' : 's'} on ${pending.map((s) => formatRef(s.ref)).join(', ')}` });
+  return [...lastSeen.values()].map((s) => {
+    const elapsedMs = clock.now() - startedAt;
+    if (isDrainFinished(s.state)) return settle(s, false, ledger, clock, emit, startedAt);
+    emit({ type: 'target_done', target: formatRef(s.ref), outcome: 'forced', state: 'drained', elapsedMs });
+    return { ...result(s, 'forced', elapsedMs), state: 'drained' };
+  });
 }
 
 /** When each target's drain started, from the ledger (earlier runs included); now for any not recorded. */

@@ -92,8 +92,8 @@ export interface TargetDoneEvent {
 /**
  * How one target ended:
  * drained / restored: finished; draining: left draining on purpose (--no-wait);
- * timed_out: left draining because the wait ran out; would_*: dry run; unchanged: nothing to do.
+ * timed_out: left draining because the wait ran out; forced: the wait ran out and open connections were cut; would_*: dry run; unchanged: nothing to do.
  */
-export type Outcome = 'drained' | 'draining' | 'restored' | 'restoring' | 'timed_out' | 'would_drain' | 'would_restore' | 'unchanged';
+export type Outcome = 'drained' | 'draining' | 'forced' | 'restored' | 'restoring' | 'timed_out' | 'would_drain' | 'would_restore' | 'unchanged';
 
 export type EventSink = (event: DrainEvent) => void;

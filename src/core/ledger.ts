@@ -12,6 +12,7 @@ export type LedgerEventType =
   | 'state_changed'
   | 'drained'
   | 'timed_out'
+  | 'forced'
   | 'interrupted'
   | 'restore_requested'
   | 'restored'

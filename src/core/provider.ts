@@ -76,6 +76,11 @@ export interface DrainProvider {
   restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void>;
   getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting>;
   setTimeout(group: GroupRef, seconds: number, signal?: AbortSignal): Promise<TimeoutSetting>;
+  /**
+   * Cuts the connections still open to these targets (capabilities.forceClose), for
+   * `--on-timeout force`. Resolves to how many sessions or connections were cut.
+   */
+  forceClose?(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<{ readonly cut: number }>;
   /** Releases clients and sockets. */
   close?(): void;
 }

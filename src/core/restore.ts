@@ -45,11 +45,10 @@ export async function restoreTargets(request: RestoreTargetsRequest): Promise<Op
   const dryRun = request.dryRun ?? false;
   checkWaitMs(request.timeoutMs);
   const startedAt = clock.now();
-  emit({ type: 'plan', operation: 'restore', dryRun, targets: request.targets.map(formatRef) });
-
   const work = await groupTargets(request.targets, request.providers);
   const plans = await forEachGroup(work, (w) => planRestore(w, request, emit));
   throwIfAborted(request.signal);
+  emit({ type: 'plan', operation: 'restore', dryRun, targets: request.targets.map(formatRef) });
   const results = await forEachGroup(plans, (plan) => restoreGroup(plan, request, clock, emit, startedAt, dryRun));
   return finish('restore', dryRun, startedAt, clock, results.flat());
 }

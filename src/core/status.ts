@@ -2,7 +2,7 @@ import { type Clock, isoTime, systemClock } from './clock.js';
 import type { EventSink } from './events.js';
 import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
 import { countdown, finish, instanceKey, result, retryOptions } from './drain.js';
-import { drainWindow } from './window.js';
+import { drainWindow, type DrainWindow } from './window.js';
 import { retrying } from './retry.js';
 import { GROUP_ROW_TARGET, type InstanceRecord, type Ledger } from './ledger.js';
 import { observeGroup } from './observe.js';
@@ -90,33 +90,35 @@ export function isSettled(status: TargetStatus): boolean {
   return isDrainFinished(status.state) || isServing(status);
 }
 
+interface WatchPlan {
+  readonly work: GroupWork;
+  readonly refs: readonly TargetRef[];
+  readonly timeout: TimeoutSetting;
+  readonly starts: Map<string, number>;
+  readonly window: DrainWindow;
+  readonly deadline: number;
+  readonly drainStart: number;
+  readonly expectedDoneAt: number | undefined;
+}
+
 /** Follows targets live, changing nothing, until every one settles or the wait runs out. */
 export async function watchTargets(request: WatchRequest): Promise<OperationReport> {
   const clock = request.clock ?? systemClock;
   const emit: EventSink = request.onEvent ?? (() => {});
   checkWaitMs(request.timeoutMs);
   const startedAt = clock.now();
-  emit({ type: 'plan', operation: 'watch', dryRun: false, targets: request.targets.map(formatRef) });
   const work = await groupTargets(request.targets, request.providers);
-  const results = await forEachGroup(work, async (w) => {
-    const retry = retryOptions(w, request, emit);
-    const [timeout, snapshot] = await Promise.all([
-      retrying(() => w.provider.getTimeout(w.group, request.signal), retry),
-      retrying(() => w.provider.describe(w.group, w.targets, request.signal), retry),
-    ]);
-    const starts = recordedDrainStarts(snapshot.targets, request.ledger);
-    const completion = w.provider.capabilities.completion;
-    const window = drainWindow(timeout, completion, request.timeoutMs, w.groupText);
-    const drainStart = starts.size > 0 ? Math.min(...starts.values()) : startedAt;
-    const expectedDoneAt = window.drainMs === undefined ? undefined : (starts.size > 0 ? Math.max(...starts.values()) : startedAt) + window.drainMs;
-    const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : Math.max(startedAt, drainStart) + window.waitMs;
-    emit({ type: 'group', group: w.groupText, providerId: snapshot.providerId, drainTimeoutSeconds: timeout.seconds, deadline: isoTime(deadline) });
+  const plans = await forEachGroup(work, (w) => planWatch(w, request, emit, startedAt));
+  emit({ type: 'plan', operation: 'watch', dryRun: false, targets: request.targets.map(formatRef) });
+  const results = await forEachGroup(plans, async (p) => {
+    emit({ type: 'group', group: p.work.groupText, providerId: p.work.group.group, drainTimeoutSeconds: p.timeout.seconds, deadline: isoTime(p.deadline) });
     const lastSeen = new Map<string, TargetStatus>();
+    const completion = p.work.provider.capabilities.completion;
     const outcome = await observeGroup({
-      work: w, targets: snapshot.targets.map((s) => s.ref), lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
-      plan: { startedAt: drainStart, expectedDoneAt, completesEarly: w.provider.capabilities.completesEarly },
+      work: p.work, targets: p.refs, lastSeen, emit, clock, signal: request.signal, random: request.random, deadline: p.deadline,
+      plan: { startedAt: p.drainStart, expectedDoneAt: p.expectedDoneAt, completesEarly: p.work.provider.capabilities.completesEarly },
       isSettled,
-      relabel: completion === 'countdown' && window.drainMs !== undefined ? countdown(starts, window.drainMs, clock) : undefined,
+      relabel: completion === 'countdown' && p.window.drainMs !== undefined ? countdown(p.starts, p.window.drainMs, clock) : undefined,
     });
     return [...lastSeen.values()].map((s) => {
       const elapsedMs = clock.now() - startedAt;
@@ -126,6 +128,21 @@ export async function watchTargets(request: WatchRequest): Promise<OperationRepo
     });
   });
   return finish('watch', false, startedAt, clock, results.flat());
+}
+
+/** Reads one group's timeout and targets and works out how long to watch, before anything is announced. */
+async function planWatch(w: GroupWork, request: WatchRequest, emit: EventSink, startedAt: number): Promise<WatchPlan> {
+  const retry = retryOptions(w, request, emit);
+  const [timeout, snapshot] = await Promise.all([
+    retrying(() => w.provider.getTimeout(w.group, request.signal), retry),
+    retrying(() => w.provider.describe(w.group, w.targets, request.signal), retry),
+  ]);
+  const starts = recordedDrainStarts(snapshot.targets, request.ledger);
+  const window = drainWindow(timeout, w.provider.capabilities.completion, request.timeoutMs, w.groupText);
+  const drainStart = starts.size > 0 ? Math.min(...starts.values()) : startedAt;
+  const expectedDoneAt = window.drainMs === undefined ? undefined : (starts.size > 0 ? Math.max(...starts.values()) : startedAt) + window.drainMs;
+  const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : Math.max(startedAt, drainStart) + window.waitMs;
+  return { work: w, refs: snapshot.targets.map((s) => s.ref), timeout, starts, window, deadline, drainStart, expectedDoneAt };
 }
 
 /** Drain start times of the targets the ledger says are draining. */

@@ -20,4 +20,12 @@ export interface ProviderOptions {
   /** 'standard' or 'adaptive' (client-side rate limiting after throttles). */
   readonly retryMode?: 'standard' | 'adaptive';
   readonly env?: NodeJS.ProcessEnv;
+  /** HAProxy: take servers to DRAIN (default; persistent sessions still reach them) or MAINT (nothing does). */
+  readonly haproxyMode?: 'drain' | 'maint';
+  /** NGINX: the main configuration that includes the upstream file (default /etc/nginx/nginx.conf). */
+  readonly nginxConf?: string;
+  /** NGINX: how to apply a change (default `nginx -c <main config> -s reload`). */
+  readonly reloadCommand?: string;
+  /** NGINX: a stub_status URL to show connection counts while waiting. */
+  readonly statusUrl?: string;
 }

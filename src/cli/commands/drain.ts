@@ -10,12 +10,14 @@ export interface DrainFlags {
   readonly wait: boolean;
   readonly dryRun?: boolean;
   readonly force?: boolean;
+  readonly onTimeout?: 'fail' | 'force';
 }
 
 /** `drainctl drain <ref...>` */
 export async function drainCommand(ctx: CommandContext, texts: readonly string[], flags: DrainFlags): Promise<CommandResult> {
   const targets = parseTargetRefs(ctx, texts);
   if (!flags.wait && flags.timeout !== undefined) throw usageError('--timeout bounds the wait and cannot be used with --no-wait', 'drop one of the two');
+  if (!flags.wait && flags.onTimeout === 'force') throw usageError('--on-timeout force acts when the wait runs out and cannot be used with --no-wait', 'drop one of the two');
   const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
   const report = await drainTargets({
     targets,
@@ -25,6 +27,7 @@ export async function drainCommand(ctx: CommandContext, texts: readonly string[]
     timeoutMs,
     dryRun: flags.dryRun,
     force: flags.force,
+    onTimeout: flags.onTimeout,
     signal: ctx.signal,
     onEvent: (e) => ctx.output.event(e),
   });

@@ -37,7 +37,7 @@ export function describeEvent(event: DrainEvent, now: number = Date.now()): { le
       return { level: 'warn', message: event.message };
     case 'target_done': {
       const words: Record<string, string> = {
-        drained: 'drained', draining: 'left draining (not waiting)', restored: 'restored and healthy', restoring: 'registered (not waiting for health)',
+        drained: 'drained', draining: 'left draining (not waiting)', forced: 'forced: open sessions were cut when the wait ran out', restored: 'restored and healthy', restoring: 'registered (not waiting for health)',
         timed_out: `still ${event.state} when the wait ran out`, would_drain: 'would drain', would_restore: 'would restore', unchanged: 'unchanged',
       };
       return { level: event.outcome === 'timed_out' ? 'error' : 'info', message: `${event.target}: ${words[event.outcome] ?? event.outcome} after ${formatDuration(event.elapsedMs)}` };
