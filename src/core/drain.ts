@@ -12,25 +12,29 @@ import { isDrainFinished, type TargetStatus } from './state.js';
 import { drainWindow, type DrainWindow } from './window.js';
 import { retrying, type RetryOptions } from './retry.js';
 
-/** Everything drain needs. The CLI, the lifecycle hook and library callers all build one of these. */
-export interface DrainRequest {
+/** What every operation on targets takes; drain and restore add their own settings. */
+export interface TargetsRequest {
   readonly targets: readonly TargetRef[];
   readonly providers: ProviderResolver;
   readonly ledger: Ledger;
-  /** Wait until drained (default true). */
+  /** Wait until done (default true). */
   readonly wait?: boolean;
-  /** Bound on the wait; default: each group's drain timeout plus a margin. */
+  /** Bound on the wait; each operation documents its default. */
   readonly timeoutMs?: number;
   /** Decide and report, change nothing. */
   readonly dryRun?: boolean;
-  /** Skip safety checks (draining the last healthy target). */
-  readonly force?: boolean;
-  /** When the wait runs out: leave targets draining (fail, the default) or cut what is left (force). */
-  readonly onTimeout?: 'fail' | 'force';
   readonly signal?: AbortSignal;
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly onEvent?: EventSink;
+}
+
+/** Everything drain needs. The CLI, the lifecycle hook and library callers all build one of these. Default wait: each group's drain timeout plus a margin. */
+export interface DrainRequest extends TargetsRequest {
+  /** Skip safety checks (draining the last healthy target, draining disabled). */
+  readonly force?: boolean;
+  /** When the wait runs out: leave targets draining (fail, the default) or cut what is left (force). */
+  readonly onTimeout?: 'fail' | 'force';
 }
 
 /** The ledger's key for a target reference. */

@@ -2,7 +2,7 @@ import { type Clock, isoTime, systemClock } from './clock.js';
 import { throwIfAborted } from './errors.js';
 import type { EventSink } from './events.js';
 import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
-import { finish, instanceKey, result, retryOptions } from './drain.js';
+import { finish, instanceKey, result, retryOptions, type TargetsRequest } from './drain.js';
 import { retrying } from './retry.js';
 import type { InstanceRecord, Ledger } from './ledger.js';
 import { observeGroup } from './observe.js';
@@ -14,19 +14,8 @@ import { isServing, type Registration, type TargetStatus } from './state.js';
 /** How long restore waits for health when the caller gives no bound. */
 export const DEFAULT_RESTORE_WAIT_MS = 5 * 60_000;
 
-export interface RestoreTargetsRequest {
-  readonly targets: readonly TargetRef[];
-  readonly providers: ProviderResolver;
-  readonly ledger: Ledger;
-  /** Wait until healthy (default true). */
-  readonly wait?: boolean;
-  readonly timeoutMs?: number;
-  readonly dryRun?: boolean;
-  readonly signal?: AbortSignal;
-  readonly clock?: Clock;
-  readonly random?: () => number;
-  readonly onEvent?: EventSink;
-}
+/** What restore needs; the default wait for health is DEFAULT_RESTORE_WAIT_MS. */
+export type RestoreTargetsRequest = TargetsRequest;
 
 interface RestorePlan {
   readonly work: GroupWork;

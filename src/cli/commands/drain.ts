@@ -1,9 +1,8 @@
 import { drainTargets } from '../../core/drain.js';
-import { parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import { type CommandContext, parseTargetRefs } from '../context.js';
 import type { CommandResult } from '../render/output.js';
-import { reportResult } from './report-result.js';
+import { reportResult, waitBound } from './report-result.js';
 
 export interface DrainFlags {
   readonly timeout?: string;
@@ -16,9 +15,8 @@ export interface DrainFlags {
 /** `drainctl drain <ref...>` */
 export async function drainCommand(ctx: CommandContext, texts: readonly string[], flags: DrainFlags): Promise<CommandResult> {
   const targets = parseTargetRefs(ctx, texts);
-  if (!flags.wait && flags.timeout !== undefined) throw usageError('--timeout bounds the wait and cannot be used with --no-wait', 'drop one of the two');
   if (!flags.wait && flags.onTimeout === 'force') throw usageError('--on-timeout force acts when the wait runs out and cannot be used with --no-wait', 'drop one of the two');
-  const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+  const timeoutMs = waitBound(flags);
   const report = await drainTargets({
     targets,
     providers: ctx.providers,

@@ -1,4 +1,5 @@
-import { formatDuration } from '../../core/duration.js';
+import { formatDuration, parseDuration } from '../../core/duration.js';
+import { usageError } from '../../core/errors.js';
 import { formatRef, type TargetRef } from '../../core/refs.js';
 import type { OperationReport, TargetResult } from '../../core/report.js';
 import { exitCodeForReport } from '../exit-codes.js';
@@ -41,4 +42,10 @@ function timeoutProblem(report: OperationReport, targets: readonly string[], ref
     message: `timed out: ${targets.join(', ')} still draining`,
     hint: `keep following with: drainctl watch ${names} (or put back with: drainctl restore ${names})`,
   };
+}
+
+/** The --timeout of a waiting command, refused with --no-wait where it would mean nothing. */
+export function waitBound(flags: { readonly timeout?: string; readonly wait: boolean }): number | undefined {
+  if (!flags.wait && flags.timeout !== undefined) throw usageError('--timeout bounds the wait and cannot be used with --no-wait', 'drop one of the two');
+  return flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
 }

@@ -1,9 +1,7 @@
-import { parseDuration } from '../../core/duration.js';
-import { usageError } from '../../core/errors.js';
 import { restoreTargets } from '../../core/restore.js';
 import { type CommandContext, parseTargetRefs } from '../context.js';
 import type { CommandResult } from '../render/output.js';
-import { reportResult } from './report-result.js';
+import { reportResult, waitBound } from './report-result.js';
 
 export interface RestoreFlags {
   readonly timeout?: string;
@@ -14,8 +12,7 @@ export interface RestoreFlags {
 /** `drainctl restore <ref...>` */
 export async function restoreCommand(ctx: CommandContext, texts: readonly string[], flags: RestoreFlags): Promise<CommandResult> {
   const targets = parseTargetRefs(ctx, texts);
-  if (!flags.wait && flags.timeout !== undefined) throw usageError('--timeout bounds the wait and cannot be used with --no-wait', 'drop one of the two');
-  const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+  const timeoutMs = waitBound(flags);
   const report = await restoreTargets({
     targets,
     providers: ctx.providers,

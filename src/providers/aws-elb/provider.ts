@@ -10,10 +10,8 @@ import {
 import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { TargetStatus } from '../../core/state.js';
-import { awsClientConfig } from '../aws/client-config.js';
-import { addDebugLogging } from '../aws/debug.js';
+import { createAwsClient } from '../aws/client-config.js';
 import { call, type CallContext } from '../aws/errors.js';
-import { requireRegion } from '../aws/region.js';
 import type { ProviderOptions } from '../options.js';
 import { mapInstanceState } from './state-map.js';
 import { elbSyntax } from './syntax.js';
@@ -29,10 +27,7 @@ export class ElbProvider implements DrainProvider {
 
   /** Builds the provider with the shared AWS configuration; fails on a missing region before any call. */
   static async create(options: ProviderOptions): Promise<ElbProvider> {
-    const client = new ElasticLoadBalancingClient(await awsClientConfig(options));
-    await requireRegion(client.config);
-    if (options.debug) addDebugLogging(client.middlewareStack, 'elb', options.debug);
-    return new ElbProvider(client);
+    return new ElbProvider(await createAwsClient(ElasticLoadBalancingClient, options, 'elb'));
   }
 
   /**

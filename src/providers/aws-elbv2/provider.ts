@@ -14,10 +14,8 @@ import { DrainctlError, usageError } from '../../core/errors.js';
 import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
-import { awsClientConfig } from '../aws/client-config.js';
-import { addDebugLogging } from '../aws/debug.js';
+import { createAwsClient } from '../aws/client-config.js';
 import { call } from '../aws/errors.js';
-import { requireRegion } from '../aws/region.js';
 import type { ProviderOptions } from '../options.js';
 import { mapTargetHealth } from './state-map.js';
 import { elbv2Syntax, formatElbv2Target, parseElbv2Target } from './syntax.js';
@@ -47,10 +45,7 @@ export class Elbv2Provider implements DrainProvider {
 
   /** Builds the provider with the shared AWS configuration; fails on a missing region before any call. */
   static async create(options: ProviderOptions): Promise<Elbv2Provider> {
-    const client = new ElasticLoadBalancingV2Client(await awsClientConfig(options));
-    await requireRegion(client.config);
-    if (options.debug) addDebugLogging(client.middlewareStack, 'elbv2', options.debug);
-    return new Elbv2Provider(client);
+    return new Elbv2Provider(await createAwsClient(ElasticLoadBalancingV2Client, options, 'elbv2'));
   }
 
   async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {

@@ -1,4 +1,6 @@
 import type { ProviderOptions } from '../options.js';
+import { addDebugLogging } from './debug.js';
+import { requireRegion } from './region.js';
 
 /** Credentials used against a plain-http endpoint when none are configured: an emulator needs a signature, not a secret. */
 const EMULATOR_CREDENTIALS = { accessKeyId: 'DRAINCTLEMULATOR', secretAccessKey: 'drainctl-emulator' };
@@ -43,4 +45,18 @@ export async function awsClientConfig(options: ProviderOptions): Promise<Record<
   }
   if (options.profile) config.profile = options.profile;
   return config;
+}
+
+/** The parts of an AWS SDK v3 client drainctl touches when creating one. */
+interface AwsClientLike {
+  readonly config: { region: () => Promise<string> };
+  readonly middlewareStack: Parameters<typeof addDebugLogging>[0];
+}
+
+/** Creates an SDK client with drainctl's configuration, failing on a missing region before any call. */
+export async function createAwsClient<C extends AwsClientLike>(Client: new (config: Record<string, unknown>) => C, options: ProviderOptions, service: string): Promise<C> {
+  const client = new Client(await awsClientConfig(options));
+  await requireRegion(client.config);
+  if (options.debug) addDebugLogging(client.middlewareStack, service, options.debug);
+  return client;
 }
