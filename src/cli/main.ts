@@ -22,6 +22,10 @@ export interface MainIo {
 /** Runs drainctl and resolves to the exit code. Never exits the process itself: bin/drainctl does, once. */
 export async function main(io: MainIo): Promise<number> {
   const redact = createRedactor(io.env);
+  // A reader that goes away (`drainctl status … | head`) must not stop a drain half-way:
+  // output is best effort, the operation and its ledger record are not.
+  ignoreClosedPipe(io.stdout);
+  ignoreClosedPipe(io.stderr);
   const writeOut = (text: string): void => void io.stdout.write(redact(text));
   const writeErr = (text: string): void => void io.stderr.write(redact(text));
   const args = io.argv.slice(2);
@@ -81,7 +85,10 @@ export async function main(io: MainIo): Promise<number> {
       if (commanderError) writeOut(commanderError);
       return EXIT.ok;
     }
-    writeErr(`drainctl: ${usageLine(commanderError || error.message)}\n`);
+    const message = usageLine(commanderError || error.message);
+    const format = outputFormatFromArgv(args);
+    if (format === 'text') writeErr(`drainctl: ${message}\n`);
+    else createOutput({ output: format }, io, writeOut, writeErr, version).failure({ message, hint: undefined, kind: 'usage', exitCode: EXIT.usage, details: {} });
     return EXIT.usage;
   } finally {
     io.signals.off('SIGINT', onInt);
@@ -108,6 +115,22 @@ function lazyOra(): ConstructorParameters<typeof TextOutput>[0]['createSpinner']
     if (!ora) return { text: '', start() { return this; }, stop() { return this; }, clear() { return this; }, render() { return this; } };
     return ora(options) as ReturnType<NonNullable<ConstructorParameters<typeof TextOutput>[0]['createSpinner']>>;
   };
+}
+
+/** The -o/--output value when the command line could not be parsed, so machine readers still get their format. */
+function outputFormatFromArgv(args: readonly string[]): GlobalOptions['output'] {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = arg === '-o' || arg === '--output' ? args[i + 1] : arg.startsWith('--output=') ? arg.slice(9) : arg.startsWith('-o') && arg.length > 2 ? arg.slice(2) : undefined;
+    if (value === 'json' || value === 'ndjson') return value;
+  }
+  return 'text';
+}
+
+function ignoreClosedPipe(stream: NodeJS.WritableStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
 }
 
 /** Commander's message, as one line that names the fix. */

@@ -48,6 +48,7 @@ interface GroupPlan {
   readonly decisions: DrainDecision[];
   /** Undefined with --no-wait. */
   readonly window: DrainWindow | undefined;
+  readonly providerId: string;
 }
 
 /**
@@ -81,7 +82,7 @@ async function inspect(work: GroupWork, request: DrainRequest, emit: EventSink):
   const decisions = planDrain(work, snapshot, timeout, (s) => request.ledger.find(instanceKey(s.ref)), request.force ?? false);
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = request.wait === false ? undefined : drainWindow(timeout, work.provider.capabilities.completion, request.timeoutMs, work.groupText);
-  return { work, timeout, decisions, window };
+  return { work, timeout, decisions, window, providerId: snapshot.providerId };
 }
 
 function dryRunResults(plan: GroupPlan, emit: EventSink): TargetResult[] {
@@ -120,10 +121,13 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
     for (const status of toDrain) {
       ledger.record(instanceKey(status.ref), { drainStartedAt: acceptedAt }, { type: 'state_changed', at: acceptedAt, details: { from: status.state, to: 'draining', accepted: true } });
       emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${timeout.seconds === undefined ? '' : `; drain timeout ${timeout.seconds}s`}` });
+      const now = asDraining(status);
+      emit({ type: 'target_state', target: formatRef(status.ref), state: now.state, previous: status.state, health: now.health, raw: now.raw, inFlight: status.inFlight });
     }
   }
 
-  const watched = plan.decisions.map((d) => d.status);
+  // What drainctl just did is known: the targets it deregistered are draining now, whatever the earlier describe said.
+  const watched = plan.decisions.map((d) => (d.kind === 'drain' ? asDraining(d.status) : d.status));
   if (window === undefined) {
     return watched.map((s) => result(s, isDrainFinished(s.state) ? 'unchanged' : 'draining', clock.now() - startedAt));
   }
@@ -131,7 +135,7 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
   const earliestStart = Math.min(...starts.values());
   const expectedDoneAt = window.drainMs === undefined ? undefined : Math.max(...starts.values()) + window.drainMs;
   const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : earliestStart + window.waitMs;
-  emit({ type: 'group', group: work.groupText, providerId: work.group.group, drainTimeoutSeconds: timeout.seconds, deadline: isoTime(deadline) });
+  emit({ type: 'group', group: work.groupText, providerId: plan.providerId, drainTimeoutSeconds: timeout.seconds, deadline: isoTime(deadline) });
 
   const lastSeen = new Map<string, TargetStatus>(watched.map((s) => [formatRef(s.ref), s]));
   try {
@@ -200,6 +204,10 @@ export function countdown(starts: ReadonlyMap<string, number>, drainMs: number, 
     if (clock.now() < endsAt) return { ...status, state: 'draining', raw: { ...status.raw, description: `counting down the drain timeout until ${isoTime(endsAt)}` } };
     return status.state === 'draining' ? { ...status, state: 'drained' } : status;
   };
+}
+
+function asDraining(status: TargetStatus): TargetStatus {
+  return { ...status, state: 'draining', raw: { ...status.raw, description: 'drain requested by drainctl' } };
 }
 
 /** Retry settings for one group's calls, reporting each retry as an event. */

@@ -22,7 +22,7 @@ export function planDrain(
   records: (status: TargetStatus) => InstanceRecord | undefined,
   force: boolean,
 ): DrainDecision[] {
-  const decisions = snapshot.targets.map((status) => decide(work, snapshot, status, records(status)));
+  const decisions = snapshot.targets.map((status) => decide(work, snapshot, status, records(status), force));
   if (!force) {
     checkDrainingEnabled(work, timeout, decisions);
     checkLeavesHealthyTarget(work, snapshot, decisions);
@@ -38,7 +38,7 @@ function checkDrainingEnabled(work: GroupWork, timeout: TimeoutSetting, decision
   });
 }
 
-function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, record: InstanceRecord | undefined): DrainDecision {
+function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, record: InstanceRecord | undefined, force: boolean): DrainDecision {
   const name = formatRef(status.ref);
   switch (status.state) {
     case 'active':
@@ -54,6 +54,7 @@ function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, 
         `check the reference with: drainctl status ${work.groupText}`,
       );
     case 'unknown':
+      if (force) return { kind: 'drain', status };
       throw new DrainctlError('refused', `${name} is in a state drainctl cannot interpret: ${status.raw.state}${status.raw.reason ? ` (${status.raw.reason})` : ''}`, {
         hint: 'inspect it with drainctl status, or pass --force to drain it anyway',
       });

@@ -77,6 +77,12 @@ export interface DrainProvider {
   getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting>;
   setTimeout(group: GroupRef, seconds: number, signal?: AbortSignal): Promise<TimeoutSetting>;
   /**
+   * The registration to put back when drainctl recorded none (the ledger was lost, or
+   * the target was drained by something else). Throws a usage error when the reference
+   * alone cannot say (an ELBv2 target named without its port), so restore never guesses.
+   */
+  registrationFor?(ref: TargetRef): Registration;
+  /**
    * Cuts the connections still open to these targets (capabilities.forceClose), for
    * `--on-timeout force`. Resolves to how many sessions or connections were cut.
    */

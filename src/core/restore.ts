@@ -53,10 +53,11 @@ async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit
       serving.push(status);
       continue;
     }
-    for (const req of requestsFor(work, status, records)) {
+    for (const found of requestsFor(work, status, records)) {
+      const req = found.registration === undefined ? { ...found, registration: work.provider.registrationFor?.(found.ref) } : found;
       requests.push(req);
       before.set(formatRef(req.ref), status);
-      if (req.registration === undefined) {
+      if (found.registration === undefined) {
         emit({ type: 'warning', target: formatRef(req.ref), message: `no recorded registration for ${formatRef(req.ref)}; registering it as the reference names it` });
       }
     }
@@ -79,7 +80,15 @@ function requestsFor(work: GroupWork, status: TargetStatus, records: readonly In
 async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, clock: Clock, emit: EventSink, startedAt: number, dryRun: boolean): Promise<TargetResult[]> {
   const { work, serving, requests } = plan;
   const ledger = request.ledger;
-  for (const s of serving) emit({ type: 'action', action: 'skip', target: formatRef(s.ref), dryRun, detail: 'already in service' });
+  for (const s of serving) {
+    emit({ type: 'action', action: 'skip', target: formatRef(s.ref), dryRun, detail: 'already in service' });
+    // Put back by someone else (or a restore whose wait was cut short): the ledger should say so too.
+    const row = ledger.find(instanceKey(s.ref));
+    if (!dryRun && row && row.status !== 'active') {
+      const at = isoTime(clock.now());
+      ledger.record(instanceKey(s.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { alreadyInService: true } });
+    }
+  }
   const unchanged = serving.map((s) => result(s, 'unchanged', 0));
   for (const r of requests) emit({ type: 'action', action: 'register', target: formatRef(r.ref), dryRun, detail: describeRegistration(r) });
   if (dryRun) return [...unchanged, ...requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'would_restore', 0))];

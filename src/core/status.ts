@@ -114,15 +114,20 @@ export async function watchTargets(request: WatchRequest): Promise<OperationRepo
     emit({ type: 'group', group: p.work.groupText, providerId: p.work.group.group, drainTimeoutSeconds: p.timeout.seconds, deadline: isoTime(p.deadline) });
     const lastSeen = new Map<string, TargetStatus>();
     const completion = p.work.provider.capabilities.completion;
+    const ledger = request.ledger;
     const outcome = await observeGroup({
       work: p.work, targets: p.refs, lastSeen, emit, clock, signal: request.signal, random: request.random, deadline: p.deadline,
       plan: { startedAt: p.drainStart, expectedDoneAt: p.expectedDoneAt, completesEarly: p.work.provider.capabilities.completesEarly },
       isSettled,
       relabel: completion === 'countdown' && p.window.drainMs !== undefined ? countdown(p.starts, p.window.drainMs, clock) : undefined,
+      onChange: (s, prev) => {
+        if (prev && ledger.find(instanceKey(s.ref))) ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(clock.now()), details: { from: prev.state, to: s.state, raw: s.raw, by: 'watch' } });
+      },
     });
     return [...lastSeen.values()].map((s) => {
       const elapsedMs = clock.now() - startedAt;
       const outcomeName = isSettled(s) ? (isServing(s) ? 'restored' : 'drained') : outcome.state === 'timeout' ? 'timed_out' : 'draining';
+      recordSettled(ledger, s, outcomeName, clock);
       emit({ type: 'target_done', target: formatRef(s.ref), outcome: outcomeName, state: s.state, elapsedMs });
       return result(s, outcomeName, elapsedMs);
     });
@@ -143,6 +148,15 @@ async function planWatch(w: GroupWork, request: WatchRequest, emit: EventSink, s
   const expectedDoneAt = window.drainMs === undefined ? undefined : (starts.size > 0 ? Math.max(...starts.values()) : startedAt) + window.drainMs;
   const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : Math.max(startedAt, drainStart) + window.waitMs;
   return { work: w, refs: snapshot.targets.map((s) => s.ref), timeout, starts, window, deadline, drainStart, expectedDoneAt };
+}
+
+/** A watch that sees a drain or restore finish records it, so the ledger does not keep a stale 'draining'. */
+function recordSettled(ledger: Ledger, status: TargetStatus, outcome: string, clock: Clock): void {
+  const row = ledger.find(instanceKey(status.ref));
+  if (!row) return;
+  const at = isoTime(clock.now());
+  if (outcome === 'drained' && row.status === 'draining') ledger.record(instanceKey(status.ref), { status: 'stopped', drainedAt: at }, { type: 'drained', at, details: { raw: status.raw, by: 'watch' } });
+  if (outcome === 'restored' && row.status !== 'active') ledger.record(instanceKey(status.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { by: 'watch' } });
 }
 
 /** Drain start times of the targets the ledger says are draining. */

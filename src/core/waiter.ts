@@ -48,7 +48,8 @@ export async function waitUntil<T>(options: WaitOptions<T>): Promise<WaitOutcome
       consecutiveFailures = 0;
       options.onPoll?.(last, polls);
       if (options.isDone(last)) return { state: 'done', result: last, polls, failures };
-      if (options.plan.expectedDoneAt !== undefined && attemptAt >= options.plan.expectedDoneAt) pollsAfterEnd += 1;
+      // With no expected end every poll counts as late, so the backoff grows instead of polling at its floor forever.
+      if (options.plan.expectedDoneAt === undefined || attemptAt >= options.plan.expectedDoneAt) pollsAfterEnd += 1;
       delay = nextPollDelay(clock.now(), options.plan, polls, pollsAfterEnd, tuning);
     } catch (error) {
       throwIfAborted(options.signal);

@@ -1,10 +1,19 @@
 import { usageError } from '../../core/errors.js';
-import { GROUP_ROW_TARGET } from '../../core/ledger.js';
-import { parseRef } from '../../core/refs.js';
+import { GROUP_ROW_TARGET, type Ledger, type LedgerEvent } from '../../core/ledger.js';
+import { parseRef, targetCovers, type TargetRef } from '../../core/refs.js';
 import { refSyntaxes } from '../../providers/registry.js';
 import type { CommandContext } from '../context.js';
 import type { CommandResult } from '../render/output.js';
 import { table } from '../render/table.js';
+
+/** A target's events under the provider's naming rules: `i-0a` also finds `i-0a:8080`. */
+function targetHistory(ledger: Ledger, ref: TargetRef, limit: number): LedgerEvent[] {
+  const syntax = refSyntaxes.find((s) => s.provider === ref.provider)!;
+  return ledger
+    .history({ provider: ref.provider, group: ref.group, limit: 100_000 })
+    .filter((e) => targetCovers(syntax, ref.target, e.instance.target))
+    .slice(0, limit);
+}
 
 /** `drainctl history [ref]`: what drainctl did, newest first, from the ledger. */
 export async function historyCommand(ctx: CommandContext, text: string | undefined, flags: { limit?: string }): Promise<CommandResult> {
@@ -12,7 +21,7 @@ export async function historyCommand(ctx: CommandContext, text: string | undefin
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError(`invalid --limit "${flags.limit}": expected a whole number 1-10000`);
   const ref = text === undefined ? undefined : parseRef(text, refSyntaxes, 'any', ctx.defaults);
   const ledger = await ctx.ledger();
-  const events = ledger.history({ provider: ref?.provider, group: ref?.group, target: ref?.kind === 'target' ? ref.target : undefined, limit });
+  const events = ref?.kind === 'target' ? targetHistory(ledger, ref, limit) : ledger.history({ provider: ref?.provider, group: ref?.group, limit });
   const rows = events.map((e) => [e.at, `${e.instance.provider}:${e.instance.group}${e.instance.target === GROUP_ROW_TARGET ? '' : `/${e.instance.target}`}`, e.type, JSON.stringify(e.details)]);
   return {
     kind: 'history',

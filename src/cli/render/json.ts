@@ -25,13 +25,13 @@ export class JsonOutput implements Output {
   }
 
   result(result: CommandResult): void {
-    const doc = { ...header(this.version, this.schema), kind: result.kind, ...result.data, warnings: this.warnings, ...(result.problem && { problem: result.problem }), exit_code: result.exitCode };
+    const doc = snakeKeys({ ...header(this.version, this.schema), kind: result.kind, ...result.data, warnings: this.warnings, ...(result.problem && { problem: result.problem }), exit_code: result.exitCode });
     this.writeOut(`${JSON.stringify(doc, null, 2)}\n`);
     if (result.problem) this.writeErr(`drainctl: ${result.problem.message}${result.problem.hint ? `; ${result.problem.hint}` : ''}\n`);
   }
 
   failure(failure: CommandFailure): void {
-    const doc = { ...header(this.version, this.schema), kind: 'error', error: errorObject(failure), warnings: this.warnings, exit_code: failure.exitCode };
+    const doc = snakeKeys({ ...header(this.version, this.schema), kind: 'error', error: errorObject(failure), warnings: this.warnings, exit_code: failure.exitCode });
     this.writeOut(`${JSON.stringify(doc, null, 2)}\n`);
     this.writeErr(`drainctl: ${failure.message}${failure.hint ? `; ${failure.hint}` : ''}\n`);
   }
@@ -84,8 +84,9 @@ export class NdjsonOutput implements Output {
     if (this.debugEnabled) this.line({ '@level': 'debug', '@message': line, type: 'log' });
   }
 
+  /** Raw lines would break the stream: they travel as log records. */
   print(line: string): void {
-    this.writeOut(`${line}\n`);
+    this.line({ '@level': 'info', '@message': line, type: 'log' });
   }
 
   note(line: string): void {
@@ -95,10 +96,20 @@ export class NdjsonOutput implements Output {
   close(): void {}
 
   private line(record: Record<string, unknown>): void {
-    this.writeOut(`${JSON.stringify({ '@timestamp': new Date(this.now()).toISOString(), ...record })}\n`);
+    this.writeOut(`${JSON.stringify(snakeKeys({ '@timestamp': new Date(this.now()).toISOString(), ...record }))}\n`);
   }
 }
 
 function errorObject(failure: CommandFailure): Record<string, unknown> {
   return { kind: failure.kind, message: failure.message, hint: failure.hint ?? null, ...failure.details };
+}
+
+/**
+ * Machine output uses snake_case keys throughout (drain_timeout_seconds, elapsed_ms),
+ * whatever the in-memory names are, so consumers see one convention.
+ */
+export function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.startsWith('@') ? k : k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(v)]));
 }

@@ -104,6 +104,17 @@ export class Elbv2Provider implements DrainProvider {
     return toTimeoutSetting(info, output.Attributes ?? []);
   }
 
+  registrationFor(ref: TargetRef): Registration {
+    const target = parseElbv2Target(ref.target);
+    if (target.port === undefined && target.kind !== 'lambda') {
+      throw usageError(
+        `no recorded registration for ${ref.target} in ${ref.group}, and the reference names no port`,
+        `name the port it was registered on, e.g. elbv2:${ref.group}/${formatElbv2Target({ id: target.id, port: 8080 })}`,
+      );
+    }
+    return { id: target.id, port: target.port };
+  }
+
   close(): void {
     this.client.destroy();
   }

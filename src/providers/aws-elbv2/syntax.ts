@@ -72,8 +72,13 @@ export const elbv2Syntax: RefSyntax = {
   isWholeGroup: (body) => GROUP_ARN.test(body),
   covers(written, concrete) {
     if (written === concrete) return true;
-    const w = parseElbv2Target(written);
-    const c = parseElbv2Target(concrete);
-    return w.port === undefined && w.id === c.id;
+    try {
+      const w = parseElbv2Target(written);
+      const c = parseElbv2Target(concrete);
+      return w.port === undefined && w.id === c.id;
+    } catch {
+      // Not a target at all (a group's own ledger row): it covers nothing.
+      return false;
+    }
   },
 };
