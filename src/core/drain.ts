@@ -2,11 +2,11 @@ import { type Clock, isoTime, systemClock } from './clock.js';
 import { DrainctlError, throwIfAborted } from './errors.js';
 import type { EventSink } from './events.js';
 import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
-import type { InstanceKey, Ledger } from './ledger.js';
-import { observeGroup } from './observe.js';
+import type { InstanceKey, InstanceRecord, Ledger } from './ledger.js';
+import { noteStatus, observeGroup } from './observe.js';
 import { type DrainDecision, planDrain } from './preflight.js';
 import type { ProviderResolver, TimeoutSetting } from './provider.js';
-import { formatRef, type TargetRef } from './refs.js';
+import { formatRef, targetCovers, type TargetRef } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { isDrainFinished, type TargetStatus } from './state.js';
 import { drainWindow, type DrainWindow } from './window.js';
@@ -66,7 +66,7 @@ export async function drainTargets(request: DrainRequest): Promise<OperationRepo
   const plans = await forEachGroup(work, (w) => inspect(w, request, emit));
   throwIfAborted(request.signal);
   // Announced only once every group passed its checks: a refused call prints nothing but the refusal.
-  emit({ type: 'plan', operation: 'drain', dryRun, targets: request.targets.map(formatRef) });
+  emit({ type: 'plan', operation: 'drain', dryRun, targets: plans.flatMap((p) => p.decisions.map((d) => formatRef(d.status.ref))) });
   if (dryRun) return finish('drain', true, startedAt, clock, plans.flatMap((p) => dryRunResults(p, emit)));
 
   const results = await forEachGroup(plans, (plan) => drainGroup(plan, request, clock, emit, startedAt));
@@ -79,7 +79,7 @@ async function inspect(work: GroupWork, request: DrainRequest, emit: EventSink):
     retrying(() => work.provider.getTimeout(work.group, request.signal), retry),
     retrying(() => work.provider.describe(work.group, work.targets, request.signal), retry),
   ]);
-  const decisions = planDrain(work, snapshot, timeout, (s) => request.ledger.find(instanceKey(s.ref)), request.force ?? false);
+  const decisions = planDrain(work, snapshot, timeout, (s) => recordFor(request.ledger, work, s.ref), request.force ?? false);
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = request.wait === false ? undefined : drainWindow(timeout, work.provider.capabilities.completion, request.timeoutMs, work.groupText);
   return { work, timeout, decisions, window, providerId: snapshot.providerId };
@@ -119,32 +119,37 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
     // The drain runs from when the provider accepted it (a GCP operation reached DONE), not from when it was asked.
     const acceptedAt = isoTime(clock.now());
     for (const status of toDrain) {
-      ledger.record(instanceKey(status.ref), { drainStartedAt: acceptedAt }, { type: 'state_changed', at: acceptedAt, details: { from: status.state, to: 'draining', accepted: true } });
+      ledger.record(instanceKey(status.ref), { drainStartedAt: acceptedAt }, { type: 'drain_started', at: acceptedAt, details: {} });
       emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${timeout.seconds === undefined ? '' : `; drain timeout ${timeout.seconds}s`}` });
-      const now = asDraining(status);
-      emit({ type: 'target_state', target: formatRef(status.ref), state: now.state, previous: status.state, health: now.health, raw: now.raw, inFlight: status.inFlight });
     }
   }
 
-  // What drainctl just did is known: the targets it deregistered are draining now, whatever the earlier describe said.
-  const watched = plan.decisions.map((d) => (d.kind === 'drain' ? asDraining(d.status) : d.status));
-  if (window === undefined) {
-    return watched.map((s) => result(s, isDrainFinished(s.state) ? 'unchanged' : 'draining', clock.now() - startedAt));
-  }
+  const watched = plan.decisions.map((d) => d.status);
   const starts = drainStarts(watched, ledger, clock.now());
+  const countdownMs = window?.drainMs ?? (timeout.enabled ? (timeout.seconds ?? 0) * 1000 : 0);
+  const relabel = completion === 'countdown' ? countdown(starts, countdownMs, clock) : undefined;
+  const lastSeen = new Map<string, TargetStatus>(watched.map((s) => [formatRef(s.ref), s]));
+  const onChange = (s: TargetStatus, prev: TargetStatus | undefined): void => {
+    ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(clock.now()), details: { from: prev?.state ?? null, to: s.state, raw: s.raw } });
+  };
+  if (window === undefined) {
+    // Not waiting: one look at what the provider now says, so the result is its word, not a guess.
+    const after = await retrying(() => work.provider.describe(work.group, watched.map((s) => s.ref), request.signal), retryOptions(work, request, emit));
+    for (const status of after.targets) noteStatus(relabel ? relabel(status) : status, { lastSeen, emit, onChange });
+    return [...lastSeen.values()].map((s) => result(s, isDrainFinished(s.state) ? 'unchanged' : 'draining', clock.now() - startedAt));
+  }
   const earliestStart = Math.min(...starts.values());
   const expectedDoneAt = window.drainMs === undefined ? undefined : Math.max(...starts.values()) + window.drainMs;
   const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : earliestStart + window.waitMs;
   emit({ type: 'group', group: work.groupText, providerId: plan.providerId, drainTimeoutSeconds: timeout.seconds, deadline: isoTime(deadline) });
 
-  const lastSeen = new Map<string, TargetStatus>(watched.map((s) => [formatRef(s.ref), s]));
   try {
     const outcome = await observeGroup({
       work, targets: watched.map((s) => s.ref), lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
       plan: { startedAt: earliestStart, expectedDoneAt, completesEarly: work.provider.capabilities.completesEarly },
       isSettled: (s) => isDrainFinished(s.state),
-      relabel: completion === 'countdown' && window.drainMs !== undefined ? countdown(starts, window.drainMs, clock) : undefined,
-      onChange: (s, prev) => ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(clock.now()), details: { from: prev?.state ?? null, to: s.state, raw: s.raw } }),
+      relabel,
+      onChange,
     });
     if (outcome.state === 'timeout' && request.onTimeout === 'force') return await forceRemaining(work, lastSeen, request, ledger, clock, emit, startedAt);
     return [...lastSeen.values()].map((s) => settle(s, outcome.state === 'timeout', ledger, clock, emit, startedAt));
@@ -206,8 +211,15 @@ export function countdown(starts: ReadonlyMap<string, number>, drainMs: number, 
   };
 }
 
-function asDraining(status: TargetStatus): TargetStatus {
-  return { ...status, state: 'draining', raw: { ...status.raw, description: 'drain requested by drainctl' } };
+/**
+ * The ledger row for a target, also when it is named without a detail the row has
+ * (`i-0a` for the recorded `i-0a:8080`): the provider's naming rules decide.
+ */
+export function recordFor(ledger: Ledger, work: GroupWork, ref: TargetRef): InstanceRecord | undefined {
+  const exact = ledger.find(instanceKey(ref));
+  if (exact) return exact;
+  const matches = ledger.instances({ provider: ref.provider, group: ref.group }).filter((r) => targetCovers(work.provider.syntax, ref.target, r.target));
+  return matches.length === 1 ? matches[0] : undefined;
 }
 
 /** Retry settings for one group's calls, reporting each retry as an event. */

@@ -9,6 +9,7 @@ export type LedgerStatus = 'active' | 'draining' | 'stopped';
 /** What kind of thing happened to an instance. */
 export type LedgerEventType =
   | 'drain_requested'
+  | 'drain_started'
   | 'state_changed'
   | 'drained'
   | 'timed_out'

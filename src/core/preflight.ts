@@ -22,7 +22,9 @@ export function planDrain(
   records: (status: TargetStatus) => InstanceRecord | undefined,
   force: boolean,
 ): DrainDecision[] {
-  const decisions = snapshot.targets.map((status) => decide(work, snapshot, status, records(status), force));
+  // Two references can name one registration (`i-0a` and `i-0a:8080`): decide each once.
+  const unique = [...new Map(snapshot.targets.map((s) => [formatRef(s.ref), s])).values()];
+  const decisions = unique.map((status) => decide(work, snapshot, status, records(status), force));
   if (!force) {
     checkDrainingEnabled(work, timeout, decisions);
     checkLeavesHealthyTarget(work, snapshot, decisions);
@@ -48,7 +50,11 @@ function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, 
     case 'drained':
       return { kind: 'already', status, detail: 'already drained' };
     case 'absent':
-      if (record && record.status !== 'active') return { kind: 'already', status, detail: `already drained (deregistered ${record.drainedAt ?? record.drainStartedAt ?? ''})`.trim() };
+      if (record && record.status !== 'active') {
+        // Name it as recorded (with its port), so reruns report the same target the first run did.
+        const recorded = { ...status, ref: { ...status.ref, target: record.target } };
+        return { kind: 'already', status: recorded, detail: `already drained (deregistered ${record.drainedAt ?? record.drainStartedAt ?? ''})`.trim() };
+      }
       throw notFoundError(
         `${work.provider.syntax.groupNoun} ${work.group.group} has no target ${status.ref.target} (registered: ${listRegistered(snapshot)})`,
         `check the reference with: drainctl status ${work.groupText}`,

@@ -54,6 +54,7 @@ async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit
       continue;
     }
     for (const found of requestsFor(work, status, records)) {
+      if (before.has(formatRef(found.ref))) continue; // named twice (`i-0a` and `i-0a:8080`)
       const req = found.registration === undefined ? { ...found, registration: work.provider.registrationFor?.(found.ref) } : found;
       requests.push(req);
       before.set(formatRef(req.ref), status);

@@ -1,0 +1,146 @@
+import { parseDuration } from '../../core/duration.js';
+import { usageError } from '../../core/errors.js';
+import type { GroupRef } from '../../core/refs.js';
+import { type PodTimers, readK8sManifest } from '../../audit/manifest.js';
+import { type AuditInputs, type LoadBalancerTimers, runAudit } from '../../audit/rules.js';
+import type { AwsGroupInsights } from '../../providers/aws/cloudwatch.js';
+import type { ProviderOptions } from '../../providers/options.js';
+import { type CommandContext, parseGroupRef } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import type { CommandResult } from '../render/output.js';
+import { table } from '../render/table.js';
+import { providerOptionsOf } from './timeout-from.js';
+
+export interface AuditFlags {
+  readonly k8s?: string;
+  readonly lb?: string;
+  readonly lbTimeout?: string;
+  readonly healthInterval?: string;
+  readonly unhealthyThreshold?: string;
+  readonly nlb?: boolean;
+  readonly appTimeout?: string;
+  /** Warnings fail the audit too. */
+  readonly strict?: boolean;
+}
+
+/** Test seams: how AWS health-check facts are read. */
+export interface AuditDeps {
+  readonly insights?: (options: ProviderOptions) => Promise<Pick<AwsGroupInsights, 'facts' | 'close'>>;
+}
+
+/** Providers whose health check drainctl can read (cloudwatch.ts AwsGroupInsights.facts). */
+const HEALTH_CHECK_READABLE = new Set(['elbv2', 'elb']);
+
+/**
+ * `drainctl audit [--k8s <file>] [--lb <group-ref>] [--lb-timeout <d>] [--health-interval <d>]
+ * [--unhealthy-threshold <n>] [--nlb] [--app-timeout <d>] [--strict]`: do the shutdown timers fit
+ * together? Exits 5 when any rule fails (or warns, with --strict), so CI can gate a deploy on it.
+ */
+export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps: AuditDeps = {}): Promise<CommandResult> {
+  const given = {
+    lbTimeout: optionalSeconds(flags.lbTimeout, '--lb-timeout'),
+    healthInterval: optionalSeconds(flags.healthInterval, '--health-interval'),
+    unhealthyThreshold: optionalCount(flags.unhealthyThreshold, '--unhealthy-threshold'),
+    appTimeout: optionalSeconds(flags.appTimeout, '--app-timeout'),
+  };
+  const group = flags.lb === undefined ? undefined : parseGroupRef(ctx, flags.lb);
+  const anyLbFlag = given.lbTimeout !== undefined || given.healthInterval !== undefined || given.unhealthyThreshold !== undefined || flags.nlb === true;
+  if (flags.k8s === undefined && group === undefined && !anyLbFlag && given.appTimeout === undefined) {
+    throw usageError('nothing to audit: give --k8s <file>, --lb <group-ref> (or --lb-timeout, --health-interval, --unhealthy-threshold) and --app-timeout', 'e.g. drainctl audit --k8s deploy.yaml --lb elbv2:web --app-timeout 20s');
+  }
+  const pods = flags.k8s === undefined ? [] : await readK8sManifest(flags.k8s);
+  const lb = group || anyLbFlag ? await loadBalancerTimers(ctx, group, flags, given, deps) : undefined;
+  const inputs: AuditInputs = { pods, lb, appTimeoutSeconds: given.appTimeout };
+  const report = runAudit(inputs);
+  const { pass, warn, fail, skipped } = report.counts;
+  const failing = fail > 0 || (flags.strict === true && warn > 0);
+  const fixes = report.checks.filter((c) => c.fix !== undefined).map((c) => `  ${c.verdict} ${c.rule} ${c.subject}: ${c.fix}`);
+  const summary = `${pass} passed, ${warn} warning${warn === 1 ? '' : 's'}, ${fail} failed, ${skipped} skipped`;
+  return {
+    kind: 'audit',
+    data: {
+      inputs: inputsData(pods, lb, given.appTimeout),
+      checks: report.checks.map((c) => ({ rule: c.rule, subject: c.subject, result: c.verdict, detail: c.detail, fix: c.fix ?? null })),
+      counts: report.counts,
+      strict: flags.strict === true,
+    },
+    text: [
+      table(['RULE', 'SUBJECT', 'RESULT', 'DETAIL'], report.checks.map((c) => [c.rule, c.subject, c.verdict, c.detail])),
+      ...(fixes.length > 0 ? ['', 'to fix:', ...fixes] : []),
+      '',
+      summary,
+    ].join('\n'),
+    exitCode: failing ? EXIT.refused : EXIT.ok,
+    ...(failing && {
+      problem: {
+        message: `the shutdown timers do not fit: ${fail > 0 ? `${fail} check${fail === 1 ? '' : 's'} failed` : `${warn} warning${warn === 1 ? '' : 's'} (--strict)`}`,
+        hint: 'see "to fix" above and docs/timeouts.md#audit-rules',
+      },
+    }),
+  };
+}
+
+async function loadBalancerTimers(
+  ctx: CommandContext,
+  group: GroupRef | undefined,
+  flags: AuditFlags,
+  given: { lbTimeout: number | undefined; healthInterval: number | undefined; unhealthyThreshold: number | undefined },
+  deps: AuditDeps,
+): Promise<LoadBalancerTimers> {
+  let drainTimeoutSeconds: number | undefined;
+  let healthIntervalSeconds: number | undefined;
+  let unhealthyThreshold: number | undefined;
+  let loadBalancerType: LoadBalancerTimers['loadBalancerType'];
+  if (group) {
+    const provider = await ctx.providers(group.provider);
+    const setting = await provider.getTimeout(group, ctx.signal);
+    // Draining switched off (Classic ELB) means connections are cut at once: a drain timeout of zero.
+    drainTimeoutSeconds = setting.enabled ? setting.seconds : 0;
+    if (HEALTH_CHECK_READABLE.has(group.provider)) {
+      const create = deps.insights ?? (async (o: ProviderOptions) => (await import('../../providers/aws/cloudwatch.js')).AwsGroupInsights.create(o));
+      const insights = await create(providerOptionsOf(ctx));
+      try {
+        const facts = await insights.facts(group, ctx.signal);
+        healthIntervalSeconds = facts.healthCheckIntervalSeconds;
+        unhealthyThreshold = facts.unhealthyThresholdCount;
+        loadBalancerType = facts.loadBalancerType;
+      } finally {
+        insights.close();
+      }
+    }
+  }
+  // Flags fill what the provider does not say, and override what it does ("what if" audits).
+  return {
+    source: flags.lb ?? '<group-ref>',
+    drainTimeoutSeconds: given.lbTimeout ?? drainTimeoutSeconds,
+    healthIntervalSeconds: given.healthInterval ?? healthIntervalSeconds,
+    unhealthyThreshold: given.unhealthyThreshold ?? unhealthyThreshold,
+    loadBalancerType: flags.nlb ? 'network' : loadBalancerType,
+  };
+}
+
+function inputsData(pods: readonly PodTimers[], lb: LoadBalancerTimers | undefined, appTimeout: number | undefined): Record<string, unknown> {
+  return {
+    pods: pods.map((p) => ({
+      name: p.name,
+      termination_grace_period_seconds: p.terminationGracePeriodSeconds,
+      grace_defaulted: p.graceDefaulted,
+      containers: p.containers.map((c) => ({ name: c.name, pre_stop: c.preStop, pre_stop_seconds: c.preStopSeconds ?? null, readiness_detection_seconds: c.readinessDetectionSeconds ?? null })),
+    })),
+    lb: lb
+      ? { group: lb.source, drain_timeout_seconds: lb.drainTimeoutSeconds ?? null, health_interval_seconds: lb.healthIntervalSeconds ?? null, unhealthy_threshold: lb.unhealthyThreshold ?? null, load_balancer_type: lb.loadBalancerType ?? null }
+      : null,
+    app_timeout_seconds: appTimeout ?? null,
+  };
+}
+
+function optionalSeconds(text: string | undefined, flag: string): number | undefined {
+  return text === undefined ? undefined : parseDuration(text, flag) / 1000;
+}
+
+function optionalCount(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 100)) throw usageError(`invalid ${flag} "${text}": expected a whole number 1-100`, 'ELB health checks use 2-10');
+  return n;
+}

@@ -1,0 +1,80 @@
+import { formatRef } from '../../core/refs.js';
+import { type Advice, type ProviderFit, recommendDrainTimeout } from '../../latency/recommend.js';
+import { type CommandContext, parseGroupRef } from '../context.js';
+import type { CommandResult } from '../render/output.js';
+import { table } from '../render/table.js';
+import { checkLatencyFlags, cutLine, type LatencyDeps, type LatencySourceFlags, latencyData, latencyLine, recommendationData, resolveLatency, warn } from './timeout-from.js';
+
+/**
+ * `drainctl timeout recommend (--p99 <d> | --from-log <file|-> --format <f> | --from-cloudwatch <ref> | --from-history <ref>)`:
+ * the latency quantiles, the recommended drain timeout, and how it fits each provider. Changes nothing.
+ */
+export async function timeoutRecommendCommand(ctx: CommandContext, flags: LatencySourceFlags, deps: LatencyDeps = {}): Promise<CommandResult> {
+  const { kind, options } = checkLatencyFlags(flags);
+  const basis = await resolveLatency(ctx, flags, kind, undefined, deps);
+  const recommendation = recommendDrainTimeout(basis.summary, options);
+  // Advice about a provider's range belongs in its row; the NLB minimum only matters for NLB target groups, so it stays a note.
+  const advice = [...providerAdvice(recommendation.providers, recommendation.seconds, basis.summary.p99), ...basis.advice, ...recommendation.advice];
+  warn(ctx, advice);
+  const example = exampleGroup(ctx, flags);
+  const rows = recommendation.providers.map((p) => [
+    p.provider,
+    `${p.minSeconds}-${p.maxSeconds}s`,
+    `${p.seconds}s`,
+    p.clamped === 'max' ? `capped at ${p.maxSeconds}s` : p.clamped === 'min' ? `raised to ${p.minSeconds}s` : p.advice.some((a) => a.code === 'nlb_minimum') ? `for an NLB target group AWS recommends at least 120s` : '',
+  ]);
+  return {
+    kind: 'timeout_recommendation',
+    data: {
+      source: basis.source,
+      latency: latencyData(basis.summary),
+      recommendation: recommendationData(recommendation),
+      providers: recommendation.providers.map((p) => ({ provider: p.provider, min_seconds: p.minSeconds, max_seconds: p.maxSeconds, seconds: p.seconds, clamped: p.clamped ?? null, advice: p.advice })),
+      advice,
+    },
+    text: [
+      `latency from ${basis.describe}`,
+      latencyLine(basis.summary),
+      `recommended drain timeout: ${recommendation.seconds}s`,
+      `  ${recommendation.explanation}`,
+      ...cutLine(recommendation.inflightCutShare, recommendation.seconds),
+      '',
+      table(['PROVIDER', 'RANGE', 'TIMEOUT', 'NOTE'], rows),
+      '',
+      `apply with: drainctl timeout set ${example} ${recommendation.providers.find((p) => p.provider === example.split(':')[0])?.seconds ?? recommendation.seconds}s`,
+    ].join('\n'),
+    exitCode: 0,
+  };
+}
+
+/** Range advice once for all providers it concerns, rather than once per provider. */
+function providerAdvice(providers: readonly ProviderFit[], seconds: number, p99: number): Advice[] {
+  const having = (code: Advice['code']) => providers.filter((p) => p.advice.some((a) => a.code === code));
+  const advice: Advice[] = [];
+  const wrongTool = having('p99_exceeds_provider_max');
+  if (wrongTool.length > 0) {
+    advice.push({
+      code: 'p99_exceeds_provider_max',
+      message: `p99 is longer than the longest drain timeout ${names(wrongTool)} ${wrongTool.length === 1 ? 'allows' : 'allow'} (${Math.max(...wrongTool.map((p) => p.maxSeconds))}s): draining is the wrong tool for this work. Stop taking new work, let running jobs finish, and let the queue hand the rest to other workers (docs/timeouts.md#long-running-work)`,
+    });
+  }
+  const capped = having('clamped_to_provider_max');
+  if (capped.length > 0) {
+    const max = Math.min(...capped.map((p) => p.maxSeconds));
+    advice.push({ code: 'clamped_to_provider_max', message: `${seconds}s is above the maximum of ${names(capped)}: capped at ${max}s, a margin of only ${(max / p99).toFixed(2)} over p99` });
+  }
+  const raised = having('raised_to_provider_min');
+  if (raised.length > 0) advice.push({ code: 'raised_to_provider_min', message: `${seconds}s is below the minimum of ${names(raised)}: raised to ${Math.max(...raised.map((p) => p.minSeconds))}s` });
+  return advice;
+}
+
+function names(providers: readonly ProviderFit[]): string {
+  return providers.map((p) => p.provider).join(', ');
+}
+
+/** The group to show in the "apply with" line: the one the source named, else a placeholder. */
+function exampleGroup(ctx: CommandContext, flags: LatencySourceFlags): string {
+  const named = typeof flags.fromCloudwatch === 'string' ? flags.fromCloudwatch : typeof flags.fromHistory === 'string' ? flags.fromHistory : undefined;
+  if (named === undefined) return '<group-ref>';
+  return formatRef(parseGroupRef(ctx, named));
+}
