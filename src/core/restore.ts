@@ -67,15 +67,16 @@ async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit
 }
 
 /**
- * The registrations to put back for one named target: a target still registered (draining)
- * goes back as it is; an absent one as drainctl recorded it, or else as the reference names it.
+ * The registrations to put back for one named target. What drainctl recorded before
+ * draining wins: the current registration may be the drained one (an Azure LB address
+ * with its admin state Down). Without a record, a target still registered goes back as
+ * it is, and an absent one as the reference names it.
  */
 function requestsFor(work: GroupWork, status: TargetStatus, records: readonly InstanceRecord[]): RestoreRequest[] {
-  if (status.registration) return [{ ref: status.ref, registration: status.registration }];
   const syntax = work.provider.syntax;
   const recorded = records.filter((r) => r.registration && targetCovers(syntax, status.ref.target, r.target));
-  if (recorded.length === 0) return [{ ref: status.ref, registration: undefined }];
-  return recorded.map((r) => ({ ref: { ...status.ref, target: r.target }, registration: r.registration as Registration }));
+  if (recorded.length > 0) return recorded.map((r) => ({ ref: { ...status.ref, target: r.target }, registration: r.registration as Registration }));
+  return [{ ref: status.ref, registration: status.registration }];
 }
 
 async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, clock: Clock, emit: EventSink, startedAt: number, dryRun: boolean): Promise<TargetResult[]> {

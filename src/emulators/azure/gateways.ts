@@ -1,0 +1,260 @@
+/**
+ * Application gateways: whole-gateway GET and PUT (etags, If-Match, one operation at a time,
+ * validation), backend health, and the record of removed addresses behind `Draining`.
+ *
+ * `Draining` is this emulator's reading of the documentation, not confirmed behaviour: an
+ * address removed from a pool is reported `Draining` by backend health from the PUT until the
+ * operation has finished plus the longest enabled connection-draining timeout of the backend
+ * settings its pool is routed through, then it is gone from the report. With draining disabled
+ * it disappears when the operation finishes.
+ */
+import { randomUUID } from 'node:crypto';
+import { ArmError, invalidRequest, resourceNotFound } from './errors.js';
+import {
+  GATEWAY_TYPE,
+  type Json,
+  type ResourceName,
+  backendAddressKey,
+  clone,
+  collection,
+  drainSecondsForPool,
+  gatewayProblem,
+  isObject,
+  nameOf,
+  poolAddresses,
+  propertiesOf,
+  resourceId,
+  resourceKey,
+  settingsForPool,
+} from './model.js';
+import type { Operation, OperationBook } from './operations.js';
+import type { GatewayServerHealth } from './seed.js';
+
+/** An address taken out of a pool, still reported Draining until `until`. */
+interface Removal {
+  readonly pool: string;
+  readonly address: string;
+  readonly until: number;
+}
+
+interface GatewayEntry {
+  readonly name: ResourceName;
+  resource: Json;
+  etag: string;
+  readonly health: Map<string, GatewayServerHealth>;
+  removed: Map<string, Removal>;
+  busy?: Operation;
+}
+
+/** What a write answers before its operation finishes. */
+export interface AcceptedWrite {
+  readonly created: boolean;
+  readonly body: Json;
+  readonly operation: Operation;
+}
+
+/** Collections whose items are sub-resources with ids under the gateway's id. */
+const SUB_RESOURCES = [
+  'gatewayIPConfigurations', 'sslCertificates', 'trustedRootCertificates', 'trustedClientCertificates', 'authenticationCertificates',
+  'frontendIPConfigurations', 'frontendPorts', 'probes', 'backendAddressPools', 'backendHttpSettingsCollection', 'backendSettingsCollection',
+  'httpListeners', 'listeners', 'sslProfiles', 'urlPathMaps', 'requestRoutingRules', 'routingRules', 'rewriteRuleSets', 'redirectConfigurations',
+  'privateLinkConfigurations', 'loadDistributionPolicies',
+] as const;
+
+/** Etags: `W/"<guid>"`, a fresh one on every write. */
+export class EtagSource {
+  private counter = 0;
+  next(): string {
+    this.counter += 1;
+    return `W/"00000000-0000-0000-0000-${this.counter.toString(16).padStart(12, '0')}"`;
+  }
+}
+
+export class GatewayStore {
+  private readonly gateways = new Map<string, GatewayEntry>();
+
+  constructor(
+    private readonly operations: OperationBook,
+    private readonly etags: EtagSource,
+    private readonly settings: { operationDelayMs: number; location: string },
+  ) {}
+
+  /** Adds a seeded gateway. */
+  seed(name: ResourceName, resource: Json, health: Readonly<Record<string, GatewayServerHealth>> = {}): void {
+    const stored = this.stored(name, clone(resource), undefined);
+    propertiesOf(stored).provisioningState ??= 'Succeeded';
+    this.gateways.set(resourceKey(name), {
+      name,
+      resource: stored,
+      etag: this.etags.next(),
+      health: new Map(Object.entries(health).map(([k, v]) => [k.toLowerCase(), v])),
+      removed: new Map(),
+    });
+  }
+
+  /** GET: the gateway with its current etag. */
+  get(name: ResourceName): Json {
+    const entry = this.entry(name);
+    return { ...clone(entry.resource), etag: entry.etag };
+  }
+
+  /** PUT: validates, checks If-Match and running operations, stores the gateway and starts its operation. */
+  put(name: ResourceName, body: unknown, ifMatch: string | undefined, now: number): AcceptedWrite {
+    const existing = this.gateways.get(resourceKey(name));
+    if (ifMatch !== undefined && ifMatch !== '*' && existing?.etag !== ifMatch) {
+      throw new ArmError(412, 'PreconditionFailed', 'The condition specified using HTTP conditional header(s) is not met.');
+    }
+    if (existing?.busy && !existing.busy.finished) throw anotherOperation(existing.busy);
+    if (!isObject(body)) throw invalidRequest('The request content must be a JSON object.');
+    const problem = gatewayProblem(body);
+    if (problem) throw invalidRequest(`Application gateway ${name.name} is invalid: ${problem}.`);
+
+    const previous = existing ? { resource: existing.resource, removed: existing.removed } : undefined;
+    const stored = this.stored(name, clone(body), existing?.resource);
+    propertiesOf(stored).provisioningState = 'Updating';
+    const entry: GatewayEntry = existing ?? { name, resource: stored, etag: '', health: new Map(), removed: new Map() };
+    const operation = this.operations.start({
+      subscription: name.subscription,
+      location: String(stored.location),
+      now,
+      durationMs: this.settings.operationDelayMs,
+      mayFail: true,
+      finish: (succeeded) => {
+        if (succeeded) {
+          propertiesOf(entry.resource).provisioningState = 'Succeeded';
+          return;
+        }
+        // A failed update leaves the configuration as it was, marked Failed.
+        if (previous) {
+          entry.resource = previous.resource;
+          entry.removed = previous.removed;
+        }
+        propertiesOf(entry.resource).provisioningState = 'Failed';
+        entry.etag = this.etags.next();
+      },
+    });
+    entry.removed = trackRemovals(entry, stored, operation, now);
+    entry.resource = stored;
+    entry.etag = this.etags.next();
+    entry.busy = operation;
+    this.gateways.set(resourceKey(name), entry);
+    return { created: existing === undefined, body: { ...clone(stored), etag: entry.etag }, operation };
+  }
+
+  /** POST backendhealth: starts the operation whose result is the health report. */
+  backendHealth(name: ResourceName, now: number): Operation {
+    const entry = this.entry(name);
+    return this.operations.start({
+      subscription: name.subscription,
+      location: String(entry.resource.location ?? this.settings.location),
+      now,
+      durationMs: this.settings.operationDelayMs,
+      mayFail: false,
+      result: (at) => healthReport(entry, at),
+    });
+  }
+
+  /** For tests: someone else changes the gateway (a new etag, no operation). */
+  modify(name: ResourceName, change: (resource: Json) => void): void {
+    const entry = this.entry(name);
+    const copy = clone(entry.resource);
+    change(copy);
+    const problem = gatewayProblem(copy);
+    if (problem) throw new Error(`modifyGateway: the change leaves ${name.name} invalid: ${problem}`);
+    entry.resource = this.stored(name, copy, entry.resource);
+    entry.etag = this.etags.next();
+  }
+
+  /** For tests: another client's operation holds the gateway for `ms`. */
+  occupy(name: ResourceName, now: number, ms: number): void {
+    const entry = this.entry(name);
+    entry.busy = this.operations.start({ subscription: name.subscription, location: String(entry.resource.location ?? this.settings.location), now, durationMs: ms, mayFail: false });
+  }
+
+  setHealth(name: ResourceName, address: string, health: GatewayServerHealth): void {
+    this.entry(name).health.set(address.toLowerCase(), health);
+  }
+
+  has(name: ResourceName): boolean {
+    return this.gateways.has(resourceKey(name));
+  }
+
+  private entry(name: ResourceName): GatewayEntry {
+    const entry = this.gateways.get(resourceKey(name));
+    if (!entry) throw resourceNotFound(GATEWAY_TYPE, name.name, name.resourceGroup);
+    return entry;
+  }
+
+  /** The body as the server keeps it: identity filled in, sub-resource ids added, server-owned fields carried over. */
+  private stored(name: ResourceName, body: Json, previous: Json | undefined): Json {
+    const id = resourceId('applicationGateways', name);
+    const props = propertiesOf(body);
+    const before = propertiesOf(previous);
+    for (const key of ['operationalState', 'resourceGuid'] as const) {
+      if (before[key] !== undefined) props[key] = before[key];
+    }
+    props.operationalState ??= 'Running';
+    props.resourceGuid ??= randomUUID();
+    for (const key of SUB_RESOURCES) {
+      for (const item of collection(props, key)) {
+        if (typeof item.id !== 'string' && nameOf(item) !== '') item.id = `${id}/${key}/${nameOf(item)}`;
+        if (isObject(item.properties)) item.properties.provisioningState ??= 'Succeeded';
+      }
+    }
+    const { etag: _etag, ...rest } = body;
+    return { ...rest, id, name: name.name, type: GATEWAY_TYPE, location: body.location ?? previous?.location ?? this.settings.location, properties: props };
+  }
+}
+
+function anotherOperation(op: Operation): ArmError {
+  return new ArmError(
+    409,
+    'AnotherOperationInProgress',
+    `Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: /subscriptions/${op.subscription}/providers/Microsoft.Network/locations/${op.location}/operations/${op.id}. Details: Operation Id: ${op.id}`,
+  );
+}
+
+/** Carries over removals still draining, forgets re-added addresses, and records newly removed ones. */
+function trackRemovals(entry: GatewayEntry, next: Json, op: Operation, now: number): Map<string, Removal> {
+  const before = poolAddresses(entry.resource);
+  const after = poolAddresses(next);
+  const removed = new Map<string, Removal>();
+  for (const [key, r] of entry.removed) {
+    if (r.until > now && !after.get(r.pool)?.has(r.address)) removed.set(key, r);
+  }
+  for (const [pool, addresses] of before) {
+    const drainMs = drainSecondsForPool(next, pool) * 1000;
+    for (const address of addresses.keys()) {
+      if (after.get(pool)?.has(address)) continue;
+      removed.set(`${pool}|${address}`, { pool, address, until: op.doneAt + drainMs });
+    }
+  }
+  return removed;
+}
+
+/** The backend health document at `now`, in the shape of ApplicationGatewayBackendHealthGet.json. */
+function healthReport(entry: GatewayEntry, now: number): Json {
+  const gateway = entry.resource;
+  const id = String(gateway.id);
+  const current = poolAddresses(gateway);
+  const settingsNames = new Map(collection(propertiesOf(gateway), 'backendHttpSettingsCollection').map((s) => [nameOf(s).toLowerCase(), nameOf(s)]));
+  return {
+    backendAddressPools: collection(propertiesOf(gateway), 'backendAddressPools').map((pool) => {
+      const poolKey = nameOf(pool).toLowerCase();
+      const servers: { address: string; health: GatewayServerHealth | 'Draining' }[] = [...(current.get(poolKey)?.values() ?? [])].map((a) => ({
+        address: String(a.ipAddress ?? a.fqdn),
+        health: entry.health.get(backendAddressKey(a) ?? '') ?? 'Up',
+      }));
+      for (const r of entry.removed.values()) {
+        if (r.pool === poolKey && r.until > now) servers.push({ address: r.address, health: 'Draining' });
+      }
+      return {
+        backendAddressPool: { id: `${id}/backendAddressPools/${nameOf(pool)}` },
+        backendHttpSettingsCollection: settingsForPool(gateway, poolKey).map((s) => ({
+          backendHttpSettings: { id: `${id}/backendHttpSettingsCollection/${settingsNames.get(s) ?? s}` },
+          servers,
+        })),
+      };
+    }),
+  };
+}

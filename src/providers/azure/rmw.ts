@@ -1,0 +1,63 @@
+/**
+ * Read-modify-write with optimistic concurrency: read the resource and its etag, apply the
+ * change to that fresh copy, PUT it with If-Match. A 412 (someone else wrote in between) or
+ * a 409 AnotherOperationInProgress is never answered by overwriting: drainctl waits, reads
+ * again, re-applies its change to what is there now, and tries again, a bounded number of times.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DrainctlError, interruptedError } from '../../core/errors.js';
+import { isConflict } from './errors.js';
+
+/** How conflicts are retried. */
+export interface ConflictPolicy {
+  /** Writes tried in all (default 6). */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly random: () => number;
+}
+
+export const DEFAULT_CONFLICT_POLICY: ConflictPolicy = { attempts: 6, baseDelayMs: 1000, maxDelayMs: 20_000, random: Math.random };
+
+export interface ReadModifyWrite<T> {
+  /** "update application gateway demo-agw". */
+  readonly what: string;
+  read(): Promise<{ resource: T; etag: string | undefined }>;
+  /** Changes the fresh copy in place; false when nothing needs writing. */
+  apply(resource: T): boolean;
+  write(resource: T, etag: string): Promise<T>;
+  readonly signal?: AbortSignal;
+  readonly policy: ConflictPolicy;
+  readonly onConflict?: (error: DrainctlError, delayMs: number, attempt: number) => void;
+}
+
+/** Runs the loop; resolves with the resource as written (or as read when nothing changed). */
+export async function readModifyWrite<T>(op: ReadModifyWrite<T>): Promise<{ resource: T; written: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    const { resource, etag } = await op.read();
+    if (!op.apply(resource)) return { resource, written: false };
+    if (etag === undefined) throw new DrainctlError('provider', `${op.what}: Azure returned no etag, so the change cannot be made without risking someone else's`);
+    try {
+      return { resource: await op.write(resource, etag), written: true };
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      if (attempt >= op.policy.attempts) {
+        throw new DrainctlError('provider', `${op.what}: still conflicting after ${attempt} tries (${error.message})`, {
+          retryable: 'transient',
+          hint: 'another client (a deployment, an ingress controller) keeps changing the resource; try again when it is quiet',
+          cause: error,
+          details: error.details,
+        });
+      }
+      const backoff = Math.min(op.policy.maxDelayMs, op.policy.baseDelayMs * 2 ** (attempt - 1)) * (0.5 + op.policy.random() / 2);
+      const asked = typeof error.details.retryAfterMs === 'number' ? Math.min(error.details.retryAfterMs, op.policy.maxDelayMs) : 0;
+      const delayMs = Math.max(backoff, asked);
+      op.onConflict?.(error, delayMs, attempt);
+      try {
+        await sleep(delayMs, undefined, { signal: op.signal });
+      } catch {
+        throw interruptedError(op.signal?.reason);
+      }
+    }
+  }
+}
