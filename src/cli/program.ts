@@ -109,16 +109,16 @@ export function buildProgram(version: string, run: Runner): Command {
   program
     .command('demo')
     .description('drain and restore a target on the built-in emulator (no cloud account needed)')
-    .addOption(new Option('--provider <name>', 'which emulator').choices(['aws']).default('aws'))
+    .addOption(new Option('--provider <name>', 'which emulator').choices(['aws', 'azure']).default('aws'))
     .action((flags) => run(async (ctx) => (await import('./commands/demo.js')).demoCommand(ctx, flags)));
 
   program
     .command('emulate')
     .description('serve a local load balancer emulator for testing your own scripts')
-    .addArgument(new Command().createArgument('<provider>', 'which emulator').choices(['aws']))
+    .addArgument(new Command().createArgument('<provider>', 'which emulator').choices(['aws', 'azure']))
     .option('--port <n>', 'port on 127.0.0.1 (default: any free port)')
-    .option('--seed <file>', 'JSON file declaring target groups and load balancers (docs/emulators.md)')
-    .addOption(new Option('--throttle <mode>', 'throttle at AWS rates or not').choices(['aws', 'off']).default('aws'))
+    .option('--seed <file>', 'JSON file declaring the load balancers to serve (docs/emulators.md); default: the demo seed')
+    .addOption(new Option('--throttle <mode>', "throttle at the cloud's published API rates (on; 'aws' is the same) or not (off)").choices(['on', 'aws', 'off']).default('on'))
     .addHelpText('after', '\nExample:\n  drainctl emulate aws --port 4566 --seed seed.json\n  aws --endpoint-url http://127.0.0.1:4566 elbv2 describe-target-groups')
     .action((provider: string, flags) => run(async (ctx) => (await import('./commands/emulate.js')).emulateCommand(ctx, provider, flags)));
 

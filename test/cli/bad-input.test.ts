@@ -132,8 +132,8 @@ const rows: readonly Row[] = [
     stderr: /invalid --port "99999": expected 1-65535; or leave it out for any free port/ },
   { name: 'emulate aws --seed <missing file>', args: ['emulate', 'aws', '--seed', '{MISSING_SEED}'], connect: 'none', code: 2, noApiCalls: true,
     stderr: /missing-seed\.json: cannot read the seed file \(ENOENT\); see docs\/emulators\.md/ },
-  { name: 'emulate gcp', args: ['emulate', 'gcp'], connect: 'none', code: 2, noApiCalls: true,
-    stderr: /'gcp' is invalid for argument 'provider'\. Allowed choices are aws\. \(see drainctl --help\)/ },
+  { name: 'emulate an unknown cloud', args: ['emulate', 'ibm'], connect: 'none', code: 2, noApiCalls: true,
+    stderr: /'ibm' is invalid for argument 'provider'\. Allowed choices are aws, azure.*\(see drainctl --help\)/ },
 ];
 
 /** Text mode prints nothing on stdout when it fails; json and ndjson still give their reader an error document. */

@@ -2,39 +2,41 @@ import { drainTargets } from '../../core/drain.js';
 import { parseRef, type TargetRef } from '../../core/refs.js';
 import { restoreTargets } from '../../core/restore.js';
 import { describeTargets } from '../../core/status.js';
+import type { Ledger } from '../../core/ledger.js';
+import type { ProviderResolver } from '../../core/provider.js';
 import { createMemoryLedger } from '../../ledger/index.js';
 import { createProviderResolver, refSyntaxes } from '../../providers/registry.js';
 import type { CommandContext } from '../context.js';
+import { EMULATORS } from '../emulators.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandResult } from '../render/output.js';
 
-const DEMO_TARGET = 'elbv2:web/i-0a1b2c3d4e5f60001';
-
 /**
- * `drainctl demo`: the whole job on the built-in emulator, with no cloud account. It
- * uses a private in-memory ledger so the user's own drain record is left alone.
+ * `drainctl demo [--provider aws|azure|gcp]`: the whole job on a built-in emulator, with
+ * no cloud account. A private in-memory ledger leaves the user's own drain record alone.
  */
-export async function demoCommand(ctx: CommandContext, _flags: { provider: string }): Promise<CommandResult> {
-  const { startAwsEmulator, demoSeed } = await import('../../emulators/aws/index.js');
-  const emulator = await startAwsEmulator({ seed: demoSeed(), throttle: 'aws' });
-  const providers = createProviderResolver({ endpointUrl: emulator.url, region: 'us-east-1', env: {}, debug: ctx.options.debug ? (l) => ctx.output.debug(l) : undefined });
+export async function demoCommand(ctx: CommandContext, flags: { provider: string }): Promise<CommandResult> {
+  const kind = await EMULATORS[flags.provider]!();
+  const scenario = kind.demo;
+  const emulator = await kind.start({ port: 0, seedFile: undefined, throttle: true });
+  const providers = createProviderResolver({ ...scenario.providerOptions(emulator.url), debug: ctx.options.debug ? (l) => ctx.output.debug(l) : undefined });
   const ledger = createMemoryLedger();
-  const target = parseRef(DEMO_TARGET, refSyntaxes, 'target') as TargetRef;
+  const target = parseRef(scenario.target, refSyntaxes, 'target') as TargetRef;
   const common = { providers, ledger, signal: ctx.signal, onEvent: ctx.output.event.bind(ctx.output) };
   try {
-    ctx.output.note(`Started the AWS ELB emulator at ${emulator.url}: target group "web" with 3 targets and a 5 s deregistration delay.`);
-    await showGroup(ctx, providers, ledger, 'Before:');
-    ctx.output.note(`Draining ${DEMO_TARGET}: no new requests go to it; drainctl waits until the load balancer reports it done.`);
-    const drained = await drainTargets({ ...common, targets: [target] });
-    await showGroup(ctx, providers, ledger, 'Drained:');
-    ctx.output.note(`Restoring ${DEMO_TARGET} exactly as it was registered (port ${8080}), then waiting until it is healthy.`);
+    ctx.output.note(scenario.intro(emulator.url));
+    await showGroup(ctx, providers, ledger, scenario.group, 'Before:');
+    ctx.output.note(`Draining ${scenario.target}: no new requests go to it; drainctl waits until its in-flight work has had its time.`);
+    const drained = await drainTargets({ ...common, targets: [target], timeoutMs: scenario.timeoutMs });
+    await showGroup(ctx, providers, ledger, scenario.group, 'Drained:');
+    ctx.output.note(`Restoring ${scenario.target} exactly as it was registered, then waiting until it is healthy.`);
     const restored = await restoreTargets({ ...common, targets: [target] });
     const ok = drained.results.every((r) => r.outcome === 'drained') && restored.results.every((r) => r.outcome === 'restored');
     const calls = emulator.requestLog.length;
     return {
       kind: 'demo',
       data: { endpoint: emulator.url, drain: drained.results, restore: restored.results, api_calls: calls },
-      text: ok ? `demo finished: drained and restored ${DEMO_TARGET} with ${calls} API calls` : 'demo did not finish as expected',
+      text: ok ? `demo finished: drained and restored ${scenario.target} with ${calls} API calls` : 'demo did not finish as expected',
       exitCode: ok ? EXIT.ok : EXIT.error,
     };
   } finally {
@@ -43,8 +45,11 @@ export async function demoCommand(ctx: CommandContext, _flags: { provider: strin
   }
 }
 
-async function showGroup(ctx: CommandContext, providers: ReturnType<typeof createProviderResolver>, ledger: ReturnType<typeof createMemoryLedger>, title: string): Promise<void> {
-  const [group] = await describeTargets({ refs: [parseRef('elbv2:web', refSyntaxes, 'group')], providers, ledger, signal: ctx.signal });
-  const lines = (group?.targets ?? []).map((t) => `  ${t.status.ref.target.padEnd(26)} ${t.status.state.padEnd(9)} ${t.status.state === 'active' ? t.status.health : t.recorded?.status === 'stopped' ? 'drained by drainctl' : ''}`);
+async function showGroup(ctx: CommandContext, providers: ProviderResolver, ledger: Ledger, groupText: string, title: string): Promise<void> {
+  const [group] = await describeTargets({ refs: [parseRef(groupText, refSyntaxes, 'group')], providers, ledger, signal: ctx.signal });
+  const lines = (group?.targets ?? []).map((t) => {
+    const detail = t.status.state === 'active' ? t.status.health : t.recorded?.status === 'stopped' ? 'drained by drainctl' : '';
+    return `  ${t.status.ref.target.padEnd(26)} ${t.status.state.padEnd(9)} ${detail}`;
+  });
   ctx.output.note(`${title}\n${lines.join('\n')}`);
 }

@@ -1,35 +1,32 @@
 import { usageError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
+import { EMULATORS, type RunningEmulator } from '../emulators.js';
 import type { CommandResult } from '../render/output.js';
 
 export interface EmulateFlags {
   readonly port?: string;
   readonly seed?: string;
-  readonly throttle: 'aws' | 'off';
+  readonly throttle: string;
 }
 
-/** `drainctl emulate aws`: serves the emulator until SIGINT or SIGTERM, then exits 0. */
+/** `drainctl emulate <provider>`: serves a built-in emulator until SIGINT or SIGTERM, then exits 0. */
 export async function emulateCommand(ctx: CommandContext, provider: string, flags: EmulateFlags): Promise<CommandResult> {
-  if (provider !== 'aws') throw usageError(`no emulator for "${provider}"`, 'available: aws');
+  const load = EMULATORS[provider];
+  if (!load) throw usageError(`no emulator for "${provider}"`, `available: ${Object.keys(EMULATORS).join(', ')}`);
   const port = parsePort(flags.port);
-  const { startAwsEmulator, loadSeedFile, demoSeed } = await import('../../emulators/aws/index.js');
-  let seed;
+  const kind = await load();
+  let emulator: RunningEmulator;
   try {
-    seed = flags.seed ? await loadSeedFile(flags.seed) : demoSeed();
-  } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error), 'see docs/emulators.md for the seed format');
-  }
-  let emulator;
-  try {
-    emulator = await startAwsEmulator({ port, seed, throttle: flags.throttle });
+    emulator = await kind.start({ port, seedFile: flags.seed, throttle: flags.throttle !== 'off' });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE') throw usageError(`port ${port} is already in use`, 'pick another --port, or leave it out for any free port');
-    throw error;
+    if (code === 'ENOENT') throw usageError(`seed file ${flags.seed} does not exist`, 'see docs/emulators.md for the seed format');
+    throw usageError(error instanceof Error ? error.message : String(error), 'see docs/emulators.md for the seed format');
   }
-  // The first line on stdout is the contract scripts wait for, whatever the output format.
+  // The first line on stdout is the contract scripts wait for.
   ctx.output.print(`listening on ${emulator.url}`);
-  ctx.output.note(`serving the AWS ELB emulator; stop with Ctrl-C (SIGINT) or SIGTERM`);
+  ctx.output.note(`serving the ${provider} emulator; stop with Ctrl-C (SIGINT) or SIGTERM`);
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) return resolve();
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });
