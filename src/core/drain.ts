@@ -146,7 +146,7 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
   try {
     const outcome = await observeGroup({
       work, targets: watched.map((s) => s.ref), lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
-      plan: { startedAt: earliestStart, expectedDoneAt, completesEarly: work.provider.capabilities.completesEarly },
+      plan: { startedAt: earliestStart, expectedDoneAt, completesEarly: work.provider.capabilities.completesEarly, steadyMs: work.provider.capabilities.pollIntervalMs },
       isSettled: (s) => isDrainFinished(s.state),
       relabel,
       onChange,

@@ -17,6 +17,12 @@ export interface Capabilities {
   readonly forceClose: boolean;
   /** Does describe report in-flight work per target? */
   readonly reportsInFlight: boolean;
+  /**
+   * A steady poll interval for waits with no expected end, for providers whose describe
+   * is cheap and local (a runtime socket on the same host): drainctl then notices the
+   * last request finishing within this long, rather than backing off to seconds.
+   */
+  readonly pollIntervalMs?: number;
 }
 
 /** The range the provider accepts for its drain timeout, in seconds. */

@@ -14,6 +14,8 @@ export interface PollPlan {
   readonly expectedDoneAt: number | undefined;
   /** Whether the provider may finish before expectedDoneAt. */
   readonly completesEarly: boolean;
+  /** With no expected end: poll this often instead of backing off (cheap, local providers). */
+  readonly steadyMs?: number;
 }
 
 /** Tunables, exposed for tests and benchmarks. */
@@ -52,6 +54,7 @@ export function nextPollDelay(
   tuning: ScheduleTuning = DEFAULT_TUNING,
 ): number {
   const end = plan.expectedDoneAt;
+  if (end === undefined && plan.steadyMs !== undefined) return plan.steadyMs;
   if (end === undefined || now >= end) {
     return Math.min(tuning.afterCapMs, tuning.afterBaseMs * 2 ** pollsAfterEnd);
   }

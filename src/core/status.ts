@@ -117,7 +117,7 @@ export async function watchTargets(request: WatchRequest): Promise<OperationRepo
     const ledger = request.ledger;
     const outcome = await observeGroup({
       work: p.work, targets: p.refs, lastSeen, emit, clock, signal: request.signal, random: request.random, deadline: p.deadline,
-      plan: { startedAt: p.drainStart, expectedDoneAt: p.expectedDoneAt, completesEarly: p.work.provider.capabilities.completesEarly },
+      plan: { startedAt: p.drainStart, expectedDoneAt: p.expectedDoneAt, completesEarly: p.work.provider.capabilities.completesEarly, steadyMs: p.work.provider.capabilities.pollIntervalMs },
       isSettled,
       relabel: completion === 'countdown' && p.window.drainMs !== undefined ? countdown(p.starts, p.window.drainMs, clock) : undefined,
       onChange: (s, prev) => {

@@ -5,6 +5,7 @@ import { elbSyntax } from './aws-elb/syntax.js';
 import { elbv2Syntax } from './aws-elbv2/syntax.js';
 import { azureProviders } from './azure/index.js';
 import { gcpProviders } from './gcp/index.js';
+import { proxyProviders } from './proxies.js';
 import type { ProviderOptions } from './options.js';
 
 /** One provider: its reference syntax (plain code) and how to load it (with its SDK) on first use. */
@@ -22,6 +23,7 @@ const PROVIDERS: Record<string, ProviderEntry> = {
   elb: { syntax: elbSyntax, load: async (o) => (await import('./aws-elb/provider.js')).ElbProvider.create(o) },
   ...gcpProviders,
   ...azureProviders,
+  ...proxyProviders,
 };
 
 /** The reference syntaxes of every provider, for parsing. */

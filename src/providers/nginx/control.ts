@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { DrainctlError } from '../../core/errors.js';
+import { isMaster, workersOf } from './processes.js';
+import { mainDirective } from './upstream.js';
+
+/** What running a command gave. */
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ControlOptions {
+  readonly mainConfig: string;
+  /** Replaces `nginx -c <main> -s reload`; run with /bin/sh -c. */
+  readonly reloadCommand?: string;
+  /** The nginx binary (default `nginx` from PATH). */
+  readonly nginxBinary?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly debug?: (line: string) => void;
+  /** Bound on each command (default 15 s). */
+  readonly commandTimeoutMs?: number;
+  /** How long a reload may take to start new workers (default 10 s). */
+  readonly reloadWaitMs?: number;
+}
+
+/** The master and the workers serving before a reload. */
+export interface WorkerSnapshot {
+  readonly master: number;
+  readonly workers: readonly number[];
+}
+
+const OUTPUT_LIMIT = 8 * 1024 * 1024;
+
+/** Runs nginx (test, dump, reload) and watches its processes. */
+export class NginxControl {
+  private defaults: Promise<{ prefix: string; pidPath: string }> | undefined;
+
+  constructor(readonly options: ControlOptions) {}
+
+  get binary(): string {
+    return this.options.nginxBinary ?? 'nginx';
+  }
+
+  /** `nginx -t -c <main>`. */
+  test(): Promise<CommandResult> {
+    return this.run(this.binary, ['-t', '-q', '-c', this.options.mainConfig]);
+  }
+
+  /** `nginx -T -c <main>`: tests, and lists every file the configuration reads. */
+  dump(): Promise<CommandResult> {
+    return this.run(this.binary, ['-T', '-q', '-c', this.options.mainConfig]);
+  }
+
+  /** The reload command, or `nginx -c <main> -s reload`. */
+  reload(): Promise<CommandResult> {
+    if (this.options.reloadCommand) return this.run('/bin/sh', ['-c', this.options.reloadCommand]);
+    return this.run(this.binary, ['-c', this.options.mainConfig, '-s', 'reload']);
+  }
+
+  /** Where the master writes its PID: the main config's `pid`, else nginx's compiled-in default. */
+  async pidFile(): Promise<string> {
+    const text = await readFile(this.options.mainConfig, 'latin1');
+    let configured: string | undefined;
+    try {
+      configured = mainDirective(text, 'pid');
+    } catch {
+      configured = undefined; // not parseable: nginx -t reports the real problem
+    }
+    const defaults = await this.compiledDefaults();
+    if (configured === undefined) return defaults.pidPath;
+    return isAbsolute(configured) ? configured : resolve(defaults.prefix, configured);
+  }
+
+  /** The running master's PID, or undefined when there is none (no pid file, or a stale one). */
+  async masterPid(): Promise<number | undefined> {
+    let text: string;
+    try {
+      text = await readFile(await this.pidFile(), 'latin1');
+    } catch {
+      return undefined;
+    }
+    const pid = Number(text.trim());
+    return Number.isSafeInteger(pid) && pid > 0 && (await isMaster(pid)) ? pid : undefined;
+  }
+
+  /** The master and its current (not shutting down) workers. */
+  async snapshot(): Promise<WorkerSnapshot | undefined> {
+    const master = await this.masterPid();
+    if (master === undefined) return undefined;
+    const workers = (await workersOf(master)).filter((w) => !w.shuttingDown).map((w) => w.pid);
+    return { master, workers };
+  }
+
+  /**
+   * Waits until the master has acted on the reload: every worker from before is gone or
+   * shutting down, and a new one runs (or a new master took over). A master that rejects the
+   * new configuration keeps its old workers, so this runs out; it also runs out when the
+   * master was never signalled. Bounded by reloadWaitMs.
+   */
+  async waitForReload(before: WorkerSnapshot): Promise<void> {
+    const bound = this.options.reloadWaitMs ?? 10_000;
+    const deadline = Date.now() + bound;
+    for (let i = 0; i < 10_000; i++) {
+      const master = await this.masterPid();
+      if (master !== undefined && master !== before.master) return;
+      if (master === undefined) throw new DrainctlError('provider', `the nginx master (pid ${before.master}) exited during the reload`, { hint: 'see its error log' });
+      const now = await workersOf(master);
+      const oldServing = now.filter((w) => !w.shuttingDown && before.workers.includes(w.pid));
+      const fresh = now.filter((w) => !w.shuttingDown && !before.workers.includes(w.pid));
+      if (before.workers.length === 0 || (oldServing.length === 0 && fresh.length > 0)) return;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new DrainctlError('provider', `nginx did not apply the new configuration within ${Math.round(bound / 1000)}s (its workers from before the reload still serve)`, {
+      hint: 'check the reload command and the nginx error log',
+    });
+  }
+
+  /** Prefix and PID path nginx was built with (`nginx -V`), read once. */
+  private compiledDefaults(): Promise<{ prefix: string; pidPath: string }> {
+    this.defaults ??= this.run(this.binary, ['-V']).then(
+      (r) => {
+        const text = `${r.stdout}\n${r.stderr}`;
+        const prefix = /--prefix=(\S+)/.exec(text)?.[1] ?? '/usr/share/nginx';
+        const pid = /--pid-path=(\S+)/.exec(text)?.[1] ?? 'logs/nginx.pid';
+        return { prefix, pidPath: isAbsolute(pid) ? pid : resolve(prefix, pid) };
+      },
+      () => ({ prefix: '/usr/share/nginx', pidPath: '/run/nginx.pid' }),
+    );
+    return this.defaults;
+  }
+
+  /** Runs a command with a time bound, capturing its output. */
+  run(command: string, args: readonly string[]): Promise<CommandResult> {
+    const started = Date.now();
+    const shown = [command, ...args].join(' ');
+    this.options.debug?.(`nginx -> ${shown}`);
+    return new Promise((resolvePromise, reject) => {
+      const child = spawn(command, args, { env: this.options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        if (stdout.length < OUTPUT_LIMIT) stdout += d.toString('utf8');
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        if (stderr.length < OUTPUT_LIMIT) stderr += d.toString('utf8');
+      });
+      const timeoutMs = this.options.commandTimeoutMs ?? 15_000;
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(
+          new DrainctlError('provider', `cannot run ${command}: ${error.code === 'ENOENT' ? 'not found' : error.message}`, {
+            hint: error.code === 'ENOENT' && command === this.binary ? 'install nginx or put it on PATH' : undefined,
+            cause: error,
+          }),
+        );
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        this.options.debug?.(`nginx <- ${shown}: exit ${code ?? signal} in ${Date.now() - started}ms`);
+        if (signal === 'SIGKILL' && Date.now() - started >= timeoutMs) {
+          return reject(new DrainctlError('provider', `${shown} did not finish within ${Math.round(timeoutMs / 1000)}s`, { retryable: 'transient' }));
+        }
+        resolvePromise({ code, stdout, stderr });
+      });
+    });
+  }
+}
+
+/**
+ * NGINX's own complaint from a command's output: the first [emerg]/[alert]/[crit]/[error]
+ * line without its timestamp and PID ("unknown directive "foo" in /etc/nginx/x.conf:3").
+ */
+export function nginxMessage(result: CommandResult): string {
+  const lines = `${result.stderr}\n${result.stdout}`.split('\n');
+  for (const line of lines) {
+    const m = /\[(emerg|alert|crit|error)\]\s+(?:\d+#\d+:\s+(?:\*\d+\s+)?)?(.*)$/.exec(line);
+    if (m) return m[2]!.trim();
+  }
+  const last = lines.map((l) => l.trim()).filter((l) => l !== '').pop();
+  return last ?? `exit code ${result.code}`;
+}
