@@ -44,6 +44,18 @@ export const EMULATORS: Record<string, () => Promise<EmulatorKind>> = {
       },
     };
   },
+  gcp: async () => {
+    const gcp = await import('../emulators/gcp/index.js');
+    return {
+      start: async (o) => gcp.startGcpEmulator({ port: o.port, seed: o.seedFile ? await gcp.loadSeedFile(o.seedFile) : gcp.demoSeed(), throttle: o.throttle ? 'gcp' : 'off' }),
+      demo: {
+        intro: (url) => `Started the Compute Engine emulator at ${url}: instance group "web-ig" with 3 instances behind backend service "web-bs", connection draining 5 s.`,
+        group: 'gcp-ig:demo-project/us-central1-a/web-ig',
+        target: 'gcp-ig:demo-project/us-central1-a/web-ig/web-1',
+        providerOptions: (url) => ({ endpointUrl: url, project: 'demo-project', env: {} }),
+      },
+    };
+  },
   azure: async () => {
     const azure = await import('../emulators/azure/index.js');
     const group = `azure-agw:${azure.DEMO_SUBSCRIPTION}/${azure.DEMO_RESOURCE_GROUP}/demo-agw/web-pool`;

@@ -109,13 +109,13 @@ export function buildProgram(version: string, run: Runner): Command {
   program
     .command('demo')
     .description('drain and restore a target on the built-in emulator (no cloud account needed)')
-    .addOption(new Option('--provider <name>', 'which emulator').choices(['aws', 'azure']).default('aws'))
+    .addOption(new Option('--provider <name>', 'which emulator').choices(['aws', 'gcp', 'azure']).default('aws'))
     .action((flags) => run(async (ctx) => (await import('./commands/demo.js')).demoCommand(ctx, flags)));
 
   program
     .command('emulate')
     .description('serve a local load balancer emulator for testing your own scripts')
-    .addArgument(new Command().createArgument('<provider>', 'which emulator').choices(['aws', 'azure']))
+    .addArgument(new Command().createArgument('<provider>', 'which emulator').choices(['aws', 'gcp', 'azure']))
     .option('--port <n>', 'port on 127.0.0.1 (default: any free port)')
     .option('--seed <file>', 'JSON file declaring the load balancers to serve (docs/emulators.md); default: the demo seed')
     .addOption(new Option('--throttle <mode>', "throttle at the cloud's published API rates (on; 'aws' is the same) or not (off)").choices(['on', 'aws', 'off']).default('on'))

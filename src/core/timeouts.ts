@@ -34,7 +34,8 @@ export async function setDrainTimeout(options: {
   clock?: Clock;
 }): Promise<SetTimeoutResult> {
   const { provider, group, seconds } = options;
-  checkTimeoutInRange(seconds, provider.timeoutLimits, `${provider.syntax.groupNoun} ${group.group}`);
+  // With no limits there is nothing to set on this group: the provider refuses, naming where the timeout lives.
+  if (provider.timeoutLimits) checkTimeoutInRange(seconds, provider.timeoutLimits, `${provider.syntax.groupNoun} ${group.group}`);
   const previous = await provider.getTimeout(group, options.signal);
   if (options.dryRun) return { group: options.groupText, previous, current: { ...previous, seconds }, dryRun: true };
   const current = await provider.setTimeout(group, seconds, options.signal);

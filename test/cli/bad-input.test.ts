@@ -133,7 +133,7 @@ const rows: readonly Row[] = [
   { name: 'emulate aws --seed <missing file>', args: ['emulate', 'aws', '--seed', '{MISSING_SEED}'], connect: 'none', code: 2, noApiCalls: true,
     stderr: /missing-seed\.json: cannot read the seed file \(ENOENT\); see docs\/emulators\.md/ },
   { name: 'emulate an unknown cloud', args: ['emulate', 'ibm'], connect: 'none', code: 2, noApiCalls: true,
-    stderr: /'ibm' is invalid for argument 'provider'\. Allowed choices are aws, azure.*\(see drainctl --help\)/ },
+    stderr: /'ibm' is invalid for argument 'provider'\. Allowed choices are aws, gcp, azure.*\(see drainctl --help\)/ },
 ];
 
 /** Text mode prints nothing on stdout when it fails; json and ndjson still give their reader an error document. */

@@ -18,3 +18,18 @@ describe('drainctl demo', () => {
     expect(result.stderr).not.toMatch(/drainctl:|warning:/);
   });
 });
+
+describe.each([
+  ['gcp', 'gcp-ig:demo-project/us-central1-a/web-ig/web-1'],
+  ['azure', 'azure-agw:00000000-0000-0000-0000-000000000001/demo-rg/demo-agw/web-pool/10.1.0.4'],
+])('drainctl demo --provider %s', (provider, target) => {
+  it('drains and restores the same way on that emulator', async () => {
+    const result = await runCli(['demo', '--provider', provider], { timeoutMs: 45_000 });
+    expect(result.code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain(`demo finished: drained and restored ${target} with `);
+    const escaped = target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    expect(result.stderr).toMatch(new RegExp(`^✓ ${escaped}: drained after `, 'm'));
+    expect(result.stderr).toMatch(new RegExp(`^✓ ${escaped}: restored and healthy after `, 'm'));
+    expect(result.stderr).not.toMatch(/drainctl:|warning:/);
+  });
+});

@@ -58,3 +58,22 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('emulate aws, stopped with %s', (s
     await expect(fetch(url, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
   });
 });
+
+describe.each([
+  ['gcp', ['--project', 'demo-project'], 'gcp-ig:demo-project/us-central1-a/web-ig'],
+  ['azure', ['--subscription', '00000000-0000-0000-0000-000000000001'], 'azure-agw:00000000-0000-0000-0000-000000000001/demo-rg/demo-agw/web-pool'],
+])('emulate %s (demo seed)', (provider, extra, group) => {
+  it('prints "listening on" first, serves status to a second drainctl, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = startCliProcess(['emulate', provider, '--port', String(port)]);
+    const stdout = collect(child.stdout!);
+    await waitForOutput(stdout.text, /\n/, 15_000, child);
+    expect(stdout.text().split('\n')[0]).toBe(`listening on ${url}`);
+    const status = await runCli(['-o', 'json', '--endpoint-url', url, ...extra, 'status', group]);
+    expect(status.code, status.stderr).toBe(0);
+    expect((jsonDoc(status).groups[0].targets as Record<string, unknown>[]).length).toBeGreaterThanOrEqual(2);
+    expect(child.kill('SIGTERM')).toBe(true);
+    expect(await waitForExit(child, 15_000)).toEqual({ code: 0, signal: null });
+  });
+});

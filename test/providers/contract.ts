@@ -9,7 +9,8 @@ export interface ContractFixture {
   readonly provider: DrainProvider;
   /** A group with at least three registered targets and a short drain timeout. */
   readonly group: GroupRef;
-  readonly timeoutSeconds: number;
+  /** The group's drain timeout as getTimeout reads it; undefined for providers with none. */
+  readonly timeoutSeconds: number | undefined;
   /** A well-formed target that is not registered in the group. */
   readonly missingTarget: TargetRef;
   /** A well-formed group that does not exist. */
@@ -81,10 +82,12 @@ export function providerContract(name: string, setup: () => Promise<ContractFixt
     });
 
     run('reads the drain timeout and sets it (or says it has none)', async ({ provider, group, timeoutSeconds }) => {
-      if (provider.timeoutLimits === undefined) {
-        // No drain timeout of its own (Azure LB, HAProxy): it must say so, and refuse to set one.
-        expect((await provider.getTimeout(group)).seconds).toBeUndefined();
+      expect((await provider.getTimeout(group)).seconds).toBe(timeoutSeconds);
+      if (provider.timeoutLimits === undefined || timeoutSeconds === undefined) {
+        // Nothing to set on this group (Azure LB and HAProxy have no drain timeout; a GCP
+        // instance group's is its backend services'): it must refuse, as invalid input, naming why.
         const error = await provider.setTimeout(group, 30).then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(DrainctlError);
         expect((error as DrainctlError).kind).toBe('usage');
         return;
       }

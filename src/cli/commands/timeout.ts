@@ -18,7 +18,7 @@ export async function timeoutSetCommand(ctx: CommandContext, text: string, durat
   const group = groupOf(parseGroupRef(ctx, text));
   const seconds = parseWholeSeconds(duration, 'drain timeout');
   const provider = await ctx.providers(group.provider);
-  checkTimeoutInRange(seconds, provider.timeoutLimits, `${provider.syntax.groupNoun} ${group.group}`);
+  if (provider.timeoutLimits) checkTimeoutInRange(seconds, provider.timeoutLimits, `${provider.syntax.groupNoun} ${group.group}`);
   const result = await setDrainTimeout({ provider, group, groupText: text, seconds, ledger: await ctx.ledger(), dryRun: flags.dryRun, signal: ctx.signal });
   const verb = result.dryRun ? 'would change' : 'changed';
   return {

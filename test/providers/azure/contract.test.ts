@@ -30,7 +30,7 @@ providerContract('azure-lb on the built-in emulator', async () => {
   return {
     provider: await lbProvider(emulator.url),
     group: web,
-    timeoutSeconds: 1,
+    timeoutSeconds: undefined,
     missingTarget: target(web, 'web-9'),
     missingGroup: group('azure-lb', 'no-such-lb', 'web-pool'),
     drainBoundMs: 5_000,

@@ -11,7 +11,7 @@ providerContract('haproxy on a real HAProxy 2.6 (TCP runtime API)', async () => 
   return {
     provider: new HaproxyProvider(),
     group: { kind: 'group', provider: 'haproxy', group },
-    timeoutSeconds: 0,
+    timeoutSeconds: undefined,
     missingTarget: { kind: 'target', provider: 'haproxy', group, target: 'app9' },
     missingGroup: { kind: 'group', provider: 'haproxy', group: `127.0.0.1:${haproxy.adminPort}/be_nope` },
     drainBoundMs: 10_000,

@@ -11,7 +11,7 @@ providerContract('nginx on a real NGINX 1.22', async () => {
   return {
     provider: new NginxProvider({ mainConfig: nginx.mainConfig }),
     group: { kind: 'group', provider: 'nginx', group },
-    timeoutSeconds: 0,
+    timeoutSeconds: undefined,
     missingTarget: { kind: 'target', provider: 'nginx', group, target: '127.0.0.1:1' },
     missingGroup: { kind: 'group', provider: 'nginx', group: `${nginx.upstreamFile}/nope` },
     drainBoundMs: 10_000,
