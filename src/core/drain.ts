@@ -80,6 +80,8 @@ async function inspect(work: GroupWork, request: DrainRequest, emit: EventSink):
     retrying(() => work.provider.describe(work.group, work.targets, request.signal), retry),
   ]);
   const decisions = planDrain(work, snapshot, timeout, (s) => recordFor(request.ledger, work, s.ref), request.force ?? false);
+  const toDrain = decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
+  if (toDrain.length > 0 && work.provider.checkDrain) await retrying(() => work.provider.checkDrain!(work.group, toDrain, request.signal), retry);
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = request.wait === false ? undefined : drainWindow(timeout, work.provider.capabilities.completion, request.timeoutMs, work.groupText);
   return { work, timeout, decisions, window, providerId: snapshot.providerId };
@@ -266,9 +268,12 @@ function interruptedWhileDraining(error: DrainctlError, lastSeen: Map<string, Ta
 }
 
 function recordFailure(ledger: Ledger, status: TargetStatus, clock: Clock, error: unknown): void {
-  // The row stays 'draining': the call may have been applied before its response was lost.
-  // A rerun describes the target again and carries on from whatever is true.
-  ledger.record(instanceKey(status.ref), {}, { type: 'failed', at: isoTime(clock.now()), details: { message: error instanceof Error ? error.message : String(error) } });
+  // A refusal or invalid input changed nothing, so the row goes back to active. Anything
+  // else may have been applied before its response was lost: the row stays 'draining',
+  // and a rerun describes the target again and carries on from whatever is true.
+  const rejected = error instanceof DrainctlError && (error.kind === 'refused' || error.kind === 'usage' || error.kind === 'not_found');
+  const update = rejected ? { status: 'active' as const, drainStartedAt: null } : {};
+  ledger.record(instanceKey(status.ref), update, { type: 'failed', at: isoTime(clock.now()), details: { message: error instanceof Error ? error.message : String(error), changed: !rejected } });
 }
 
 export function result(status: TargetStatus, outcome: TargetResult['outcome'], elapsedMs: number): TargetResult {

@@ -76,6 +76,11 @@ export interface DrainProvider {
   readonly timeoutLimits: TimeoutLimits | undefined;
   /** Describes the named targets of a group in one call, or every registered target when `targets` is 'all'. */
   describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot>;
+  /**
+   * Refuses, before anything is changed or announced, a drain the provider's API would
+   * reject (a GCP service's only backend, a passthrough service). Optional.
+   */
+  checkDrain?(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void>;
   /** Stops new traffic to these targets (one call per group where the API allows). */
   drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void>;
   /** Puts these targets back as they were registered. */

@@ -58,3 +58,10 @@ describe('poll schedule', () => {
     expect(retryDelay(3, () => 0, true)).toBe(100);
   });
 });
+
+describe('steady polling for cheap, local providers', () => {
+  it('polls at the steady interval when there is no expected end, instead of backing off', () => {
+    const plan = { startedAt: 0, expectedDoneAt: undefined, completesEarly: true, steadyMs: 200 };
+    expect([1, 5, 50].map((n) => nextPollDelay(0, plan, n, n))).toEqual([200, 200, 200]);
+  });
+});

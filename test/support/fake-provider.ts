@@ -18,7 +18,7 @@ interface FakeTarget {
 export class FakeProvider implements DrainProvider {
   readonly name = 'elbv2';
   readonly syntax = elbv2Syntax;
-  readonly capabilities = { completion: 'timer', completesEarly: false, forceClose: false, reportsInFlight: false } as const;
+  readonly capabilities = { completion: 'reported', completesEarly: false, forceClose: false, reportsInFlight: false } as const;
   readonly timeoutLimits = { minSeconds: 0, maxSeconds: 3600, defaultSeconds: 300 };
   readonly calls: string[] = [];
   readonly groups = new Map<string, { timeout: number; targets: Map<string, FakeTarget> }>();

@@ -74,6 +74,12 @@ export class GcpBackendServiceProvider implements DrainProvider {
     await this.setCapacity(serviceInfo(group), values, signal);
   }
 
+  /** Refuses, before anything changes, a drain the API would reject (passthrough, only backend, no balancingMode). */
+  async checkDrain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+    const info = serviceInfo(group);
+    checkCapacityChange(info, await this.read(info, signal), new Map(targets.map((t) => [t.ref.target, 0])));
+  }
+
   /** With no recorded registration: full capacity (capacityScaler 1, the API's default). */
   registrationFor(ref: TargetRef): Registration {
     parseBackendTarget(ref.target);
@@ -111,23 +117,8 @@ export class GcpBackendServiceProvider implements DrainProvider {
     }
     for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
       const service = await this.read(info, signal);
-      const scheme = service.loadBalancingScheme ?? '';
-      if (PASSTHROUGH.has(scheme)) {
-        throw new DrainctlError('refused', `${info.ref} is a passthrough Network Load Balancer backend service (loadBalancingScheme ${scheme}): the API does not allow capacityScaler there`, {
-          hint: 'drain its members instead (gcp-ig:<project>/<zone>/<instance-group>/<instance> or gcp-neg:…/<ip>:<port>): removing a member does drain on passthrough load balancers',
-        });
-      }
+      checkCapacityChange(info, service, values);
       const backends = service.backends ?? [];
-      for (const target of values.keys()) {
-        const backend = backends.find((b) => b.group && backendTarget(b) === target);
-        if (!backend) throw notFoundError(`backend service ${info.ref} has no backend ${target} (backends: ${backends.map(backendTarget).join(', ') || 'none'})`, `check with: drainctl status ${info.ref}`);
-        if (!backend.balancingMode) throw new DrainctlError('refused', `backend ${target} of ${info.ref} has no balancingMode, so capacityScaler does not apply to it`);
-      }
-      if (backends.length === 1 && [...values.values()].includes(0)) {
-        throw new DrainctlError('refused', `${[...values.keys()][0]} is the only backend of ${info.ref}: the API does not allow capacityScaler 0 on a service's only backend`, {
-          hint: 'add another backend first, or drain its members one by one with gcp-ig or gcp-neg references',
-        });
-      }
       const changed = backends.some((b) => values.has(backendTarget(b)) && scalerOf(b) !== values.get(backendTarget(b)));
       if (!changed) return;
       // Every backend is resent as read (balancingMode, max* targets…): the array is replaced wholesale.
@@ -225,4 +216,25 @@ function keptChanging(info: ServiceInfo): DrainctlError {
     retryable: 'transient',
     hint: 'another tool is editing it; try again once it settles',
   });
+}
+
+/** The API's rules for capacityScaler, checked against the service as read. */
+function checkCapacityChange(info: ServiceInfo, service: Service, values: ReadonlyMap<string, number>): void {
+  const scheme = service.loadBalancingScheme ?? '';
+  if (PASSTHROUGH.has(scheme)) {
+    throw new DrainctlError('refused', `${info.ref} is a passthrough Network Load Balancer backend service (loadBalancingScheme ${scheme}): the API does not allow capacityScaler there`, {
+      hint: 'drain its members instead (gcp-ig:<project>/<zone>/<instance-group>/<instance> or gcp-neg:…/<ip>:<port>): removing a member does drain on passthrough load balancers',
+    });
+  }
+  const backends = service.backends ?? [];
+  for (const target of values.keys()) {
+    const backend = backends.find((b) => b.group && backendTarget(b) === target);
+    if (!backend) throw notFoundError(`backend service ${info.ref} has no backend ${target} (backends: ${backends.map(backendTarget).join(', ') || 'none'})`, `check with: drainctl status ${info.ref}`);
+    if (!backend.balancingMode) throw new DrainctlError('refused', `backend ${target} of ${info.ref} has no balancingMode, so capacityScaler does not apply to it`);
+  }
+  if (backends.length === 1 && [...values.values()].includes(0)) {
+    throw new DrainctlError('refused', `${[...values.keys()][0]} is the only backend of ${info.ref}: the API does not allow capacityScaler 0 on a service's only backend`, {
+      hint: 'add another backend first, or drain its members one by one with gcp-ig or gcp-neg references',
+    });
+  }
 }

@@ -97,13 +97,17 @@ describe('refusals from the provider itself (with --force past the core checks)'
   it.each([
     [['drain', '--force', 'gcp-bs:demo-project/global/neg-bs/neg:us-central1-a:web-neg'], /is the only backend of gcp-bs:demo-project\/global\/neg-bs/],
     [['drain', '--force', 'gcp-bs:demo-project/us-central1/web-ilb/ig:us-central1-b:web-ig-b'], /passthrough Network Load Balancer backend service \(loadBalancingScheme INTERNAL\)/],
-  ])('%j exits 5 and changes nothing', async (args, message) => {
+  ])('%j exits 5 with one line, changes nothing, and leaves no row draining', async (args, message) => {
     emulator.clearLog();
-    const result = await run(args);
+    const ledger = ledgerPath();
+    const result = await runInProcess(args, { DRAINCTL_ENDPOINT_URL: emulator.url, DRAINCTL_LEDGER: ledger, GOOGLE_CLOUD_PROJECT: 'demo-project' });
     expect(result.code, result.stderr).toBe(5);
-    // The plan was announced before the provider refused: the refusal is the last line.
-    expect(result.stderr.trimEnd().split('\n').pop()).toMatch(message);
+    // The provider's checks run before the plan is announced: the refusal is the only line.
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
     expect(emulator.mutatingCalls()).toEqual([]);
+    const history = await runInProcess(['-o', 'json', 'history'], { DRAINCTL_LEDGER: ledger });
+    expect(JSON.parse(history.stdout).events).toEqual([]);
   });
 });
 
