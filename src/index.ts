@@ -42,3 +42,7 @@ export function parseGroupRef(text: string): GroupRef {
 export function parseAnyRef(text: string): Ref {
   return parseRef(text, refSyntaxes, 'any');
 }
+
+export { readLatencyLog, type LogReadOptions, type LogReadResult } from './latency/reader.js';
+export { recommendDrainTimeout, type Recommendation, type RecommendOptions } from './latency/recommend.js';
+export { QuantileSketch } from './latency/sketch.js';

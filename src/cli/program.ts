@@ -89,14 +89,46 @@ export function buildProgram(version: string, run: Runner): Command {
     .description('show the drain timeout (ELBv2 deregistration delay, Classic connection draining)')
     .addHelpText('after', '\nExample:\n  drainctl timeout get elbv2:web')
     .action((ref: string) => run(async (ctx) => (await import('./commands/timeout.js')).timeoutGetCommand(ctx, ref)));
-  timeout
-    .command('set')
-    .argument('<group-ref>', 'a target group or load balancer')
-    .argument('<duration>', 'e.g. 60, 60s, 5m (ELBv2 0-3600 s, Classic 1-3600 s)')
-    .option('--dry-run', 'show the change and make none')
-    .description('set the drain timeout; out-of-range values are refused before any API call')
-    .addHelpText('after', '\nExamples:\n  drainctl timeout set elbv2:web 60s\n  drainctl timeout set elb:legacy-web 5m --dry-run')
-    .action((ref: string, duration: string, flags) => run(async (ctx) => (await import('./commands/timeout.js')).timeoutSetCommand(ctx, ref, duration, flags)));
+  const latency = (c: Command, bare: boolean): Command =>
+    c
+      .option('--p99 <duration>', 'p99 latency, e.g. 850ms')
+      .option('--from-log <file>', 'access log, plain or gzip (- reads stdin)')
+      .option('--format <format>', 'with --from-log: alb, elb, haproxy, nginx, jsonl')
+      .option('--field <name>', 'nginx key=value field or jsonl dotted path')
+      .option('--unit <unit>', 'nginx/jsonl field unit: ns, us, ms, s')
+      .option(`--from-cloudwatch ${bare ? '[group-ref]' : '<group-ref>'}`, 'ALB TargetResponseTime / Classic ELB Latency')
+      .option('--since <duration>', 'with --from-cloudwatch: 1m-455d (default 7d)')
+      .option(`--from-history ${bare ? '[group-ref]' : '<group-ref>'}`, 'drains recorded in the ledger')
+      .option('--margin <factor>', 'timeout = p99 × margin, 1-10 (default 2)')
+      .option('--floor <duration>', 'never less than this (default 30s)');
+  latency(
+    timeout
+      .command('set')
+      .argument('<group-ref>', 'a target group or load balancer')
+      .argument('[duration]', 'e.g. 60, 60s, 5m (ELBv2 0-3600 s, Classic 1-3600 s); or size it from latency with a source below')
+      .option('--dry-run', 'show the change and make none')
+      .description('set the drain timeout, or size it from latency (docs/timeouts.md); out-of-range values are refused before any API call'),
+    true,
+  )
+    .addHelpText('after', '\nExamples:\n  drainctl timeout set elbv2:web 60s\n  drainctl timeout set elb:legacy-web 5m --dry-run\n  drainctl timeout set elbv2:web --from-log alb.log.gz --format alb --dry-run\n  drainctl timeout set elbv2:web --from-cloudwatch --since 7d')
+    .action((ref: string, duration: string | undefined, flags) => run(async (ctx) => (await import('./commands/timeout-from.js')).timeoutSetFromCommand(ctx, ref, duration, flags)));
+  latency(timeout.command('recommend').description('recommend a drain timeout from p99 latency, per provider; changes nothing (docs/timeouts.md)'), false)
+    .addHelpText('after', '\nExamples:\n  drainctl timeout recommend --p99 850ms\n  drainctl timeout recommend --from-log alb.log.gz --format alb\n  drainctl timeout recommend --from-cloudwatch elbv2:web --since 7d -o json')
+    .action((flags) => run(async (ctx) => (await import('./commands/recommend.js')).timeoutRecommendCommand(ctx, flags)));
+
+  program
+    .command('audit')
+    .description('check that the shutdown timers fit (preStop, grace period, health checks, LB and app drain timeouts); exit 5 when a rule fails')
+    .option('--k8s <file>', 'Deployment/StatefulSet/Pod YAML')
+    .option('--lb <group-ref>', 'read drain timeout and health check live')
+    .option('--lb-timeout <duration>', 'LB drain timeout')
+    .option('--health-interval <duration>', 'LB health-check interval')
+    .option('--unhealthy-threshold <n>', 'failed checks before the LB stops routing')
+    .option('--nlb', 'the LB is a Network Load Balancer')
+    .option('--app-timeout <duration>', "the app's own drain timeout")
+    .option('--strict', 'fail on warnings too')
+    .addHelpText('after', '\nExample:\n  drainctl audit --k8s deploy.yaml --lb elbv2:web --app-timeout 20s')
+    .action((flags) => run(async (ctx) => (await import('./commands/audit.js')).auditCommand(ctx, flags)));
 
   program
     .command('history')

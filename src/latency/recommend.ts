@@ -39,7 +39,7 @@ export interface ProviderTimeoutRange {
 export const PROVIDER_TIMEOUT_RANGES: readonly ProviderTimeoutRange[] = [
   { provider: 'elbv2', minSeconds: 0, maxSeconds: 3600, setting: 'deregistration_delay.timeout_seconds' },
   { provider: 'elb', minSeconds: 1, maxSeconds: 3600, setting: 'ConnectionDraining.Timeout' },
-  { provider: 'gcp', minSeconds: 0, maxSeconds: 3600, setting: 'connectionDraining.drainingTimeoutSec' },
+  { provider: 'gcp-bs', minSeconds: 0, maxSeconds: 3600, setting: 'connectionDraining.drainingTimeoutSec' },
   { provider: 'azure-agw', minSeconds: 1, maxSeconds: 3600, setting: 'connectionDraining.drainTimeoutInSec' },
 ];
 

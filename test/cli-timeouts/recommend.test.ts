@@ -27,7 +27,7 @@ describe('drainctl timeout recommend', () => {
     expect((data.providers as { provider: string; seconds: number }[]).map((p) => [p.provider, p.seconds])).toEqual([
       ['elbv2', 30],
       ['elb', 30],
-      ['gcp', 30],
+      ['gcp-bs', 30],
       ['azure-agw', 30],
     ]);
     expect(run.warnings).toEqual([]);
@@ -72,7 +72,7 @@ describe('drainctl timeout recommend', () => {
     expect((jobs.result!.data.providers as { seconds: number; clamped: string }[]).every((p) => p.seconds === 3600 && p.clamped === 'max')).toBe(true);
 
     const capped = await recommend({ p99: '40m' });
-    expect(capped.warnings).toEqual(['4800s is above the maximum of elbv2, elb, gcp, azure-agw: capped at 3600s, a margin of only 1.50 over p99']);
+    expect(capped.warnings).toEqual(['4800s is above the maximum of elbv2, elb, gcp-bs, azure-agw: capped at 3600s, a margin of only 1.50 over p99']);
   });
 
   it('every format, through the command', async () => {

@@ -83,7 +83,7 @@ describe('fitting each provider', () => {
     expect(r.providers.map((p) => [p.provider, p.minSeconds, p.maxSeconds, p.seconds])).toEqual([
       ['elbv2', 0, 3600, 40],
       ['elb', 1, 3600, 40],
-      ['gcp', 0, 3600, 40],
+      ['gcp-bs', 0, 3600, 40],
       ['azure-agw', 1, 3600, 40],
     ]);
   });

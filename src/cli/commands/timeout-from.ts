@@ -1,3 +1,4 @@
+import { settingData } from './timeout.js';
 import { parseDuration } from '../../core/duration.js';
 import { DrainctlError, usageError } from '../../core/errors.js';
 import type { GroupRef } from '../../core/refs.js';
@@ -283,8 +284,8 @@ export async function timeoutSetFromCommand(ctx: CommandContext, text: string, d
     data: {
       group: text,
       dry_run: result.dryRun,
-      previous: { seconds: result.previous.seconds ?? null, enabled: result.previous.enabled, ...result.previous.extra },
-      current: { seconds: result.current.seconds ?? null, enabled: result.current.enabled, ...result.current.extra },
+      previous: settingData(result.previous),
+      current: settingData(result.current),
       source: basis.source,
       latency: latencyData(basis.summary),
       recommendation: { ...recommendationData(recommendation), provider_seconds: fit.seconds, clamped: fit.clamped ?? null },

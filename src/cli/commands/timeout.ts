@@ -29,7 +29,8 @@ export async function timeoutSetCommand(ctx: CommandContext, text: string, durat
   };
 }
 
-function settingData(s: TimeoutSetting): Record<string, unknown> {
+/** A timeout setting as json/ndjson data. */
+export function settingData(s: TimeoutSetting): Record<string, unknown> {
   return { seconds: s.seconds ?? null, enabled: s.enabled, ...s.extra };
 }
 
