@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { CommanderError } from 'commander';
 import { DrainctlError } from '../core/errors.js';
 import { createContext, type GlobalOptions } from './context.js';
@@ -36,6 +37,8 @@ export async function main(io: MainIo): Promise<number> {
   }
 
   const controller = new AbortController();
+  // Every concurrent API call listens on this one signal; a fleet drain has hundreds in flight.
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSignal = (signal: string) => (): void => {
     interrupts += 1;
@@ -50,7 +53,7 @@ export async function main(io: MainIo): Promise<number> {
   let commanderError = '';
   const program = buildProgram(version, async (handler) => {
     const options = program.opts<GlobalOptions>();
-    const output = createOutput(options, io, writeOut, writeErr, version);
+    const output = await createOutput(options, io, writeOut, writeErr, version);
     const ctx = createContext(options, output, controller.signal, io.env);
     try {
       const result = await handler(ctx);
@@ -88,7 +91,7 @@ export async function main(io: MainIo): Promise<number> {
     const message = usageLine(commanderError || error.message);
     const format = outputFormatFromArgv(args);
     if (format === 'text') writeErr(`drainctl: ${message}\n`);
-    else createOutput({ output: format }, io, writeOut, writeErr, version).failure({ message, hint: undefined, kind: 'usage', exitCode: EXIT.usage, details: {} });
+    else (await createOutput({ output: format }, io, writeOut, writeErr, version)).failure({ message, hint: undefined, kind: 'usage', exitCode: EXIT.usage, details: {} });
     return EXIT.usage;
   } finally {
     io.signals.off('SIGINT', onInt);
@@ -97,25 +100,17 @@ export async function main(io: MainIo): Promise<number> {
   return exitCode;
 }
 
-function createOutput(options: GlobalOptions, io: MainIo, writeOut: (t: string) => void, writeErr: (t: string) => void, version: string): Output {
+async function createOutput(options: GlobalOptions, io: MainIo, writeOut: (t: string) => void, writeErr: (t: string) => void, version: string): Promise<Output> {
   const debug = Boolean(options.debug);
   if (options.output === 'json') return new JsonOutput(writeOut, writeErr, version, OUTPUT_SCHEMA, debug);
   if (options.output === 'ndjson') return new NdjsonOutput(writeOut, writeErr, version, OUTPUT_SCHEMA, debug);
   const terminal = detectTerminal(io.env, io.stderr);
-  return new TextOutput({ terminal, writeOut, writeErr, debug, createSpinner: terminal.interactive ? lazyOra() : undefined });
+  // ora is loaded only for an interactive terminal, where a spinner will actually be drawn.
+  const createSpinner = terminal.interactive ? ((await import('ora')).default as unknown as TextSpinnerFactory) : undefined;
+  return new TextOutput({ terminal, writeOut, writeErr, debug, createSpinner });
 }
 
-/** ora is loaded only on an interactive terminal; until it arrives, progress prints as plain lines. */
-function lazyOra(): ConstructorParameters<typeof TextOutput>[0]['createSpinner'] {
-  let ora: ((o: object) => unknown) | undefined;
-  void import('ora').then((m) => {
-    ora = m.default as (o: object) => unknown;
-  });
-  return (options) => {
-    if (!ora) return { text: '', start() { return this; }, stop() { return this; }, clear() { return this; }, render() { return this; } };
-    return ora(options) as ReturnType<NonNullable<ConstructorParameters<typeof TextOutput>[0]['createSpinner']>>;
-  };
-}
+type TextSpinnerFactory = NonNullable<ConstructorParameters<typeof TextOutput>[0]['createSpinner']>;
 
 /** The -o/--output value when the command line could not be parsed, so machine readers still get their format. */
 function outputFormatFromArgv(args: readonly string[]): GlobalOptions['output'] {

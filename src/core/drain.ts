@@ -69,7 +69,10 @@ export async function drainTargets(request: DrainRequest): Promise<OperationRepo
   emit({ type: 'plan', operation: 'drain', dryRun, targets: plans.flatMap((p) => p.decisions.map((d) => formatRef(d.status.ref))) });
   if (dryRun) return finish('drain', true, startedAt, clock, plans.flatMap((p) => dryRunResults(p, emit)));
 
-  const results = await forEachGroup(plans, (plan) => drainGroup(plan, request, clock, emit, startedAt));
+  // Every group's drain call goes out before any group starts polling: on a fleet the calls that
+  // stop traffic must not queue behind describes for the same API rate limit.
+  const drainCalls = barrier(plans.length);
+  const results = await forEachGroup(plans, (plan) => drainGroup(plan, request, clock, emit, startedAt, drainCalls));
   return finish('drain', false, startedAt, clock, results.flat());
 }
 
@@ -96,11 +99,36 @@ function dryRunResults(plan: GroupPlan, emit: EventSink): TargetResult[] {
   });
 }
 
-async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
-  const { work, timeout, window } = plan;
+/** Resolves once `count` parties have arrived (or failed: a failed group must not hold the others). */
+function barrier(count: number): { arrive(): void; passed: Promise<void> } {
+  let left = count;
+  let open!: () => void;
+  const passed = new Promise<void>((resolve) => (open = resolve));
+  if (left === 0) open();
+  return {
+    arrive: () => {
+      left -= 1;
+      if (left === 0) open();
+    },
+    passed,
+  };
+}
+
+async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink, startedAt: number, drainCalls: ReturnType<typeof barrier>): Promise<TargetResult[]> {
+  try {
+    await requestDrain(plan, request, clock, emit);
+  } finally {
+    drainCalls.arrive();
+  }
+  await drainCalls.passed;
+  return followDrain(plan, request, clock, emit, startedAt);
+}
+
+/** Records and sends one group's drain call. */
+async function requestDrain(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink): Promise<void> {
+  const { work, timeout } = plan;
   const ledger = request.ledger;
   const toDrain = plan.decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
-  const completion = work.provider.capabilities.completion;
 
   for (const d of plan.decisions) {
     if (d.kind === 'already') emit({ type: 'action', action: 'skip', target: formatRef(d.status.ref), dryRun: false, detail: d.detail });
@@ -125,7 +153,14 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
       emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${timeout.seconds === undefined ? '' : `; drain timeout ${timeout.seconds}s`}` });
     }
   }
+}
 
+/** Watches one group's targets until drained (or, with --no-wait, takes one look). */
+async function followDrain(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
+  const { work, timeout, window } = plan;
+  const ledger = request.ledger;
+  const toDrain = plan.decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
+  const completion = work.provider.capabilities.completion;
   const watched = plan.decisions.map((d) => d.status);
   const starts = drainStarts(watched, ledger, clock.now());
   const countdownMs = window?.drainMs ?? (timeout.enabled ? (timeout.seconds ?? 0) * 1000 : 0);
@@ -152,6 +187,9 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
       isSettled: (s) => isDrainFinished(s.state),
       relabel,
       onChange,
+      // Every target was just deregistered from a provider that reports draining for the whole timeout:
+      // nothing can have finished yet, so the first look can wait a moment.
+      firstPollDelayMs: completion === 'reported' && toDrain.length === watched.length ? 500 : undefined,
     });
     if (outcome.state === 'timeout' && request.onTimeout === 'force') return await forceRemaining(work, lastSeen, request, ledger, clock, emit, startedAt);
     return [...lastSeen.values()].map((s) => settle(s, outcome.state === 'timeout', ledger, clock, emit, startedAt));

@@ -25,6 +25,8 @@ export interface ObserveOptions {
   readonly signal?: AbortSignal;
   readonly clock: Clock;
   readonly random?: () => number;
+  /** See WaitOptions.firstPollDelayMs. */
+  readonly firstPollDelayMs?: number;
 }
 
 /** Polls one group with one batched describe per poll, emitting state changes, until every target settles. */
@@ -41,6 +43,7 @@ export async function observeGroup(options: ObserveOptions): Promise<WaitOutcome
     signal: options.signal,
     clock: options.clock,
     random: options.random,
+    firstPollDelayMs: options.firstPollDelayMs,
     onPoll: (statuses, polls) => {
       for (const status of statuses) noteStatus(status, options);
       const pending = statuses.filter((s) => !options.isSettled(s)).map((s) => formatRef(s.ref));

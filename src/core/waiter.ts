@@ -19,6 +19,13 @@ export interface WaitOptions<T> {
   readonly onPoll?: (result: T, polls: number) => void;
   /** Called before sleeping after a retryable failure. */
   readonly onRetry?: (error: DrainctlError, delayMs: number) => void;
+  /**
+   * Wait this long (at most; never past the schedule's own first delay) before the first
+   * poll. After a fleet of deregistrations the first looks are spread out instead of all
+   * landing in the same instant as the last deregister calls, which compete for the same
+   * API rate limit; the first look still happens, so every state change is observed.
+   */
+  readonly firstPollDelayMs?: number;
 }
 
 export type WaitOutcome<T> =
@@ -38,6 +45,10 @@ export async function waitUntil<T>(options: WaitOptions<T>): Promise<WaitOutcome
   let consecutiveFailures = 0;
   let last: T | undefined;
 
+  if (options.firstPollDelayMs) {
+    const delay = Math.min(options.firstPollDelayMs, nextPollDelay(clock.now(), options.plan, 1, 0, tuning));
+    await clock.sleep(Math.min(delay, Math.max(0, options.deadline - clock.now())), options.signal);
+  }
   for (;;) {
     throwIfAborted(options.signal);
     const attemptAt = clock.now();

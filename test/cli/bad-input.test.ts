@@ -94,7 +94,7 @@ const rows: readonly Row[] = [
   { name: 'unknown command', args: ['frobnicate', W1], code: 2, noApiCalls: true, stderr: /unknown command 'frobnicate' \(see drainctl --help\)/ },
   { name: 'missing argument', args: ['drain'], code: 2, noApiCalls: true, stderr: /missing required argument 'ref' \(see drainctl --help\)/ },
   { name: 'timeout set without a duration', args: ['timeout', 'set', 'elbv2:web'], code: 2, noApiCalls: true,
-    stderr: /missing required argument 'duration' \(see drainctl --help\)/ },
+    stderr: /timeout set needs a duration or a latency source \(--p99, --from-log, --from-cloudwatch or --from-history\)/ },
   { name: 'drain --no-wait with --timeout', args: ['drain', W1, '--no-wait', '--timeout', '5m'], code: 2, noApiCalls: true,
     stderr: /--timeout bounds the wait and cannot be used with --no-wait; drop one of the two/ },
   { name: 'restore --no-wait with --timeout', args: ['restore', W1, '--no-wait', '--timeout', '5m'], code: 2, noApiCalls: true,

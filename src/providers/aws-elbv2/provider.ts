@@ -7,10 +7,9 @@ import {
   ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand,
   type TargetDescription,
-  type TargetGroup,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DrainctlError, usageError } from '../../core/errors.js';
+import { DrainctlError, notFoundError, usageError } from '../../core/errors.js';
 import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
@@ -24,6 +23,8 @@ const DELAY_KEY = 'deregistration_delay.timeout_seconds';
 const TERMINATION_KEY = 'deregistration_delay.connection_termination.enabled';
 /** Registration calls are chunked as the AWS Load Balancer Controller does. */
 const TARGETS_PER_CALL = 200;
+/** DescribeTargetGroups takes at most 20 names or ARNs (service model: Names/TargetGroupArns). */
+const LOOKUPS_PER_CALL = 20;
 
 /** What drainctl needs to know about a target group, read once per run. */
 interface GroupInfo {
@@ -123,28 +124,62 @@ export class Elbv2Provider implements DrainProvider {
   private groupInfo(group: GroupRef, signal?: AbortSignal): Promise<GroupInfo> {
     let pending = this.groups.get(group.group);
     if (!pending) {
-      pending = this.lookUpGroup(group.group, signal);
+      pending = new Promise<GroupInfo>((resolve, reject) => {
+        this.lookups.push({ key: group.group, resolve, reject, signal });
+        // Groups asked for in the same turn (a fleet drain) share DescribeTargetGroups calls.
+        if (this.lookups.length === 1) setImmediate(() => void this.flushLookups());
+      });
       pending.catch(() => this.groups.delete(group.group));
       this.groups.set(group.group, pending);
     }
     return pending;
   }
 
-  private async lookUpGroup(nameOrArn: string, signal?: AbortSignal): Promise<GroupInfo> {
-    const byArn = nameOrArn.startsWith('arn:');
-    const output = await call(
-      {
-        what: `look up target group ${nameOrArn}`,
-        signal,
-        notFound: { TargetGroupNotFoundException: `target group ${nameOrArn} not found` },
-        notFoundHint: 'check the name and --region (target group names are per region and account)',
-      },
-      () => this.client.send(new DescribeTargetGroupsCommand(byArn ? { TargetGroupArns: [nameOrArn] } : { Names: [nameOrArn] }), { abortSignal: signal }),
-    );
-    const tg: TargetGroup | undefined = output.TargetGroups?.[0];
-    if (!tg?.TargetGroupArn) throw usageError(`target group ${nameOrArn} not found`);
-    return { arn: tg.TargetGroupArn, name: tg.TargetGroupName ?? nameOrArn, protocol: tg.Protocol, targetType: tg.TargetType };
+  private readonly lookups: PendingLookup[] = [];
+
+  /** Looks up every queued group, up to 20 names (or ARNs) per DescribeTargetGroups call, as the API allows. */
+  private async flushLookups(): Promise<void> {
+    const batch = this.lookups.splice(0);
+    for (const byArn of [false, true]) {
+      for (const chunk of chunks(batch.filter((l) => l.key.startsWith('arn:') === byArn), LOOKUPS_PER_CALL)) {
+        await this.lookUpChunk(chunk, byArn);
+      }
+    }
   }
+
+  private async lookUpChunk(chunk: readonly PendingLookup[], byArn: boolean): Promise<void> {
+    const keys = chunk.map((l) => l.key);
+    try {
+      const output = await call(
+        {
+          what: `look up target group ${keys.join(', ')}`,
+          signal: chunk[0]!.signal,
+          notFound: { TargetGroupNotFoundException: `target group ${keys.join(', ')} not found` },
+          notFoundHint: 'check the name and --region (target group names are per region and account)',
+        },
+        () => this.client.send(new DescribeTargetGroupsCommand(byArn ? { TargetGroupArns: keys } : { Names: keys }), { abortSignal: chunk[0]!.signal }),
+      );
+      for (const lookup of chunk) {
+        const tg = (output.TargetGroups ?? []).find((t) => (byArn ? t.TargetGroupArn : t.TargetGroupName) === lookup.key);
+        if (tg?.TargetGroupArn) lookup.resolve({ arn: tg.TargetGroupArn, name: tg.TargetGroupName ?? lookup.key, protocol: tg.Protocol, targetType: tg.TargetType });
+        else lookup.reject(notFoundError(`target group ${lookup.key} not found`, 'check the name and --region (target group names are per region and account)'));
+      }
+    } catch (error) {
+      // One missing name fails the whole call: ask one by one to say which.
+      if (chunk.length > 1 && error instanceof DrainctlError && error.kind === 'not_found') {
+        for (const lookup of chunk) await this.lookUpChunk([lookup], byArn);
+        return;
+      }
+      for (const lookup of chunk) lookup.reject(error);
+    }
+  }
+}
+
+interface PendingLookup {
+  readonly key: string;
+  readonly resolve: (info: GroupInfo) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
 }
 
 function toStatus(group: GroupRef, d: TargetHealthDescription): TargetStatus {

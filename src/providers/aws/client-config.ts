@@ -1,5 +1,6 @@
 import type { ProviderOptions } from '../options.js';
 import { addDebugLogging } from './debug.js';
+import { addPacing, pacerFor } from './pacer.js';
 import { requireRegion } from './region.js';
 
 /** Credentials used against a plain-http endpoint when none are configured: an emulator needs a signature, not a secret. */
@@ -56,7 +57,8 @@ interface AwsClientLike {
 /** Creates an SDK client with drainctl's configuration, failing on a missing region before any call. */
 export async function createAwsClient<C extends AwsClientLike>(Client: new (config: Record<string, unknown>) => C, options: ProviderOptions, service: string): Promise<C> {
   const client = new Client(await awsClientConfig(options));
-  await requireRegion(client.config);
+  const region = await requireRegion(client.config);
+  addPacing(client.middlewareStack, pacerFor(`${region} ${endpointFor(options) ?? ''}`));
   if (options.debug) addDebugLogging(client.middlewareStack, service, options.debug);
   return client;
 }
