@@ -2,74 +2,50 @@
  * A local AWS Elastic Load Balancing endpoint (ELBv2 and Classic) that speaks the real awsQuery
  * wire protocol, for testing drains with the real SDKs and CLI and no cloud account.
  */
-import { systemClock, type Clock } from './clock.js';
+import { systemClock } from '../shared/clock.js';
+import { emulatorHandle, nonNegativeInteger, type EmulatorHandle, type EmulatorOptions } from '../shared/emulator.js';
+import { validateFaults, type FaultOptions } from '../shared/faults.js';
+import { RequestLog } from '../shared/request-log.js';
 import { ClassicElbService } from './elb.js';
 import { Elbv2Service } from './elbv2.js';
-import { validateFaults, type FaultOptions } from './faults.js';
 import { RequestPipeline } from './pipeline.js';
-import { RequestLog, type RequestLogEntry } from './request-log.js';
+import type { RequestLogEntry } from './request-log.js';
 import { parseSeed, type AwsSeed } from './seed.js';
 import { listen } from './server.js';
 import type { ServiceName } from './service.js';
 import { ElbRateLimiter } from './throttle.js';
 
 export { demoSeed } from './demo-seed.js';
-export { mulberry32, type FaultKind, type FaultOptions } from './faults.js';
+export { mulberry32, type FaultKind, type FaultOptions } from '../shared/faults.js';
 export { isMutatingAction, type RequestLogEntry } from './request-log.js';
 export { loadSeedFile, parseSeed } from './seed.js';
 export type { AwsSeed, ClassicInstanceSeed, ClassicLoadBalancerSeed, LoadBalancerSeed, SeedHealth, TargetGroupSeed, TargetSeed } from './seed.js';
 export type { TargetGroupProtocol, TargetType } from './elbv2-attributes.js';
 export type { ServiceName } from './service.js';
 export { ELB_API_RATES } from './throttle.js';
-export type { Clock } from './clock.js';
+export type { Clock } from '../shared/clock.js';
 
 /** Throttling mode: AWS's published token buckets, or none. */
 export type ThrottleMode = 'aws' | 'off';
 
 /** Options for `startAwsEmulator`. */
-export interface AwsEmulatorOptions {
-  /** Default 127.0.0.1. */
-  readonly host?: string;
-  /** Default 0: any free port. */
-  readonly port?: number;
-  readonly seed?: AwsSeed;
-  /** Default 'aws'. */
-  readonly throttle?: ThrottleMode;
-  readonly faults?: FaultOptions;
+export interface AwsEmulatorOptions extends EmulatorOptions<AwsSeed, FaultOptions, ThrottleMode> {
   /** How long a new registration stays `initial` (Classic: OutOfService "registration in progress"); default 1000. */
   readonly healthyAfterMs?: number;
-  /** Default wall-clock time. */
-  readonly clock?: Clock;
-  /** Default Math.random; pass `mulberry32(n)` for repeatable faults. */
-  readonly random?: () => number;
   /** Default: the seed's region, else us-east-1. */
   readonly region?: string;
   /** Default: the seed's account, else 123456789012. */
   readonly accountId?: string;
 }
 
-/** A running emulator. */
-export interface AwsEmulator {
-  readonly url: string;
-  readonly port: number;
-  readonly requestLog: readonly RequestLogEntry[];
-  /** Log entries of state-changing actions. */
-  mutatingCalls(): RequestLogEntry[];
-  /** How many logged requests match the filter (all when no filter). */
-  callCount(filter?: { action?: string; service?: ServiceName }): number;
-  clearLog(): void;
-  /** Replaces the fault settings for requests that arrive from now on. */
-  setFaults(faults: FaultOptions): void;
-  /** Switches throttling; switching to 'aws' starts with full buckets. */
-  setThrottle(mode: ThrottleMode): void;
+/** A running emulator; `mutatingCalls` are the state-changing actions. */
+export interface AwsEmulator extends EmulatorHandle<RequestLogEntry, FaultOptions, { action?: string; service?: ServiceName }, ThrottleMode> {
   /** Sets a Classic instance's in-flight connection count; 0 ends its drain now. */
   setConnections(loadBalancerName: string, instanceId: string, count: number): void;
   /** When the draining target will become unused (ms epoch), or undefined if it is not draining. For benchmarks. */
   drainingEndsAt(targetGroupNameOrArn: string, targetId: string, port?: number): number | undefined;
   /** The ARN of a seeded target group. */
   targetGroupArn(name: string): string;
-  /** Closes the server and destroys open sockets. */
-  stop(): Promise<void>;
 }
 
 /** Starts an emulator; resolves once it is listening. */
@@ -77,38 +53,23 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   // Re-validating catches hand-built seeds too, not only those read by loadSeedFile.
   const seed = parseSeed(options.seed ?? {}, 'seed');
   const clock = options.clock ?? systemClock;
-  const healthyAfterMs = options.healthyAfterMs ?? 1000;
-  if (!Number.isInteger(healthyAfterMs) || healthyAfterMs < 0) throw new Error(`healthyAfterMs must be a non-negative integer (got ${healthyAfterMs})`);
+  const healthyAfterMs = nonNegativeInteger('healthyAfterMs', options.healthyAfterMs ?? 1000);
   const scope = { region: options.region ?? seed.region ?? 'us-east-1', accountId: options.accountId ?? seed.accountId ?? '123456789012', healthyAfterMs };
   const startedAt = clock.now();
   const elbv2 = new Elbv2Service(seed, scope, startedAt);
   const elb = new ClassicElbService(seed, scope, startedAt);
-  const log = new RequestLog();
+  const log = new RequestLog<RequestLogEntry>();
   const limiter = new ElbRateLimiter(clock);
   const settings = { faults: validateFaults(options.faults ?? {}), throttle: options.throttle ?? 'aws' };
   const pipeline = new RequestPipeline({ services: [elbv2, elb], clock, random: options.random ?? Math.random, limiter, log, settings });
   const endpoint = await listen(options.host ?? '127.0.0.1', options.port ?? 0, (params) => pipeline.handle(params));
 
-  return {
-    url: endpoint.url,
-    port: endpoint.port,
-    get requestLog() {
-      return log.entries;
+  return emulatorHandle<AwsEmulator>(
+    { endpoint, log, filterKeys: ['action', 'service'], settings, validateFaults, throttleOn: 'aws', limiter },
+    {
+      setConnections: (name, instanceId, count) => elb.setConnections(name, instanceId, count, clock.now()),
+      drainingEndsAt: (group, targetId, port) => elbv2.drainingEndsAt(group, targetId, port, clock.now()),
+      targetGroupArn: (name) => elbv2.targetGroupArn(name),
     },
-    mutatingCalls: () => log.entries.filter((e) => e.mutating),
-    callCount: (filter = {}) =>
-      log.entries.filter((e) => (filter.action === undefined || e.action === filter.action) && (filter.service === undefined || e.service === filter.service)).length,
-    clearLog: () => log.clear(),
-    setFaults(faults) {
-      settings.faults = validateFaults(faults);
-    },
-    setThrottle(mode) {
-      if (mode === 'aws' && settings.throttle !== 'aws') limiter.reset();
-      settings.throttle = mode;
-    },
-    setConnections: (name, instanceId, count) => elb.setConnections(name, instanceId, count, clock.now()),
-    drainingEndsAt: (group, targetId, port) => elbv2.drainingEndsAt(group, targetId, port, clock.now()),
-    targetGroupArn: (name) => elbv2.targetGroupArn(name),
-    stop: () => endpoint.stop(),
-  };
+  );
 }

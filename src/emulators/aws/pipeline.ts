@@ -3,12 +3,11 @@
  * faults, apply the token buckets, run the action, render the XML and log the outcome.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from './clock.js';
+import { injectFaults, type FaultOptions } from '../shared/faults.js';
+import type { PipelineBase, RuntimeSettings } from '../shared/pipeline.js';
 import { ApiError, throttlingError } from './errors.js';
-import { planFaults, type FaultOptions } from './faults.js';
 import type { QueryParams } from './query.js';
-import { isMutatingAction, type RequestLog, type RequestLogEntry } from './request-log.js';
+import { isMutatingAction, type RequestLogEntry } from './request-log.js';
 import type { EmulatedService } from './service.js';
 import type { ElbRateLimiter } from './throttle.js';
 import { errorDocument, successDocument } from './xml.js';
@@ -23,13 +22,8 @@ export interface Reply {
 }
 
 /** The pieces a pipeline works with; `faults` and `throttle` are read on every request so they can change at runtime. */
-export interface PipelineDeps {
+export interface PipelineDeps extends PipelineBase<RequestLogEntry, ElbRateLimiter, RuntimeSettings<FaultOptions, 'aws' | 'off'>> {
   readonly services: readonly EmulatedService[];
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly limiter: ElbRateLimiter;
-  readonly log: RequestLog;
-  readonly settings: { faults: FaultOptions; throttle: 'aws' | 'off' };
 }
 
 const SERVER_ERRORS = {
@@ -74,8 +68,7 @@ export class RequestPipeline {
     const handler = Object.hasOwn(service.actions, action) ? service.actions[action] : undefined;
     if (!handler) return refuse(service.namespace, new ApiError('InvalidAction', `Could not find operation ${action} for version ${service.version}`));
 
-    const plan = planFaults(settings.faults, this.deps.random);
-    if (plan.latencyMs > 0) await sleep(plan.latencyMs);
+    const plan = await injectFaults(settings.faults, this.deps.random);
     const latency = plan.latencyMs > 0 ? { fault: 'latency' as const } : {};
 
     if (plan.fault === 'throttle') return refuse(service.namespace, throttlingError(), { fault: 'throttle' });

@@ -3,7 +3,7 @@
  * Validation is strict (unknown fields are errors) so a typo in a seed file fails loudly
  * instead of silently starting an emulator that differs from what the test author meant.
  */
-import { readFile } from 'node:fs/promises';
+import { SeedReader, fieldPath, findRepeat, readSeedFile } from '../shared/seed.js';
 import {
   TARGET_GROUP_PROTOCOLS,
   attributeProblem,
@@ -85,77 +85,12 @@ export interface AwsSeed {
   readonly classicLoadBalancers?: readonly ClassicLoadBalancerSeed[];
 }
 
-class SeedError extends Error {}
-
-type Json = Record<string, unknown>;
-
-/** Reads one seed document; every `fail` names the offending field by its path. */
-class SeedReader {
-  constructor(private readonly source: string) {}
-
-  fail(path: string, problem: string): never {
-    throw new SeedError(`${this.source}: ${path} ${problem}`);
-  }
-
-  object(value: unknown, path: string, known: readonly string[]): Json {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'must be an object');
-    for (const key of Object.keys(value)) {
-      if (!known.includes(key)) this.fail(join(path, key), `is not a known field (known: ${known.join(', ')})`);
-    }
-    return value as Json;
-  }
-
-  array(value: unknown, path: string): unknown[] {
-    if (value === undefined) return [];
-    if (!Array.isArray(value)) this.fail(path, 'must be an array');
-    return value;
-  }
-
-  string(value: unknown, path: string, pattern?: RegExp, patternPhrase?: string): string | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value === '') this.fail(path, 'must be a non-empty string');
-    if (pattern && !pattern.test(value)) this.fail(path, `${patternPhrase ?? `must match ${pattern}`} (got ${JSON.stringify(value)})`);
-    return value;
-  }
-
-  oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-      this.fail(path, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
-    }
-    return value as T;
-  }
-
-  integer(value: unknown, path: string, min: number, max: number): number | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.fail(path, max === Number.MAX_SAFE_INTEGER ? `must be an integer of at least ${min}` : `must be an integer ${min}-${max}`);
-    }
-    return value;
-  }
-
-  boolean(value: unknown, path: string): boolean | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'boolean') this.fail(path, 'must be true or false');
-    return value;
-  }
-}
-
-function join(path: string, key: string): string {
-  if (path === '') return key;
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
 const MAX_MS = 7 * 24 * 3600 * 1000;
 const NAME_PHRASE = 'must be 1-32 letters, digits or hyphens, not starting or ending with a hyphen';
 
 function uniqueNames(r: SeedReader, items: readonly { name: string }[], path: string): void {
-  const seen = new Map<string, number>();
-  items.forEach((item, i) => {
-    const first = seen.get(item.name);
-    if (first !== undefined) r.fail(`${path}[${i}].name`, `"${item.name}" is already used by ${path}[${first}]`);
-    seen.set(item.name, i);
-  });
+  const repeat = findRepeat(items.map((item) => item.name));
+  if (repeat) r.fail(`${path}[${repeat.index}].name`, `"${repeat.key}" is already used by ${path}[${repeat.first}]`);
 }
 
 function readLoadBalancer(r: SeedReader, value: unknown, path: string): LoadBalancerSeed {
@@ -197,7 +132,7 @@ function readAttributes(r: SeedReader, value: unknown, path: string, group: Targ
   const kind = groupKindOf(protocolOf(group.protocol, targetType), targetType);
   const attributes: Record<string, string> = {};
   for (const [key, raw] of Object.entries(value)) {
-    const keyPath = join(path, key);
+    const keyPath = fieldPath(path, key);
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') r.fail(keyPath, 'must be a string, number or boolean');
     const problem = attributeProblem(kind, key, String(raw));
     if (problem) r.fail(keyPath, `${problem} (got ${JSON.stringify(raw)})`);
@@ -229,13 +164,8 @@ function readTargetGroup(r: SeedReader, value: unknown, path: string, loadBalanc
     return lbName;
   });
   const targets = r.array(o.targets, `${path}.targets`).map((t, i) => readTarget(r, t, `${path}.targets[${i}]`, targetType));
-  const seen = new Map<string, number>();
-  targets.forEach((t, i) => {
-    const key = `${t.id}|${t.port ?? shape.port ?? ''}`;
-    const first = seen.get(key);
-    if (first !== undefined) r.fail(`${path}.targets[${i}]`, `repeats ${path}.targets[${first}] (same id and port)`);
-    seen.set(key, i);
-  });
+  const repeat = findRepeat(targets.map((t) => `${t.id}|${t.port ?? shape.port ?? ''}`));
+  if (repeat) r.fail(`${path}.targets[${repeat.index}]`, `repeats ${path}.targets[${repeat.first}] (same id and port)`);
   return { ...shape, attributes: readAttributes(r, o.attributes, `${path}.attributes`, shape), loadBalancers, targets };
 }
 
@@ -262,20 +192,15 @@ function readClassicLoadBalancer(r: SeedReader, value: unknown, path: string): C
     };
   }
   const instances = r.array(o.instances, `${path}.instances`).map((v, i) => readClassicInstance(r, v, `${path}.instances[${i}]`));
-  const seen = new Map<string, number>();
-  instances.forEach((inst, i) => {
-    const first = seen.get(inst.id);
-    if (first !== undefined) r.fail(`${path}.instances[${i}].id`, `"${inst.id}" is already listed at ${path}.instances[${first}]`);
-    seen.set(inst.id, i);
-  });
+  const repeat = findRepeat(instances.map((inst) => inst.id));
+  if (repeat) r.fail(`${path}.instances[${repeat.index}].id`, `"${repeat.key}" is already listed at ${path}.instances[${repeat.first}]`);
   return { name, connectionDraining, healthyAfterMs: r.integer(o.healthyAfterMs, `${path}.healthyAfterMs`, 0, MAX_MS), instances };
 }
 
 /** Validates a seed document; throws an Error whose one-line message names the bad field's path. */
 export function parseSeed(json: unknown, source = 'seed'): AwsSeed {
   const r = new SeedReader(source);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SeedError(`${source}: the seed must be a JSON object`);
-  const o = r.object(json, '', ['region', 'accountId', 'loadBalancers', 'targetGroups', 'classicLoadBalancers']);
+  const o = r.root(json, ['region', 'accountId', 'loadBalancers', 'targetGroups', 'classicLoadBalancers']);
   const loadBalancers = r.array(o.loadBalancers, 'loadBalancers').map((v, i) => readLoadBalancer(r, v, `loadBalancers[${i}]`));
   uniqueNames(r, loadBalancers, 'loadBalancers');
   const lbNames = new Set(loadBalancers.map((lb) => lb.name));
@@ -296,17 +221,5 @@ export function parseSeed(json: unknown, source = 'seed'): AwsSeed {
 
 /** Reads and validates a seed file; errors name the file. */
 export async function loadSeedFile(path: string): Promise<AwsSeed> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new Error(`${path}: cannot read the seed file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-  return parseSeed(json, path);
+  return parseSeed(await readSeedFile(path), path);
 }

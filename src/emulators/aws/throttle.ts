@@ -3,16 +3,12 @@
  * throttling"): per account and Region, separate token buckets for ELBv2 and Classic in three
  * categories, plus one account-level bucket that every ELB action draws from.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
+import { TokenBucket, TokenBuckets, perSecond, type BucketRate } from '../shared/token-bucket.js';
 import type { ServiceName } from './service.js';
 
 /** The throttling category an action falls in. */
 export type ThrottleCategory = 'registration' | 'describe' | 'mutating';
-
-interface BucketRate {
-  readonly capacity: number;
-  readonly refillPerSecond: number;
-}
 
 /** Published capacities and refill rates. */
 export const ELB_API_RATES: Readonly<Record<ThrottleCategory | 'account', BucketRate>> = {
@@ -29,35 +25,9 @@ export function throttleCategoryOf(action: string): ThrottleCategory {
   return 'mutating';
 }
 
-/** A token bucket that refills from the clock whenever it is looked at. */
-class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
-
-  constructor(
-    private readonly rate: BucketRate,
-    now: number,
-  ) {
-    this.tokens = rate.capacity;
-    this.updatedAt = now;
-  }
-
-  hasToken(now: number): boolean {
-    // A clock moved backwards must not mint tokens out of negative time.
-    const elapsed = Math.max(0, now - this.updatedAt);
-    this.tokens = Math.min(this.rate.capacity, this.tokens + (elapsed / 1000) * this.rate.refillPerSecond);
-    this.updatedAt = Math.max(this.updatedAt, now);
-    return this.tokens >= 1;
-  }
-
-  take(): void {
-    this.tokens -= 1;
-  }
-}
-
 /** All ELB API buckets of one emulated account. */
 export class ElbRateLimiter {
-  private buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new TokenBuckets();
 
   constructor(private readonly clock: Clock) {}
 
@@ -74,15 +44,10 @@ export class ElbRateLimiter {
 
   /** Refills every bucket. */
   reset(): void {
-    this.buckets.clear();
+    this.buckets.reset();
   }
 
   private bucket(key: string, rate: BucketRate, now: number): TokenBucket {
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = new TokenBucket(rate, now);
-      this.buckets.set(key, bucket);
-    }
-    return bucket;
+    return this.buckets.get(key, () => new TokenBucket(perSecond(rate), now));
   }
 }

@@ -9,7 +9,7 @@
  * it disappears when the operation finishes.
  */
 import { randomUUID } from 'node:crypto';
-import { ArmError, invalidRequest, resourceNotFound } from './errors.js';
+import { invalidRequest } from './errors.js';
 import {
   GATEWAY_TYPE,
   type Json,
@@ -29,6 +29,7 @@ import {
 } from './model.js';
 import type { Operation, OperationBook } from './operations.js';
 import type { GatewayServerHealth } from './seed.js';
+import { type EtagSource, ResourceStore, type StoreSettings, type StoredEntry, checkWritable, healthByKey } from './store.js';
 
 /** An address taken out of a pool, still reported Draining until `until`. */
 interface Removal {
@@ -37,13 +38,8 @@ interface Removal {
   readonly until: number;
 }
 
-interface GatewayEntry {
-  readonly name: ResourceName;
-  resource: Json;
-  etag: string;
-  readonly health: Map<string, GatewayServerHealth>;
+interface GatewayEntry extends StoredEntry<GatewayServerHealth> {
   removed: Map<string, Removal>;
-  busy?: Operation;
 }
 
 /** What a write answers before its operation finishes. */
@@ -61,35 +57,16 @@ const SUB_RESOURCES = [
   'privateLinkConfigurations', 'loadDistributionPolicies',
 ] as const;
 
-/** Etags: `W/"<guid>"`, a fresh one on every write. */
-export class EtagSource {
-  private counter = 0;
-  next(): string {
-    this.counter += 1;
-    return `W/"00000000-0000-0000-0000-${this.counter.toString(16).padStart(12, '0')}"`;
+export class GatewayStore extends ResourceStore<GatewayServerHealth, GatewayEntry> {
+  constructor(operations: OperationBook, etags: EtagSource, settings: StoreSettings) {
+    super(operations, etags, settings, GATEWAY_TYPE);
   }
-}
-
-export class GatewayStore {
-  private readonly gateways = new Map<string, GatewayEntry>();
-
-  constructor(
-    private readonly operations: OperationBook,
-    private readonly etags: EtagSource,
-    private readonly settings: { operationDelayMs: number; location: string },
-  ) {}
 
   /** Adds a seeded gateway. */
   seed(name: ResourceName, resource: Json, health: Readonly<Record<string, GatewayServerHealth>> = {}): void {
     const stored = this.stored(name, clone(resource), undefined);
     propertiesOf(stored).provisioningState ??= 'Succeeded';
-    this.gateways.set(resourceKey(name), {
-      name,
-      resource: stored,
-      etag: this.etags.next(),
-      health: new Map(Object.entries(health).map(([k, v]) => [k.toLowerCase(), v])),
-      removed: new Map(),
-    });
+    this.entries.set(resourceKey(name), { name, resource: stored, etag: this.etags.next(), health: healthByKey(health), removed: new Map() });
   }
 
   /** GET: the gateway with its current etag. */
@@ -100,11 +77,8 @@ export class GatewayStore {
 
   /** PUT: validates, checks If-Match and running operations, stores the gateway and starts its operation. */
   put(name: ResourceName, body: unknown, ifMatch: string | undefined, now: number): AcceptedWrite {
-    const existing = this.gateways.get(resourceKey(name));
-    if (ifMatch !== undefined && ifMatch !== '*' && existing?.etag !== ifMatch) {
-      throw new ArmError(412, 'PreconditionFailed', 'The condition specified using HTTP conditional header(s) is not met.');
-    }
-    if (existing?.busy && !existing.busy.finished) throw anotherOperation(existing.busy);
+    const existing = this.entries.get(resourceKey(name));
+    checkWritable(existing, ifMatch);
     if (!isObject(body)) throw invalidRequest('The request content must be a JSON object.');
     const problem = gatewayProblem(body);
     if (problem) throw invalidRequest(`Application gateway ${name.name} is invalid: ${problem}.`);
@@ -113,11 +87,7 @@ export class GatewayStore {
     const stored = this.stored(name, clone(body), existing?.resource);
     propertiesOf(stored).provisioningState = 'Updating';
     const entry: GatewayEntry = existing ?? { name, resource: stored, etag: '', health: new Map(), removed: new Map() };
-    const operation = this.operations.start({
-      subscription: name.subscription,
-      location: String(stored.location),
-      now,
-      durationMs: this.settings.operationDelayMs,
+    const operation = this.startOperation(name, stored, now, {
       mayFail: true,
       finish: (succeeded) => {
         if (succeeded) {
@@ -137,21 +107,14 @@ export class GatewayStore {
     entry.resource = stored;
     entry.etag = this.etags.next();
     entry.busy = operation;
-    this.gateways.set(resourceKey(name), entry);
+    this.entries.set(resourceKey(name), entry);
     return { created: existing === undefined, body: { ...clone(stored), etag: entry.etag }, operation };
   }
 
   /** POST backendhealth: starts the operation whose result is the health report. */
   backendHealth(name: ResourceName, now: number): Operation {
     const entry = this.entry(name);
-    return this.operations.start({
-      subscription: name.subscription,
-      location: String(entry.resource.location ?? this.settings.location),
-      now,
-      durationMs: this.settings.operationDelayMs,
-      mayFail: false,
-      result: (at) => healthReport(entry, at),
-    });
+    return this.startOperation(name, entry.resource, now, { mayFail: false, result: (at) => healthReport(entry, at) });
   }
 
   /** For tests: someone else changes the gateway (a new etag, no operation). */
@@ -165,24 +128,12 @@ export class GatewayStore {
     entry.etag = this.etags.next();
   }
 
-  /** For tests: another client's operation holds the gateway for `ms`. */
-  occupy(name: ResourceName, now: number, ms: number): void {
-    const entry = this.entry(name);
-    entry.busy = this.operations.start({ subscription: name.subscription, location: String(entry.resource.location ?? this.settings.location), now, durationMs: ms, mayFail: false });
-  }
-
   setHealth(name: ResourceName, address: string, health: GatewayServerHealth): void {
     this.entry(name).health.set(address.toLowerCase(), health);
   }
 
   has(name: ResourceName): boolean {
-    return this.gateways.has(resourceKey(name));
-  }
-
-  private entry(name: ResourceName): GatewayEntry {
-    const entry = this.gateways.get(resourceKey(name));
-    if (!entry) throw resourceNotFound(GATEWAY_TYPE, name.name, name.resourceGroup);
-    return entry;
+    return this.entries.has(resourceKey(name));
   }
 
   /** The body as the server keeps it: identity filled in, sub-resource ids added, server-owned fields carried over. */
@@ -204,14 +155,6 @@ export class GatewayStore {
     const { etag: _etag, ...rest } = body;
     return { ...rest, id, name: name.name, type: GATEWAY_TYPE, location: body.location ?? previous?.location ?? this.settings.location, properties: props };
   }
-}
-
-function anotherOperation(op: Operation): ArmError {
-  return new ArmError(
-    409,
-    'AnotherOperationInProgress',
-    `Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: /subscriptions/${op.subscription}/providers/Microsoft.Network/locations/${op.location}/operations/${op.id}. Details: Operation Id: ${op.id}`,
-  );
 }
 
 /** Carries over removals still draining, forgets re-added addresses, and records newly removed ones. */

@@ -4,28 +4,19 @@
  * (`POST …/loadBalancingRules/{rule}/health`) in the shape of "Manage Azure Load Balancer
  * health status" (states Up/Down, reasons such as Up_Admin, Down_Admin, Up_Probe_Success).
  */
-import { ArmError, childNotFound, invalidRequest, resourceNotFound } from './errors.js';
-import type { AcceptedWrite, EtagSource } from './gateways.js';
+import { childNotFound, invalidRequest } from './errors.js';
+import type { AcceptedWrite } from './gateways.js';
 import { LOAD_BALANCER_TYPE, POOL_TYPE, type Json, type ResourceName, clone, collection, isObject, nameOf, poolProblem, propertiesOf, refName, resourceId, resourceKey } from './model.js';
 import type { Operation, OperationBook } from './operations.js';
 import type { ProbeHealth } from './seed.js';
+import { type EtagSource, ResourceStore, type StoreSettings, type StoredEntry, checkWritable, healthByKey } from './store.js';
 
-interface LoadBalancerEntry {
-  readonly name: ResourceName;
-  resource: Json;
-  etag: string;
-  readonly health: Map<string, ProbeHealth>;
-  busy?: Operation;
-}
+type LoadBalancerEntry = StoredEntry<ProbeHealth>;
 
-export class LoadBalancerStore {
-  private readonly loadBalancers = new Map<string, LoadBalancerEntry>();
-
-  constructor(
-    private readonly operations: OperationBook,
-    private readonly etags: EtagSource,
-    private readonly settings: { operationDelayMs: number; location: string },
-  ) {}
+export class LoadBalancerStore extends ResourceStore<ProbeHealth, LoadBalancerEntry> {
+  constructor(operations: OperationBook, etags: EtagSource, settings: StoreSettings) {
+    super(operations, etags, settings, LOAD_BALANCER_TYPE);
+  }
 
   seed(name: ResourceName, resource: Json, health: Readonly<Record<string, ProbeHealth>> = {}): void {
     const stored = clone(resource);
@@ -34,7 +25,7 @@ export class LoadBalancerStore {
     delete stored.etag;
     propertiesOf(stored).provisioningState ??= 'Succeeded';
     for (const pool of collection(propertiesOf(stored), 'backendAddressPools')) normalisePool(stored, pool);
-    this.loadBalancers.set(resourceKey(name), { name, resource: stored, etag: this.etags.next(), health: new Map(Object.entries(health).map(([k, v]) => [k.toLowerCase(), v])) });
+    this.entries.set(resourceKey(name), { name, resource: stored, etag: this.etags.next(), health: healthByKey(health) });
   }
 
   /** GET the load balancer: its pools and rules carry the load balancer's etag, as Microsoft.Network shows them. */
@@ -57,13 +48,7 @@ export class LoadBalancerStore {
   /** PUT one pool: replaces its addresses (and other writable properties); rules stay as they are. */
   putPool(name: ResourceName, pool: string, body: unknown, ifMatch: string | undefined, now: number): AcceptedWrite {
     const entry = this.entry(name);
-    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== entry.etag) {
-      throw new ArmError(412, 'PreconditionFailed', 'The condition specified using HTTP conditional header(s) is not met.');
-    }
-    if (entry.busy && !entry.busy.finished) {
-      const op = entry.busy;
-      throw new ArmError(409, 'AnotherOperationInProgress', `Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: /subscriptions/${op.subscription}/providers/Microsoft.Network/locations/${op.location}/operations/${op.id}. Details: Operation Id: ${op.id}`);
-    }
+    checkWritable(entry, ifMatch);
     if (!isObject(body)) throw invalidRequest('The request content must be a JSON object.');
     const problem = poolProblem(body, 'backendAddressPool');
     if (problem) throw invalidRequest(`Backend address pool ${pool} is invalid: ${problem}.`);
@@ -77,11 +62,7 @@ export class LoadBalancerStore {
     const props = propertiesOf(entry.resource);
     props.backendAddressPools = existing ? pools.map((p) => (p === existing ? stored : p)) : [...pools, stored];
     entry.etag = this.etags.next();
-    entry.busy = this.operations.start({
-      subscription: name.subscription,
-      location: String(entry.resource.location ?? this.settings.location),
-      now,
-      durationMs: this.settings.operationDelayMs,
+    entry.busy = this.startOperation(name, entry.resource, now, {
       mayFail: true,
       finish: (succeeded) => {
         if (succeeded) {
@@ -102,14 +83,7 @@ export class LoadBalancerStore {
     const entry = this.entry(name);
     const found = collection(propertiesOf(entry.resource), 'loadBalancingRules').find((r) => nameOf(r).toLowerCase() === rule.toLowerCase());
     if (!found) throw childNotFound(`${resourceId('loadBalancers', name)}/loadBalancingRules/${rule}`);
-    return this.operations.start({
-      subscription: name.subscription,
-      location: String(entry.resource.location ?? this.settings.location),
-      now,
-      durationMs: this.settings.operationDelayMs,
-      mayFail: false,
-      result: () => ruleHealthReport(entry, refName(propertiesOf(found).backendAddressPool) ?? ''),
-    });
+    return this.startOperation(name, entry.resource, now, { mayFail: false, result: () => ruleHealthReport(entry, refName(propertiesOf(found).backendAddressPool) ?? '') });
   }
 
   /** For tests: someone else changes the load balancer (a new etag, no operation). */
@@ -119,19 +93,8 @@ export class LoadBalancerStore {
     entry.etag = this.etags.next();
   }
 
-  occupy(name: ResourceName, now: number, ms: number): void {
-    const entry = this.entry(name);
-    entry.busy = this.operations.start({ subscription: name.subscription, location: String(entry.resource.location ?? this.settings.location), now, durationMs: ms, mayFail: false });
-  }
-
   setProbeHealth(name: ResourceName, addressName: string, health: ProbeHealth): void {
     this.entry(name).health.set(addressName.toLowerCase(), health);
-  }
-
-  private entry(name: ResourceName): LoadBalancerEntry {
-    const entry = this.loadBalancers.get(resourceKey(name));
-    if (!entry) throw resourceNotFound(LOAD_BALANCER_TYPE, name.name, name.resourceGroup);
-    return entry;
   }
 }
 

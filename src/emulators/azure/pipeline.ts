@@ -2,14 +2,13 @@
  * What happens to one request, independent of HTTP: route it, inject faults, apply ARM's
  * subscription throttling, run it against the stores, and log the outcome.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../aws/clock.js';
-import { type FaultOptions, planFaults } from '../aws/faults.js';
+import { type FaultKind, type FaultOptions, injectFaults } from '../shared/faults.js';
+import type { PipelineBase, RuntimeSettings } from '../shared/pipeline.js';
 import { ArmError, errorBody } from './errors.js';
 import type { AcceptedWrite, GatewayStore } from './gateways.js';
 import type { LoadBalancerStore } from './load-balancers.js';
 import { type Operation, type OperationBook, asyncOperationUrl, operationResultUrl } from './operations.js';
-import type { AzureRequestLog } from './request-log.js';
+import type { AzureRequestLogEntry } from './request-log.js';
 import { type Route, actionOf, routeOf, subscriptionOf } from './routes.js';
 import type { ArmRateLimiter } from './throttle.js';
 
@@ -41,16 +40,16 @@ export interface RequestInfo {
   readonly action: string;
 }
 
-export interface PipelineDeps {
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly limiter: ArmRateLimiter;
-  readonly log: AzureRequestLog;
+/** Settings read on every request, so tests can change them. */
+export interface PipelineSettings extends RuntimeSettings<FaultOptions, 'arm' | 'off'> {
+  retryAfterSeconds: number;
+  hooks: ((info: RequestInfo) => void | Promise<void>)[];
+}
+
+export interface PipelineDeps extends PipelineBase<AzureRequestLogEntry, ArmRateLimiter, PipelineSettings> {
   readonly operations: OperationBook;
   readonly gateways: GatewayStore;
   readonly loadBalancers: LoadBalancerStore;
-  /** Read on every request so tests can change them. */
-  readonly settings: { faults: FaultOptions; throttle: 'arm' | 'off'; retryAfterSeconds: number; hooks: ((info: RequestInfo) => void | Promise<void>)[] };
 }
 
 const SERVER_ERRORS = {
@@ -68,11 +67,11 @@ export class AzurePipeline {
     const route = routeOf(request.path);
     const action = actionOf(request.method, route);
     const base = { at, method: request.method, path: request.path, action, mutating: request.method === 'PUT' && action !== 'unknown', authorization: request.authorization, ...(request.ifMatch !== undefined && { ifMatch: request.ifMatch }) };
-    const answer = (reply: AzureReply, extra: { errorCode?: string; fault?: 'throttle' | 'server_error' | 'reset' | 'latency' } = {}): AzureReply => {
+    const answer = (reply: AzureReply, extra: { errorCode?: string; fault?: FaultKind } = {}): AzureReply => {
       log.append({ ...base, status: reply.status, ...extra });
       return reply;
     };
-    const refuse = (error: ArmError, headers: Record<string, string> = {}, fault?: 'throttle' | 'server_error' | 'latency'): AzureReply =>
+    const refuse = (error: ArmError, headers: Record<string, string> = {}, fault?: Exclude<FaultKind, 'reset'>): AzureReply =>
       answer({ status: error.status, headers: { ...error.headers, ...headers }, body: errorBody(error) }, { errorCode: error.code, ...(fault && { fault }) });
 
     if (!route) return refuse(new ArmError(404, 'NotFound', `The emulator does not serve ${request.method} ${request.path}.`));
@@ -80,8 +79,7 @@ export class AzurePipeline {
     if (!request.query.get('api-version')) return refuse(new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests."));
     for (const hook of settings.hooks) await hook({ method: request.method, path: request.path, action });
 
-    const plan = planFaults(settings.faults, this.deps.random);
-    if (plan.latencyMs > 0) await sleep(plan.latencyMs);
+    const plan = await injectFaults(settings.faults, this.deps.random);
     const latency = plan.latencyMs > 0 ? ('latency' as const) : undefined;
     const subscription = subscriptionOf(route);
     if (plan.fault === 'throttle') return refuse(throttled(subscription, request.method === 'GET' ? 'read' : 'write', 1), {}, 'throttle');

@@ -8,47 +8,14 @@
  * Retry-After; every answer carries x-ms-ratelimit-remaining-subscription-reads (GET) or
  * -writes (other methods). Resource-provider limits (Microsoft.Network's own) are not modelled.
  */
-import type { Clock } from '../aws/clock.js';
-
-interface BucketRate {
-  readonly capacity: number;
-  readonly refillPerSecond: number;
-}
+import type { Clock } from '../shared/clock.js';
+import { TokenBucket, TokenBuckets, perSecond, type BucketRate } from '../shared/token-bucket.js';
 
 /** The published subscription-level buckets. */
 export const ARM_RATES: Readonly<Record<'reads' | 'writes', BucketRate>> = {
   reads: { capacity: 250, refillPerSecond: 25 },
   writes: { capacity: 200, refillPerSecond: 10 },
 };
-
-class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
-
-  constructor(
-    private readonly rate: BucketRate,
-    now: number,
-  ) {
-    this.tokens = rate.capacity;
-    this.updatedAt = now;
-  }
-
-  refill(now: number): number {
-    const elapsed = Math.max(0, now - this.updatedAt);
-    this.tokens = Math.min(this.rate.capacity, this.tokens + (elapsed / 1000) * this.rate.refillPerSecond);
-    this.updatedAt = Math.max(this.updatedAt, now);
-    return this.tokens;
-  }
-
-  take(): void {
-    this.tokens -= 1;
-  }
-
-  /** Whole seconds until one token is available (at least 1). */
-  secondsUntilToken(): number {
-    return Math.max(1, Math.ceil((1 - this.tokens) / this.rate.refillPerSecond));
-  }
-}
 
 /** What the limiter decided for one request. */
 export interface ThrottleDecision {
@@ -63,7 +30,7 @@ export interface ThrottleDecision {
 
 /** The subscription buckets of one emulator. */
 export class ArmRateLimiter {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new TokenBuckets();
 
   constructor(private readonly clock: Clock) {}
 
@@ -71,20 +38,15 @@ export class ArmRateLimiter {
   take(subscription: string, method: string): ThrottleDecision {
     const kind = method === 'GET' ? 'reads' : 'writes';
     const now = this.clock.now();
-    const key = `${subscription.toLowerCase()}:${kind}`;
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = new TokenBucket(ARM_RATES[kind], now);
-      this.buckets.set(key, bucket);
-    }
+    const bucket = this.buckets.get(`${subscription.toLowerCase()}:${kind}`, () => new TokenBucket(perSecond(ARM_RATES[kind]), now));
     const header = `x-ms-ratelimit-remaining-subscription-${kind}`;
-    if (bucket.refill(now) < 1) return { allowed: false, header, remaining: 0, retryAfterSeconds: bucket.secondsUntilToken(), kind };
+    if (bucket.level(now) < 1) return { allowed: false, header, remaining: 0, retryAfterSeconds: bucket.secondsUntilToken(), kind };
     bucket.take();
-    return { allowed: true, header, remaining: Math.floor(bucket.refill(now)), retryAfterSeconds: 0, kind };
+    return { allowed: true, header, remaining: Math.floor(bucket.level(now)), retryAfterSeconds: 0, kind };
   }
 
   /** Refills every bucket. */
   reset(): void {
-    this.buckets.clear();
+    this.buckets.reset();
   }
 }

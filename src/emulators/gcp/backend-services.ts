@@ -3,7 +3,7 @@
  * capacityScaler rules enforced) and getHealth.
  */
 import { badRequest, conditionNotMet, invalidField } from './errors.js';
-import { bodyObject, mutate, page, type HandlerContext, type Route } from './handler.js';
+import { NAME, REGION, bodyObject, mutate, page, type HandlerContext, type Route } from './handler.js';
 import { BALANCING_MODES, isPassthrough } from './seed.js';
 import { resourcePath, resourceUrl, type ScopePath } from './urls.js';
 import { BACKEND_FIELDS, type BackendRecord, type BackendServiceState, type ProjectState } from './world.js';
@@ -185,9 +185,6 @@ function getHealth(ctx: HandlerContext): unknown {
   }
   return healthStatus.length > 0 ? { kind: 'compute#backendServiceGroupHealth', healthStatus } : { kind: 'compute#backendServiceGroupHealth' };
 }
-
-const NAME = '([a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)';
-const REGION = '([a-z]+-[a-z]+[0-9]+)';
 
 /** The routes of both APIs; `name` and `region` are the captures. */
 export const backendServiceRoutes: readonly Route[] = [

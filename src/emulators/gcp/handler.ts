@@ -1,5 +1,5 @@
 /** What every emulated API method gets, and the helpers mutations share. */
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import { badRequest, invalidField } from './errors.js';
 import type { OperationFailure, OperationStore } from './operations.js';
 import type { ScopePath } from './urls.js';
@@ -35,6 +35,11 @@ export interface Route {
   readonly mutating: boolean;
   readonly handler: Handler;
 }
+
+/** Path-segment patterns for route regexps: a resource name, a zone, a region. */
+export const NAME = '([a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)';
+export const ZONE = '([a-z]+-[a-z]+[0-9]+-[a-z])';
+export const REGION = '([a-z]+-[a-z]+[0-9]+)';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -3,11 +3,13 @@
  * network endpoint groups, operations) that speaks the real REST/JSON wire protocol, for testing
  * drains with the real @google-cloud/compute client and no cloud account.
  */
-import { systemClock, type Clock } from './clock.js';
+import { systemClock } from '../shared/clock.js';
+import { emulatorHandle, nonNegativeInteger, type EmulatorHandle, type EmulatorOptions } from '../shared/emulator.js';
+import { RequestLog } from '../shared/request-log.js';
 import { validateFaults, type FaultOptions } from './faults.js';
 import { DEFAULT_OPERATION_FAILURE, OperationStore, type OperationFailure } from './operations.js';
 import { RequestPipeline, type PipelineSettings } from './pipeline.js';
-import { RequestLog, type RequestLogEntry } from './request-log.js';
+import type { RequestLogEntry } from './request-log.js';
 import { parseSeed, type GcpSeed } from './seed.js';
 import { listen } from './server.js';
 import { COMPUTE_RATE_LIMITS, ComputeRateLimiter, type RateLimits } from './throttle.js';
@@ -34,20 +36,13 @@ export type {
 export { COMPUTE_RATE_LIMITS, type RateGroup, type RateLimits } from './throttle.js';
 export { DEFAULT_OPERATION_FAILURE, type OperationFailure } from './operations.js';
 export { COMPUTE_URL_PREFIX } from './urls.js';
-export type { Clock } from './clock.js';
+export type { Clock } from '../shared/clock.js';
 
 /** Throttling mode: Compute Engine's per-project rate quotas, or none. */
 export type GcpThrottleMode = 'gcp' | 'off';
 
 /** Options for `startGcpEmulator`. */
-export interface GcpEmulatorOptions {
-  /** Default 127.0.0.1. */
-  readonly host?: string;
-  /** Default 0: any free port. */
-  readonly port?: number;
-  readonly seed?: GcpSeed;
-  /** Default 'gcp'. */
-  readonly throttle?: GcpThrottleMode;
+export interface GcpEmulatorOptions extends EmulatorOptions<GcpSeed, FaultOptions, GcpThrottleMode> {
   /** Requests per minute per project and group; default 1,500 each (COMPUTE_RATE_LIMITS). */
   readonly rateLimits?: Partial<RateLimits>;
   /** HTTP status of a rate-quota refusal: 403 as the Compute Engine docs say (default), or 429. */
@@ -62,35 +57,12 @@ export interface GcpEmulatorOptions {
   readonly healthyAfterMs?: number;
   /** Keep detached NEG endpoints listed as DRAINING for the draining timeout (unconfirmed real behaviour); default false. */
   readonly showDrainingEndpoints?: boolean;
-  /** Default wall-clock time. */
-  readonly clock?: Clock;
-  /** Default Math.random; pass `mulberry32(n)` for repeatable faults. */
-  readonly random?: () => number;
 }
 
-/** A running emulator. */
-export interface GcpEmulator {
-  readonly url: string;
-  readonly port: number;
-  readonly requestLog: readonly RequestLogEntry[];
-  /** Log entries of state-changing methods (patch, add/removeInstances, attach/detachNetworkEndpoints). */
-  mutatingCalls(): RequestLogEntry[];
-  /** How many logged requests match the filter (all when no filter). */
-  callCount(filter?: { action?: string; project?: string }): number;
-  clearLog(): void;
-  /** Replaces the fault settings for requests that arrive from now on. */
-  setFaults(faults: FaultOptions): void;
-  /** Switches throttling; switching to 'gcp' starts with full buckets. */
-  setThrottle(mode: GcpThrottleMode): void;
+/** A running emulator; `mutatingCalls` are patch, add/removeInstances and attach/detachNetworkEndpoints. */
+export interface GcpEmulator extends EmulatorHandle<RequestLogEntry, FaultOptions, { action?: string; project?: string }, GcpThrottleMode> {
   /** Makes the next mutation's operation finish DONE with this error (default RESOURCE_NOT_READY), changing nothing. */
   failNextOperation(failure?: OperationFailure): void;
-  /** Closes the server and destroys open sockets. */
-  stop(): Promise<void>;
-}
-
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer (got ${value})`);
-  return value;
 }
 
 /** Starts an emulator; resolves once it is listening. */
@@ -105,31 +77,18 @@ export async function startGcpEmulator(options: GcpEmulatorOptions = {}): Promis
   for (const [group, perMinute] of Object.entries(limits)) if (!(perMinute >= 1)) throw new Error(`rateLimits.${group} must be at least 1 request a minute (got ${perMinute})`);
   const world = new World(seed, healthyAfterMs, clock.now(), options.showDrainingEndpoints ?? false);
   const ops = new OperationStore(() => operationDelayMs);
-  const log = new RequestLog();
+  const log = new RequestLog<RequestLogEntry>();
   const limiter = new ComputeRateLimiter(clock, limits);
   const settings: PipelineSettings = { faults: validateFaults(options.faults ?? {}), throttle: options.throttle ?? 'gcp', throttleStatus: options.throttleStatus ?? 403, operationFailures: [] };
   const pipeline = new RequestPipeline({ world, ops, clock, random: options.random ?? Math.random, limiter, log, settings, operationWaitMaxMs });
   const endpoint = await listen(options.host ?? '127.0.0.1', options.port ?? 0, (request) => pipeline.handle(request));
 
-  return {
-    url: endpoint.url,
-    port: endpoint.port,
-    get requestLog() {
-      return log.entries;
+  return emulatorHandle<GcpEmulator>(
+    { endpoint, log, filterKeys: ['action', 'project'], settings, validateFaults, throttleOn: 'gcp', limiter },
+    {
+      failNextOperation(failure = DEFAULT_OPERATION_FAILURE) {
+        settings.operationFailures.push(failure);
+      },
     },
-    mutatingCalls: () => log.entries.filter((e) => e.mutating),
-    callCount: (filter = {}) => log.entries.filter((e) => (filter.action === undefined || e.action === filter.action) && (filter.project === undefined || e.project === filter.project)).length,
-    clearLog: () => log.clear(),
-    setFaults(faults) {
-      settings.faults = validateFaults(faults);
-    },
-    setThrottle(mode) {
-      if (mode === 'gcp' && settings.throttle !== 'gcp') limiter.reset();
-      settings.throttle = mode;
-    },
-    failNextOperation(failure = DEFAULT_OPERATION_FAILURE) {
-      settings.operationFailures.push(failure);
-    },
-    stop: () => endpoint.stop(),
-  };
+  );
 }

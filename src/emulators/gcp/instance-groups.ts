@@ -4,7 +4,7 @@
  * group (same name, same zone) from an unmanaged one.
  */
 import { GcpApiError, badRequest, invalidField, notFound } from './errors.js';
-import { bodyObject, mutate, page, type HandlerContext, type Route } from './handler.js';
+import { NAME, ZONE, bodyObject, mutate, page, type HandlerContext, type Route } from './handler.js';
 import { resourcePath, resourceUrl } from './urls.js';
 import type { InstanceGroupState, ProjectState, VmState } from './world.js';
 
@@ -116,9 +116,6 @@ function listManagers(ctx: HandlerContext): unknown {
   return { kind: 'compute#instanceGroupManagerList', id: `projects/${ctx.project.id}/zones/${zone}/instanceGroupManagers`, ...page(items, ctx) };
 }
 
-const NAME = '([a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)';
-const ZONE = '([a-z]+-[a-z]+[0-9]+-[a-z])';
-
 export const instanceGroupRoutes: readonly Route[] = [
   { method: 'GET', pattern: new RegExp(`^zones/(?<zone>${ZONE})/instanceGroups$`), action: 'instanceGroups.list', mutating: false, handler: list },
   { method: 'GET', pattern: new RegExp(`^zones/(?<zone>${ZONE})/instanceGroups/(?<name>${NAME})$`), action: 'instanceGroups.get', mutating: false, handler: get },
@@ -128,5 +125,4 @@ export const instanceGroupRoutes: readonly Route[] = [
   { method: 'GET', pattern: new RegExp(`^zones/(?<zone>${ZONE})/instanceGroupManagers$`), action: 'instanceGroupManagers.list', mutating: false, handler: listManagers },
   { method: 'GET', pattern: new RegExp(`^zones/(?<zone>${ZONE})/instanceGroupManagers/(?<name>${NAME})$`), action: 'instanceGroupManagers.get', mutating: false, handler: getManager },
 ];
-
 

@@ -3,7 +3,7 @@
  * with healthStatus SHOW), attachNetworkEndpoints and detachNetworkEndpoints.
  */
 import { invalidField } from './errors.js';
-import { bodyObject, mutate, page, type HandlerContext, type Route } from './handler.js';
+import { NAME, ZONE, bodyObject, mutate, page, type HandlerContext, type Route } from './handler.js';
 import { resourceUrl } from './urls.js';
 import type { EndpointState, NegState, ProjectState } from './world.js';
 
@@ -120,9 +120,6 @@ function changeEndpoints(ctx: HandlerContext, operationType: 'attachNetworkEndpo
     },
   });
 }
-
-const NAME = '([a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)';
-const ZONE = '([a-z]+-[a-z]+[0-9]+-[a-z])';
 
 export const networkEndpointGroupRoutes: readonly Route[] = [
   { method: 'GET', pattern: new RegExp(`^zones/(?<zone>${ZONE})/networkEndpointGroups$`), action: 'networkEndpointGroups.list', mutating: false, handler: list },

@@ -1,6 +1,6 @@
 /** globalOperations, regionOperations and zoneOperations: get, and wait (held until DONE, at most `operationWaitMaxMs`). */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HandlerContext, Route } from './handler.js';
+import { REGION, ZONE, type HandlerContext, type Route } from './handler.js';
 import type { ScopePath } from './urls.js';
 
 function scopeOf(ctx: HandlerContext): ScopePath {
@@ -23,8 +23,6 @@ async function wait(ctx: HandlerContext): Promise<unknown> {
 }
 
 const OP = '(operation-[-a-z0-9]+)';
-const ZONE = '([a-z]+-[a-z]+[0-9]+-[a-z])';
-const REGION = '([a-z]+-[a-z]+[0-9]+)';
 
 export const operationRoutes: readonly Route[] = [
   { method: 'GET', pattern: new RegExp(`^global/operations/(?<name>${OP})$`), action: 'globalOperations.get', mutating: false, handler: get },

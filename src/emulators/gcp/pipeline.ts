@@ -2,17 +2,17 @@
  * What happens to one request, independent of HTTP: route it, inject faults, apply the rate
  * quota, run the method, and log the outcome.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { injectFaults } from '../shared/faults.js';
+import type { PipelineBase, RuntimeSettings } from '../shared/pipeline.js';
 import { backendServiceRoutes } from './backend-services.js';
-import type { Clock } from './clock.js';
 import { GcpApiError, badRequest, rateLimitExceeded, serverError } from './errors.js';
-import { planFaults, type FaultKind, type FaultOptions } from './faults.js';
+import { DEFAULT_LATENCY_MS, type FaultKind, type FaultOptions } from './faults.js';
 import type { HandlerContext, Route } from './handler.js';
 import { instanceGroupRoutes } from './instance-groups.js';
 import { networkEndpointGroupRoutes } from './network-endpoint-groups.js';
 import { operationRoutes } from './operation-routes.js';
 import { DEFAULT_OPERATION_FAILURE, type OperationFailure, type OperationStore } from './operations.js';
-import type { RequestLog, RequestLogEntry } from './request-log.js';
+import type { RequestLogEntry } from './request-log.js';
 import type { ComputeRateLimiter } from './throttle.js';
 import type { World } from './world.js';
 
@@ -37,21 +37,14 @@ export interface Reply {
 }
 
 /** Settings read on every request, so they can change while the emulator runs. */
-export interface PipelineSettings {
-  faults: FaultOptions;
-  throttle: 'gcp' | 'off';
+export interface PipelineSettings extends RuntimeSettings<FaultOptions, 'gcp' | 'off'> {
   throttleStatus: 403 | 429;
   readonly operationFailures: OperationFailure[];
 }
 
-export interface PipelineDeps {
+export interface PipelineDeps extends PipelineBase<RequestLogEntry, ComputeRateLimiter, PipelineSettings> {
   readonly world: World;
   readonly ops: OperationStore;
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly limiter: ComputeRateLimiter;
-  readonly log: RequestLog;
-  readonly settings: PipelineSettings;
   readonly operationWaitMaxMs: number;
 }
 
@@ -85,8 +78,7 @@ export class RequestPipeline {
     };
 
     if (!found) return refuse(new GcpApiError(404, 'notFound', `The requested URL ${request.method} ${request.path} was not found on this server.`));
-    const plan = planFaults(settings.faults, this.deps.random);
-    if (plan.latencyMs > 0) await sleep(plan.latencyMs);
+    const plan = await injectFaults(settings.faults, this.deps.random, DEFAULT_LATENCY_MS);
     const group = found.route.mutating ? 'write' : 'read';
     if (plan.fault === 'throttle') return refuse(rateLimitExceeded(settings.throttleStatus, group), { fault: 'throttle' });
     if (settings.throttle === 'gcp' && !this.deps.limiter.allow(found.project, group)) return refuse(rateLimitExceeded(settings.throttleStatus, group));

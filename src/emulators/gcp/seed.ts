@@ -4,7 +4,7 @@
  * file fails loudly, in one line naming the field's path, instead of starting an emulator that
  * differs from what the author meant.
  */
-import { readFile } from 'node:fs/promises';
+import { SeedReader, fieldPath, findRepeat, readSeedFile } from '../shared/seed.js';
 
 /** A health a seed can pin a VM or endpoint to; left out, it is HEALTHY (seeded members start healthy). */
 export type SeedHealth = 'HEALTHY' | 'UNHEALTHY';
@@ -135,92 +135,30 @@ export const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]+$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const NAME_PHRASE = 'must be a lowercase RFC 1035 name (a letter, then up to 62 letters, digits or hyphens, not ending with a hyphen)';
 
-class SeedError extends Error {}
-type Json = Record<string, unknown>;
-
-function join(path: string, key: string): string {
-  if (path === '') return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
-/** Reads one seed document; every `fail` names the offending field by its path. */
-class SeedReader {
-  constructor(private readonly source: string) {}
-
-  fail(path: string, problem: string): never {
-    throw new SeedError(`${this.source}: ${path} ${problem}`);
-  }
-
-  object(value: unknown, path: string, known: readonly string[]): Json {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'must be an object');
-    for (const key of Object.keys(value)) {
-      if (!known.includes(key)) this.fail(join(path, key), `is not a known field (known: ${known.join(', ')})`);
-    }
-    return value as Json;
-  }
-
-  /** An object keyed by names that must match `pattern`. */
-  map(value: unknown, path: string, pattern: RegExp, phrase: string): [string, unknown][] {
-    if (value === undefined) return [];
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'must be an object');
-    const entries = Object.entries(value);
-    for (const [key] of entries) if (!pattern.test(key)) this.fail(join(path, key), `${phrase} (got ${JSON.stringify(key)})`);
-    return entries;
-  }
-
-  array(value: unknown, path: string): unknown[] {
-    if (value === undefined) return [];
-    if (!Array.isArray(value)) this.fail(path, 'must be an array');
-    return value;
-  }
-
-  string(value: unknown, path: string, pattern?: RegExp, phrase?: string): string | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value === '') this.fail(path, 'must be a non-empty string');
-    if (pattern && !pattern.test(value)) this.fail(path, `${phrase ?? `must match ${pattern}`} (got ${JSON.stringify(value)})`);
-    return value;
+/** The shared reader, with Compute Engine names and the wording of its repeats. */
+class GcpSeedReader extends SeedReader {
+  constructor(source: string) {
+    super(source, { quoteOddTopLevelKeys: true });
   }
 
   name(value: unknown, path: string): string {
     return this.string(value, path, NAME_PATTERN, NAME_PHRASE) ?? this.fail(path, 'is required');
   }
 
-  oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) this.fail(path, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
-    return value as T;
-  }
-
-  integer(value: unknown, path: string, min: number, max: number): number | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) this.fail(path, `must be an integer ${min}-${max}`);
-    return value;
-  }
-
-  number(value: unknown, path: string, min: number, max: number): number | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) this.fail(path, `must be a number ${min}-${max}`);
-    return value;
-  }
-
   unique(names: readonly string[], path: string, what: string): void {
-    const seen = new Map<string, number>();
-    names.forEach((name, i) => {
-      const first = seen.get(name);
-      if (first !== undefined) this.fail(`${path}[${i}]`, `repeats the ${what} "${name}" of ${path}[${first}]`);
-      seen.set(name, i);
-    });
+    const repeat = findRepeat(names);
+    if (repeat) this.fail(`${path}[${repeat.index}]`, `repeats the ${what} "${repeat.key}" of ${path}[${repeat.first}]`);
   }
 }
 
-function readNamedPorts(r: SeedReader, value: unknown, path: string): NamedPortSeed[] {
+function readNamedPorts(r: GcpSeedReader, value: unknown, path: string): NamedPortSeed[] {
   return r.array(value, path).map((v, i) => {
     const o = r.object(v, `${path}[${i}]`, ['name', 'port']);
     return { name: r.name(o.name, `${path}[${i}].name`), port: r.integer(o.port, `${path}[${i}].port`, 1, 65535) ?? r.fail(`${path}[${i}].port`, 'is required') };
   });
 }
 
-function readMembers(r: SeedReader, value: unknown, path: string, instances: ReadonlySet<string>, zone: string): string[] {
+function readMembers(r: GcpSeedReader, value: unknown, path: string, instances: ReadonlySet<string>, zone: string): string[] {
   const names = r.array(value, path).map((v, i) => {
     const name = r.name(v, `${path}[${i}]`);
     if (!instances.has(name)) r.fail(`${path}[${i}]`, `names "${name}", which is not in the instances of zone ${zone}`);
@@ -230,7 +168,7 @@ function readMembers(r: SeedReader, value: unknown, path: string, instances: Rea
   return names;
 }
 
-function readZone(r: SeedReader, value: unknown, path: string, zone: string): ZoneSeed {
+function readZone(r: GcpSeedReader, value: unknown, path: string, zone: string): ZoneSeed {
   const o = r.object(value, path, ['instances', 'instanceGroups', 'managedInstanceGroups', 'networkEndpointGroups']);
   const instances = r.array(o.instances, `${path}.instances`).map((v, i) => {
     const p = `${path}.instances[${i}]`;
@@ -302,7 +240,7 @@ export function seedGroupPath(group: string, project: string): string | undefine
   return m[2];
 }
 
-function readBackendService(r: SeedReader, value: unknown, path: string, project: string, groups: ReadonlySet<string>): BackendServiceSeed {
+function readBackendService(r: GcpSeedReader, value: unknown, path: string, project: string, groups: ReadonlySet<string>): BackendServiceSeed {
   const o = r.object(value, path, ['name', 'loadBalancingScheme', 'protocol', 'drainingTimeoutSec', 'backends']);
   const scheme = r.oneOf(o.loadBalancingScheme, `${path}.loadBalancingScheme`, LOAD_BALANCING_SCHEMES) ?? 'EXTERNAL_MANAGED';
   const passthrough = isPassthrough(scheme);
@@ -349,7 +287,7 @@ function readBackendService(r: SeedReader, value: unknown, path: string, project
   };
 }
 
-function readScope(r: SeedReader, value: unknown, path: string, project: string, groups: ReadonlySet<string>): ScopeSeed {
+function readScope(r: GcpSeedReader, value: unknown, path: string, project: string, groups: ReadonlySet<string>): ScopeSeed {
   if (value === undefined) return { backendServices: [] };
   const o = r.object(value, path, ['backendServices']);
   const backendServices = r.array(o.backendServices, `${path}.backendServices`).map((v, i) => readBackendService(r, v, `${path}.backendServices[${i}]`, project, groups));
@@ -357,41 +295,28 @@ function readScope(r: SeedReader, value: unknown, path: string, project: string,
   return { backendServices };
 }
 
-function readProject(r: SeedReader, value: unknown, path: string, project: string): ProjectSeed {
+function readProject(r: GcpSeedReader, value: unknown, path: string, project: string): ProjectSeed {
   const o = r.object(value, path, ['zones', 'regions', 'global']);
   const zones: Record<string, ZoneSeed> = {};
-  for (const [zone, z] of r.map(o.zones, `${path}.zones`, ZONE_PATTERN, 'must be a zone name such as us-central1-a')) zones[zone] = readZone(r, z, join(`${path}.zones`, zone), zone);
+  for (const [zone, z] of r.map(o.zones, `${path}.zones`, ZONE_PATTERN, 'must be a zone name such as us-central1-a')) zones[zone] = readZone(r, z, fieldPath(`${path}.zones`, zone), zone);
   const groups = groupPaths(zones);
   const regions: Record<string, ScopeSeed> = {};
-  for (const [region, s] of r.map(o.regions, `${path}.regions`, REGION_PATTERN, 'must be a region name such as us-central1')) regions[region] = readScope(r, s, join(`${path}.regions`, region), project, groups);
+  for (const [region, s] of r.map(o.regions, `${path}.regions`, REGION_PATTERN, 'must be a region name such as us-central1')) regions[region] = readScope(r, s, fieldPath(`${path}.regions`, region), project, groups);
   return { zones, regions, global: readScope(r, o.global, `${path}.global`, project, groups) };
 }
 
 /** Validates a seed document; throws an Error whose one-line message names the bad field's path. */
 export function parseSeed(json: unknown, source = 'seed'): GcpSeed {
-  const r = new SeedReader(source);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SeedError(`${source}: the seed must be a JSON object`);
-  const o = r.object(json, '', ['projects']);
+  const r = new GcpSeedReader(source);
+  const o = r.root(json, ['projects']);
   const projects: Record<string, ProjectSeed> = {};
   for (const [id, p] of r.map(o.projects, 'projects', PROJECT_PATTERN, 'must be a project ID (6-30 lowercase letters, digits and hyphens, starting with a letter)')) {
-    projects[id] = readProject(r, p, join('projects', id), id);
+    projects[id] = readProject(r, p, fieldPath('projects', id), id);
   }
   return { projects };
 }
 
 /** Reads and validates a seed file; errors name the file and the field. */
 export async function loadSeedFile(path: string): Promise<GcpSeed> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new SeedError(`${path}: cannot read the seed file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new SeedError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseSeed(json, path);
+  return parseSeed(await readSeedFile(path), path);
 }

@@ -3,37 +3,12 @@
  * connection for a reset fault). Header values are never read or recorded, only their names, so
  * a bearer token that arrives goes nowhere.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answer, payloadTooLarge, readBody, serve, type HttpEndpoint } from '../shared/server.js';
 import type { IncomingRequest, Reply } from './pipeline.js';
 
 /** Compute requests are a few KB; anything far larger is not a client we emulate for. */
 const MAX_BODY_BYTES = 1024 * 1024;
-
-export interface HttpEndpoint {
-  readonly url: string;
-  readonly port: number;
-  /** Stops accepting, destroys open connections and resolves once the server is closed. */
-  stop(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function send(res: ServerResponse, reply: Reply): void {
   const body = JSON.stringify(reply.body);
@@ -43,7 +18,7 @@ function send(res: ServerResponse, reply: Reply): void {
 
 async function decode(req: IncomingMessage, signal: AbortSignal): Promise<IncomingRequest | undefined> {
   const url = new URL(req.url ?? '/', 'http://emulator');
-  const text = await readBody(req);
+  const text = await readBody(req, MAX_BODY_BYTES);
   if (text === undefined) return undefined;
   let body: unknown;
   let bodyError: string | undefined;
@@ -58,46 +33,12 @@ async function decode(req: IncomingMessage, signal: AbortSignal): Promise<Incomi
 }
 
 /** Listens on host:port (0 = any free port) and hands each decoded request to `handle`. */
-export async function listen(host: string, port: number, handle: (request: IncomingRequest) => Promise<Reply>): Promise<HttpEndpoint> {
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
+export function listen(host: string, port: number, handle: (request: IncomingRequest) => Promise<Reply>): Promise<HttpEndpoint> {
+  return serve(host, port, 'GCP', async (req, res) => {
     const gone = new AbortController();
     res.on('close', () => gone.abort());
-    void (async () => {
-      const request = await decode(req, gone.signal);
-      if (!request) {
-        res.writeHead(413).end();
-        return;
-      }
-      const reply = await handle(request);
-      if (reply.reset) req.socket.destroy();
-      else send(res, reply);
-    })().catch(() => req.socket.destroy());
+    const request = await decode(req, gone.signal);
+    if (!request) return payloadTooLarge(res);
+    answer(req, res, await handle(request), send);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the GCP emulator did not get a TCP port');
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  let stopping: Promise<void> | undefined;
-  return {
-    url: `http://${urlHost}:${address.port}`,
-    port: address.port,
-    stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return stopping;
-    },
-  };
 }

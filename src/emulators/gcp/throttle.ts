@@ -7,7 +7,8 @@
  * than Google's synchronised windows, so a client that backs off is not punished for when it
  * happened to start.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
+import { TokenBucket, TokenBuckets } from '../shared/token-bucket.js';
 
 /** The quota group a method counts against. */
 export type RateGroup = 'read' | 'write';
@@ -18,32 +19,9 @@ export type RateLimits = Readonly<Record<RateGroup, number>>;
 /** The documented defaults. */
 export const COMPUTE_RATE_LIMITS: RateLimits = { read: 1500, write: 1500 };
 
-class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
-
-  constructor(
-    private readonly perMinute: number,
-    now: number,
-  ) {
-    this.tokens = perMinute;
-    this.updatedAt = now;
-  }
-
-  /** Takes a token, or returns false when the bucket is empty. */
-  take(now: number): boolean {
-    const elapsed = Math.max(0, now - this.updatedAt);
-    this.tokens = Math.min(this.perMinute, this.tokens + (elapsed / 60_000) * this.perMinute);
-    this.updatedAt = Math.max(this.updatedAt, now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
-/** One bucket per project and group. */
+/** One bucket per project and group, holding a minute's quota and refilling it over a minute. */
 export class ComputeRateLimiter {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new TokenBuckets();
 
   constructor(
     private readonly clock: Clock,
@@ -51,17 +29,13 @@ export class ComputeRateLimiter {
   ) {}
 
   allow(project: string, group: RateGroup): boolean {
-    const key = `${project}|${group}`;
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = new TokenBucket(this.limits[group], this.clock.now());
-      this.buckets.set(key, bucket);
-    }
-    return bucket.take(this.clock.now());
+    const perMinute = this.limits[group];
+    const bucket = this.buckets.get(`${project}|${group}`, () => new TokenBucket({ capacity: perMinute, refill: perMinute, everyMs: 60_000 }, this.clock.now()));
+    return bucket.tryTake(this.clock.now());
   }
 
   /** Refills every bucket. */
   reset(): void {
-    this.buckets.clear();
+    this.buckets.reset();
   }
 }

@@ -1,18 +1,17 @@
 import type { ApplicationGateway, ApplicationGatewayBackendAddress, ApplicationGatewayBackendHealth } from '@azure/arm-network';
-import { DrainctlError, throwIfAborted, usageError } from '../../core/errors.js';
+import { throwIfAborted, usageError } from '../../core/errors.js';
 import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
 import { addressKey, findPool, gatewayHealth, healthByAddress, routedSettings, timeoutSetting } from './agw-model.js';
-import { type Job, KeyedBatcher, combinedSignal } from './batch.js';
-import { type AzureConnection, type AzureProviderTuning, connectToAzure, ifMatch } from './client.js';
+import { type Job, KeyedBatcher } from './batch.js';
+import { AzureProviderBase, type AzureProviderTuning, connectToAzure, ifMatch } from './client.js';
 import { azureCall } from './errors.js';
-import { type ConflictPolicy, DEFAULT_CONFLICT_POLICY, readModifyWrite } from './rmw.js';
+import { type Change, readModifyWriteBatch } from './rmw.js';
 import { agwSyntax, parseBackendAddress, poolPathOf, type PoolPath } from './syntax.js';
 
-/** One change to a gateway, applied to a fresh copy; returns whether it changed anything. */
-type GatewayChange = (gateway: ApplicationGateway) => boolean;
+type GatewayChange = Change<ApplicationGateway>;
 
 interface GatewayName {
   readonly subscription: string;
@@ -27,25 +26,13 @@ interface GatewayName {
  * resource: every change is a read-modify-write of the whole gateway with If-Match, and all
  * changes to one gateway that arrive together (several pools in one command) share one PUT.
  */
-export class AzureAgwProvider implements DrainProvider {
+export class AzureAgwProvider extends AzureProviderBase implements DrainProvider {
   readonly name = 'azure-agw';
   readonly syntax = agwSyntax;
   readonly capabilities: Capabilities = { completion: 'countdown', completesEarly: false, forceClose: false, reportsInFlight: false };
   /** Azure's range for drainTimeoutInSec; 30 s is what the gateway uses when draining is not enabled (docs). */
   readonly timeoutLimits: TimeoutLimits = { minSeconds: 1, maxSeconds: 3600, defaultSeconds: 30 };
-  private readonly writes: KeyedBatcher<{ name: GatewayName; change: GatewayChange }, ApplicationGateway>;
-  private readonly conflict: ConflictPolicy;
-  private readonly pollIntervalMs: number | undefined;
-
-  constructor(
-    private readonly azure: AzureConnection,
-    private readonly debug: ((line: string) => void) | undefined,
-    tuning: AzureProviderTuning = {},
-  ) {
-    this.conflict = { ...DEFAULT_CONFLICT_POLICY, ...tuning.conflict };
-    this.pollIntervalMs = tuning.pollIntervalMs ?? azure.pollIntervalMs;
-    this.writes = new KeyedBatcher((_key, jobs) => this.writeGateway(jobs));
-  }
+  private readonly writes = new KeyedBatcher<{ name: GatewayName; change: GatewayChange }, ApplicationGateway>((_key, jobs) => this.writeGateway(jobs));
 
   /** Loads the SDK and builds the provider; no call is made yet. */
   static async create(options: ProviderOptions, tuning?: AzureProviderTuning): Promise<AzureAgwProvider> {
@@ -141,38 +128,15 @@ export class AzureAgwProvider implements DrainProvider {
   }
 
   /** One read-modify-write for every change in the batch; a change that fails (an unknown pool) fails alone. */
-  private async writeGateway(jobs: Job<{ name: GatewayName; change: GatewayChange }, ApplicationGateway>[]): Promise<void> {
+  private writeGateway(jobs: Job<{ name: GatewayName; change: GatewayChange }, ApplicationGateway>[]): Promise<void> {
     const name = jobs[0]!.input.name;
-    const signal = combinedSignal(jobs);
-    const live = new Set(jobs);
-    try {
-      const { resource } = await readModifyWrite<ApplicationGateway>({
-        what: `update application gateway ${name.gateway}`,
-        signal,
-        policy: this.conflict,
-        read: async () => {
-          const gateway = await this.readGateway(name, signal);
-          return { resource: gateway, etag: gateway.etag };
-        },
-        apply: (gateway) => {
-          let changed = false;
-          for (const job of [...live]) {
-            try {
-              if (job.input.change(gateway)) changed = true;
-            } catch (error) {
-              live.delete(job);
-              job.reject(error);
-            }
-          }
-          return changed;
-        },
-        write: (gateway, etag) => this.putGateway(name, gateway, etag, signal),
-        onConflict: (error, delayMs, attempt) => this.debug?.(`azure-agw: ${error.message}; reading ${name.gateway} again in ${Math.round(delayMs)}ms (try ${attempt + 1})`),
-      });
-      for (const job of live) job.resolve(resource);
-    } catch (error) {
-      for (const job of live) job.reject(error);
-    }
+    return readModifyWriteBatch(jobs, {
+      what: `update application gateway ${name.gateway}`,
+      policy: this.conflict,
+      read: (signal) => this.readGateway(name, signal),
+      write: (gateway, etag, signal) => this.putGateway(name, gateway, etag, signal),
+      onConflict: (error, delayMs, attempt) => this.debug?.(`azure-agw: ${error.message}; reading ${name.gateway} again in ${Math.round(delayMs)}ms (try ${attempt + 1})`),
+    });
   }
 
   private readGateway(name: GatewayName, signal?: AbortSignal): Promise<ApplicationGateway> {
@@ -182,19 +146,15 @@ export class AzureAgwProvider implements DrainProvider {
   }
 
   /** Backend health; none (health unknown) when the gateway cannot report it, e.g. while stopped (HTTP 400). */
-  private async readHealth(name: GatewayName, signal?: AbortSignal): Promise<ApplicationGatewayBackendHealth | undefined> {
-    try {
-      return await azureCall({ what: `read backend health of application gateway ${name.gateway}`, signal, operation: true, ...notFound(name) }, async () => {
-        const poller = await this.azure.client(name.subscription).applicationGateways.beginBackendHealth(name.resourceGroup, name.gateway, { abortSignal: signal, updateIntervalInMs: this.pollIntervalMs });
-        return poller.pollUntilDone({ abortSignal: signal });
-      });
-    } catch (error) {
-      if (error instanceof DrainctlError && error.details.httpStatus === 400) {
-        this.debug?.(`azure-agw: no backend health for ${name.gateway}: ${error.message}`);
-        return undefined;
-      }
-      throw error;
-    }
+  private readHealth(name: GatewayName, signal?: AbortSignal): Promise<ApplicationGatewayBackendHealth | undefined> {
+    return this.optionalReport(
+      () =>
+        azureCall({ what: `read backend health of application gateway ${name.gateway}`, signal, operation: true, ...notFound(name) }, async () => {
+          const poller = await this.azure.client(name.subscription).applicationGateways.beginBackendHealth(name.resourceGroup, name.gateway, { abortSignal: signal, updateIntervalInMs: this.pollIntervalMs });
+          return poller.pollUntilDone({ abortSignal: signal });
+        }),
+      (error) => `azure-agw: no backend health for ${name.gateway}: ${error.message}`,
+    );
   }
 
   private putGateway(name: GatewayName, gateway: ApplicationGateway, etag: string, signal?: AbortSignal): Promise<ApplicationGateway> {

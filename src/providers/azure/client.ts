@@ -13,9 +13,9 @@
  * not retried by the SDK and reaches drainctl's retry loop, which reports each retry.
  */
 import type { NetworkManagementClient } from '@azure/arm-network';
-import { usageError } from '../../core/errors.js';
+import { DrainctlError, usageError } from '../../core/errors.js';
 import type { ProviderOptions } from '../options.js';
-import type { ConflictPolicy } from './rmw.js';
+import { type ConflictPolicy, DEFAULT_CONFLICT_POLICY } from './rmw.js';
 
 type Credential = ConstructorParameters<typeof NetworkManagementClient>[0];
 
@@ -42,6 +42,34 @@ export interface AzureConnection {
   readonly pollIntervalMs: number | undefined;
   /** True over plain http (an emulator). */
   readonly insecure: boolean;
+}
+
+/** What both Azure providers start from: the connection, the debug sink, and the tuning applied to the defaults. */
+export abstract class AzureProviderBase {
+  protected readonly conflict: ConflictPolicy;
+  protected readonly pollIntervalMs: number | undefined;
+
+  constructor(
+    protected readonly azure: AzureConnection,
+    protected readonly debug: ((line: string) => void) | undefined,
+    tuning: AzureProviderTuning = {},
+  ) {
+    this.conflict = { ...DEFAULT_CONFLICT_POLICY, ...tuning.conflict };
+    this.pollIntervalMs = tuning.pollIntervalMs ?? azure.pollIntervalMs;
+  }
+
+  /** A health report the resource cannot give now (HTTP 400, e.g. a stopped gateway) is none: undefined, and a debug line. */
+  protected async optionalReport<T>(read: () => Promise<T>, unavailable: (error: DrainctlError) => string): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof DrainctlError && error.details.httpStatus === 400) {
+        this.debug?.(unavailable(error));
+        return undefined;
+      }
+      throw error;
+    }
+  }
 }
 
 /** --endpoint-url, then DRAINCTL_ENDPOINT_URL; checked here so a typo is a usage error, not a network one. */

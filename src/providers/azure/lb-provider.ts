@@ -4,15 +4,14 @@ import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, Timeou
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Health, Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
-import { type Job, KeyedBatcher, combinedSignal } from './batch.js';
-import { type AzureConnection, type AzureProviderTuning, connectToAzure, ifMatch } from './client.js';
+import { type Job, KeyedBatcher } from './batch.js';
+import { AzureProviderBase, type AzureProviderTuning, connectToAzure, ifMatch } from './client.js';
 import { azureCall } from './errors.js';
-import { type ConflictPolicy, DEFAULT_CONFLICT_POLICY, readModifyWrite } from './rmw.js';
+import { type Change, readModifyWriteBatch } from './rmw.js';
 import { lbSyntax, poolPathOf, type PoolPath } from './syntax.js';
 
 type AdminState = 'None' | 'Up' | 'Down';
-/** One change to a pool, applied to a fresh copy; returns whether it changed anything. */
-type PoolChange = (pool: BackendAddressPool) => boolean;
+type PoolChange = Change<BackendAddressPool>;
 
 /**
  * Azure Load Balancer backend pools (IP-based, addresses by name). Draining = setting the
@@ -21,25 +20,13 @@ type PoolChange = (pool: BackendAddressPool) => boolean;
  * admin state it had before (None or Up, as drainctl recorded it). Azure Load Balancer has
  * no drain timeout of its own, so the caller's --timeout is the drain: completion 'countdown'.
  */
-export class AzureLbProvider implements DrainProvider {
+export class AzureLbProvider extends AzureProviderBase implements DrainProvider {
   readonly name = 'azure-lb';
   readonly syntax = lbSyntax;
   readonly capabilities: Capabilities = { completion: 'countdown', completesEarly: false, forceClose: false, reportsInFlight: false };
   readonly timeoutLimits = undefined;
-  private readonly writes: KeyedBatcher<{ path: PoolPath; change: PoolChange }, BackendAddressPool>;
-  private readonly conflict: ConflictPolicy;
-  private readonly pollIntervalMs: number | undefined;
-
-  constructor(
-    private readonly azure: AzureConnection,
-    private readonly debug: ((line: string) => void) | undefined,
-    tuning: AzureProviderTuning = {},
-  ) {
-    this.conflict = { ...DEFAULT_CONFLICT_POLICY, ...tuning.conflict };
-    this.pollIntervalMs = tuning.pollIntervalMs ?? azure.pollIntervalMs;
-    // Keyed by load balancer: pools share its etag and its one-operation-at-a-time rule.
-    this.writes = new KeyedBatcher((_key, jobs) => this.writePools(jobs));
-  }
+  // Keyed by load balancer: pools share its etag and its one-operation-at-a-time rule.
+  private readonly writes = new KeyedBatcher<{ path: PoolPath; change: PoolChange }, BackendAddressPool>((_key, jobs) => this.writePools(jobs));
 
   static async create(options: ProviderOptions, tuning?: AzureProviderTuning): Promise<AzureLbProvider> {
     return new AzureLbProvider(await connectToAzure(options), options.debug, tuning);
@@ -122,38 +109,15 @@ export class AzureLbProvider implements DrainProvider {
     for (const poolJobs of byPool.values()) await this.writePool(poolJobs);
   }
 
-  private async writePool(jobs: Job<{ path: PoolPath; change: PoolChange }, BackendAddressPool>[]): Promise<void> {
+  private writePool(jobs: Job<{ path: PoolPath; change: PoolChange }, BackendAddressPool>[]): Promise<void> {
     const path = jobs[0]!.input.path;
-    const signal = combinedSignal(jobs);
-    const live = new Set(jobs);
-    try {
-      const { resource } = await readModifyWrite<BackendAddressPool>({
-        what: `update backend pool ${path.pool} of load balancer ${path.parent}`,
-        signal,
-        policy: this.conflict,
-        read: async () => {
-          const pool = await this.readPool(path, signal);
-          return { resource: pool, etag: pool.etag };
-        },
-        apply: (pool) => {
-          let changed = false;
-          for (const job of [...live]) {
-            try {
-              if (job.input.change(pool)) changed = true;
-            } catch (error) {
-              live.delete(job);
-              job.reject(error);
-            }
-          }
-          return changed;
-        },
-        write: (pool, etag) => this.putPool(path, pool, etag, signal),
-        onConflict: (error, delayMs, attempt) => this.debug?.(`azure-lb: ${error.message}; reading ${path.pool} again in ${Math.round(delayMs)}ms (try ${attempt + 1})`),
-      });
-      for (const job of live) job.resolve(resource);
-    } catch (error) {
-      for (const job of live) job.reject(error);
-    }
+    return readModifyWriteBatch(jobs, {
+      what: `update backend pool ${path.pool} of load balancer ${path.parent}`,
+      policy: this.conflict,
+      read: (signal) => this.readPool(path, signal),
+      write: (pool, etag, signal) => this.putPool(path, pool, etag, signal),
+      onConflict: (error, delayMs, attempt) => this.debug?.(`azure-lb: ${error.message}; reading ${path.pool} again in ${Math.round(delayMs)}ms (try ${attempt + 1})`),
+    });
   }
 
   private async readPool(path: PoolPath, signal?: AbortSignal): Promise<BackendAddressPool> {
@@ -185,18 +149,14 @@ export class AzureLbProvider implements DrainProvider {
   private async readRuleHealth(path: PoolPath, pool: BackendAddressPool, signal?: AbortSignal): Promise<LoadBalancerHealthPerRule | undefined> {
     const rule = pool.loadBalancingRules?.[0]?.id?.split('/').pop();
     if (!rule) return undefined;
-    try {
-      return await azureCall({ what: `read health of rule ${rule} of load balancer ${path.parent}`, signal, operation: true }, async () => {
-        const poller = await this.azure.client(path.subscription).loadBalancerLoadBalancingRules.beginHealth(path.resourceGroup, path.parent, rule, { abortSignal: signal, updateIntervalInMs: this.pollIntervalMs });
-        return poller.pollUntilDone({ abortSignal: signal });
-      });
-    } catch (error) {
-      if (error instanceof DrainctlError && error.details.httpStatus === 400) {
-        this.debug?.(`azure-lb: no rule health for ${rule}: ${error.message}`);
-        return undefined;
-      }
-      throw error;
-    }
+    return this.optionalReport(
+      () =>
+        azureCall({ what: `read health of rule ${rule} of load balancer ${path.parent}`, signal, operation: true }, async () => {
+          const poller = await this.azure.client(path.subscription).loadBalancerLoadBalancingRules.beginHealth(path.resourceGroup, path.parent, rule, { abortSignal: signal, updateIntervalInMs: this.pollIntervalMs });
+          return poller.pollUntilDone({ abortSignal: signal });
+        }),
+      (error) => `azure-lb: no rule health for ${rule}: ${error.message}`,
+    );
   }
 
   private putPool(path: PoolPath, pool: BackendAddressPool, etag: string, signal?: AbortSignal): Promise<BackendAddressPool> {

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DrainctlError, interruptedError } from '../../core/errors.js';
+import { type Job, combinedSignal } from './batch.js';
 import { isConflict } from './errors.js';
 
 /** How conflicts are retried. */
@@ -59,5 +60,52 @@ export async function readModifyWrite<T>(op: ReadModifyWrite<T>): Promise<{ reso
         throw interruptedError(op.signal?.reason);
       }
     }
+  }
+}
+
+/** One change to a resource, applied to a fresh copy; returns whether it changed anything. */
+export type Change<T> = (resource: T) => boolean;
+
+/** A read-modify-write of one resource for a batch of jobs; `read` and `write` get the batch's combined signal. */
+export interface BatchWrite<T> extends Pick<ReadModifyWrite<T>, 'what' | 'policy' | 'onConflict'> {
+  read(signal: AbortSignal | undefined): Promise<T & { readonly etag?: string }>;
+  write(resource: T, etag: string, signal: AbortSignal | undefined): Promise<T>;
+}
+
+/**
+ * One read-modify-write for every job in a batch: all their changes go into the same PUT. A
+ * change that throws (an unknown pool, say) fails its own job alone; the others resolve with
+ * the resource as written, or all reject with the write's error.
+ */
+export async function readModifyWriteBatch<T, I extends { readonly change: Change<T> }>(jobs: readonly Job<I, T>[], op: BatchWrite<T>): Promise<void> {
+  const signal = combinedSignal(jobs);
+  const live = new Set(jobs);
+  try {
+    const { resource } = await readModifyWrite<T>({
+      what: op.what,
+      signal,
+      policy: op.policy,
+      read: async () => {
+        const resource = await op.read(signal);
+        return { resource, etag: resource.etag };
+      },
+      apply: (resource) => {
+        let changed = false;
+        for (const job of [...live]) {
+          try {
+            if (job.input.change(resource)) changed = true;
+          } catch (error) {
+            live.delete(job);
+            job.reject(error);
+          }
+        }
+        return changed;
+      },
+      write: (resource, etag) => op.write(resource, etag, signal),
+      onConflict: op.onConflict,
+    });
+    for (const job of live) job.resolve(resource);
+  } catch (error) {
+    for (const job of live) job.reject(error);
   }
 }

@@ -1,10 +1,10 @@
-import { DrainctlError, throwIfAborted, usageError } from '../../core/errors.js';
+import { DrainctlError, throwIfAborted } from '../../core/errors.js';
 import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Health, Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
 import { ComputeApi } from './client.js';
-import { GCP_CAPABILITIES, serviceTimeoutHint } from './common.js';
+import { GCP_CAPABILITIES, GroupLookups, noTimeoutOfItsOwn } from './common.js';
 import { mutateAndWait } from './operations.js';
 import { groupHealth, groupTimeout, mergeHealth, serviceRef, servicesUsing, type ServiceUse } from './services.js';
 import { gcpIgSyntax, parseZonalGroup, type ZonalGroup } from './syntax.js';
@@ -31,7 +31,7 @@ export class GcpInstanceGroupProvider implements DrainProvider {
   readonly capabilities = GCP_CAPABILITIES;
   /** Nothing to set here: the group's drain timeout is its backend services' (set it with gcp-bs). */
   readonly timeoutLimits = undefined;
-  private readonly groups = new Map<string, Promise<GroupInfo>>();
+  private readonly groups = new GroupLookups((group, signal) => this.lookUp(group, signal));
   private readonly services = new Map<string, { at: number; list: Promise<ServiceUse[]> }>();
 
   constructor(private readonly api: ComputeApi) {}
@@ -94,8 +94,7 @@ export class GcpInstanceGroupProvider implements DrainProvider {
 
   async setTimeout(group: GroupRef, _seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
     const info = await this.groupInfo(group, signal);
-    const refs = (await this.servicesOf(info, signal, true)).map(serviceRef);
-    throw usageError(`gcp-ig:${group.group} has no drain timeout of its own: it is each backend service's connectionDraining.drainingTimeoutSec (the largest applies)`, serviceTimeoutHint(refs));
+    throw noTimeoutOfItsOwn(`gcp-ig:${group.group}`, await this.servicesOf(info, signal, true));
   }
 
   close(): void {
@@ -103,13 +102,7 @@ export class GcpInstanceGroupProvider implements DrainProvider {
   }
 
   private groupInfo(group: GroupRef, signal?: AbortSignal): Promise<GroupInfo> {
-    let pending = this.groups.get(group.group);
-    if (!pending) {
-      pending = this.lookUp(group.group, signal);
-      pending.catch(() => this.groups.delete(group.group));
-      this.groups.set(group.group, pending);
-    }
-    return pending;
+    return this.groups.get(group.group, signal);
   }
 
   private async lookUp(text: string, signal?: AbortSignal): Promise<GroupInfo> {

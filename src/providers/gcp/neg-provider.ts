@@ -4,9 +4,9 @@ import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
 import { ComputeApi } from './client.js';
-import { GCP_CAPABILITIES, serviceTimeoutHint } from './common.js';
+import { GCP_CAPABILITIES, GroupLookups, noTimeoutOfItsOwn } from './common.js';
 import { mutateAndWait } from './operations.js';
-import { groupTimeout, mergeHealth, serviceRef, servicesUsing } from './services.js';
+import { groupTimeout, mergeHealth, servicesUsing } from './services.js';
 import { formatEndpointTarget, gcpNegSyntax, parseEndpointTarget, parseZonalGroup, type ZonalGroup } from './syntax.js';
 
 /** NEG types whose endpoints connection draining applies to (zonal and hybrid connectivity NEGs). */
@@ -36,7 +36,7 @@ export class GcpNegProvider implements DrainProvider {
   readonly capabilities = GCP_CAPABILITIES;
   /** Nothing to set here: the group's drain timeout is its backend services' (set it with gcp-bs). */
   readonly timeoutLimits = undefined;
-  private readonly groups = new Map<string, Promise<NegInfo>>();
+  private readonly groups = new GroupLookups((group, signal) => this.lookUp(group, signal));
   /** Groups already looked up, for registrationFor (which cannot wait). */
   private readonly known = new Map<string, NegInfo>();
 
@@ -109,8 +109,7 @@ export class GcpNegProvider implements DrainProvider {
 
   async setTimeout(group: GroupRef, _seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
     const info = await this.negInfo(group, signal);
-    const refs = (await servicesUsing(this.api, info.project, info.path, { what: `find the backend services that use ${info.path}`, signal })).map(serviceRef);
-    throw usageError(`gcp-neg:${group.group} has no drain timeout of its own: it is each backend service's connectionDraining.drainingTimeoutSec (the largest applies)`, serviceTimeoutHint(refs));
+    throw noTimeoutOfItsOwn(`gcp-neg:${group.group}`, await servicesUsing(this.api, info.project, info.path, { what: `find the backend services that use ${info.path}`, signal }));
   }
 
   close(): void {
@@ -118,13 +117,7 @@ export class GcpNegProvider implements DrainProvider {
   }
 
   private negInfo(group: GroupRef, signal?: AbortSignal): Promise<NegInfo> {
-    let pending = this.groups.get(group.group);
-    if (!pending) {
-      pending = this.lookUp(group.group, signal);
-      pending.catch(() => this.groups.delete(group.group));
-      this.groups.set(group.group, pending);
-    }
-    return pending;
+    return this.groups.get(group.group, signal);
   }
 
   private async lookUp(text: string, signal?: AbortSignal): Promise<NegInfo> {

@@ -1,4 +1,4 @@
-/** The time source every emulated operation, health check and token bucket reads, so tests can move time by hand. */
+/** The time source every emulated state, operation and token bucket reads, so tests can move time by hand. */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
