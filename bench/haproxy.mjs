@@ -6,9 +6,11 @@
 // server out with provider.drain and polls provider.describe every 250 ms, to show what a steady
 // 250 ms schedule would give. Two workloads: 10 % of requests slow for 200-500 ms (the e2e mix),
 // and 200-2000 ms.
-// Run after `npm run build`: node bench/haproxy.mjs [repetitions per arm and workload, default 10].
-// Prints a summary and one JSON line per arm and workload; results go to docs/benchmarks.md.
+// Part of `npm run bench` (BENCH_ONLY=haproxy; BENCH_HAPROXY_REPS, default 10), which puts the
+// figures in docs/benchmarks.md. Alone, after `npm run build`: node bench/haproxy.mjs [repetitions]
+// prints a summary and one JSON line per arm and workload.
 import { cpus, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { drainTargets } from '../dist/core/drain.js';
 import { restoreTargets } from '../dist/core/restore.js';
 import { createMemoryLedger } from '../dist/ledger/index.js';
@@ -16,14 +18,13 @@ import { HaproxyProvider } from '../dist/providers/haproxy/provider.js';
 import { now, sleep, startLab, startLoad, stopLab } from './haproxy-lab.mjs';
 import { summarize } from './lib/stats.mjs';
 
-const REPS = Number(process.argv[2] ?? 10);
+export const HAPROXY_REPS = 10;
 const CONCURRENCY = 32;
-const WORKLOADS = [
+export const WORKLOADS = [
   { name: 'slow 200-500 ms', slowMs: [200, 500] },
   { name: 'slow 200-2000 ms', slowMs: [200, 2000] },
 ];
-const ARMS = ['core', 'poll-250'];
-const log = (line) => process.stdout.write(`${line}\n`);
+export const ARMS = ['core', 'poll-250'];
 const round = (v, d = 1) => (v === undefined ? undefined : Math.round(v * 10 ** d) / 10 ** d);
 const rounded = (summary) => Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, round(v)]));
 
@@ -43,7 +44,7 @@ async function drainOnce(arm, provider, ledger, ref) {
   return { outcome: 'timed_out', reportedAt: now() };
 }
 
-async function runWorkload(lab, workload, arm) {
+async function runWorkload(lab, workload, arm, REPS, log) {
   const provider = new HaproxyProvider();
   const providers = async () => provider;
   const ledger = createMemoryLedger();
@@ -78,28 +79,39 @@ async function runWorkload(lab, workload, arm) {
     repetitions: REPS, drained: ok.length, concurrency: CONCURRENCY, failedRequests: load.failed(),
     lagMs: rounded(summarize(ok.map((r) => r.lagMs))), drainMs: rounded(summarize(ok.map((r) => r.drainMs))),
     rpsBefore: round(weighted('rpsBefore'), 0), rpsDuring: round(weighted('rpsDuring'), 0),
+    // Per drain: [req/s in the same length of time just before it, req/s during it].
+    rpsPairs: ok.map((r) => [round(r.rpsBefore, 1), round(r.rpsDuring, 1)]),
   };
 }
 
-async function main() {
+/** Starts the lab, runs every workload and arm, stops the lab; resolves with one result per arm and workload. */
+export async function runHaproxyBench({ reps = HAPROXY_REPS, log }) {
+  if (!(Number.isInteger(reps) && reps >= 1 && reps <= 50)) throw new Error('HAProxy repetitions must be an integer 1-50');
   const lab = await startLab();
   const results = [];
   try {
-    for (const workload of WORKLOADS) for (const arm of ARMS) results.push(await runWorkload(lab, workload, arm));
+    for (const workload of WORKLOADS) for (const arm of ARMS) results.push(await runWorkload(lab, workload, arm, reps, log));
   } finally {
     await stopLab();
   }
-  for (const r of results) {
-    log(`\n[${r.arm}] HAProxy ${r.haproxy}, Node ${r.node}, ${r.cpus} CPUs (load ${r.loadAvg}), ${CONCURRENCY} keep-alive clients, 10 % ${r.workload}; ${r.drained}/${r.repetitions} drains completed`);
-    log(`  detection lag (last response sent -> drainctl reports drained): median ${r.lagMs.median} ms, p90 ${r.lagMs.p90} ms, min ${r.lagMs.min}, max ${r.lagMs.max}`);
-    log(`  drain duration (drain call -> drained): median ${r.drainMs.median} ms, p90 ${r.drainMs.p90} ms`);
-    log(`  throughput through HAProxy: ${r.rpsBefore} req/s just before vs ${r.rpsDuring} req/s during drains; ${r.failedRequests} failed requests`);
-  }
-  for (const r of results) log(JSON.stringify(r));
+  return { haproxy: lab.haproxyVersion, concurrency: CONCURRENCY, repetitions: reps, workloads: WORKLOADS, results };
 }
 
-main().catch(async (error) => {
-  process.stderr.write(`${error.stack ?? error}\n`);
-  await stopLab();
-  process.exit(1);
-});
+// Standalone: node bench/haproxy.mjs [repetitions per arm and workload, default 10].
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const log = (line) => process.stdout.write(`${line}\n`);
+  try {
+    const { results } = await runHaproxyBench({ reps: Number(process.argv[2] ?? HAPROXY_REPS), log });
+    for (const r of results) {
+      log(`\n[${r.arm}] HAProxy ${r.haproxy}, Node ${r.node}, ${r.cpus} CPUs (load ${r.loadAvg}), ${CONCURRENCY} keep-alive clients, 10 % ${r.workload}; ${r.drained}/${r.repetitions} drains completed`);
+      log(`  detection lag (last response sent -> drainctl reports drained): median ${r.lagMs.median} ms, p90 ${r.lagMs.p90} ms, min ${r.lagMs.min}, max ${r.lagMs.max}`);
+      log(`  drain duration (drain call -> drained): median ${r.drainMs.median} ms, p90 ${r.drainMs.p90} ms`);
+      log(`  throughput through HAProxy: ${r.rpsBefore} req/s just before vs ${r.rpsDuring} req/s during drains; ${r.failedRequests} failed requests`);
+    }
+    for (const r of results) log(JSON.stringify(r));
+  } catch (error) {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    await stopLab();
+    process.exit(1);
+  }
+}

@@ -1,26 +1,36 @@
-// drainctl's benchmarks: drainctl and the AWS CLI side by side against the built-in ELB emulator.
+// drainctl's benchmarks, all in one run: drainctl and the AWS CLI side by side against the built-in
+// ELB emulator; 100-target drains on the built-in Google Cloud and Azure emulators; p99 of a large
+// ALB log against awk | sort; and drains of a real HAProxy under load.
 // Run with `npm run bench` (builds first). See docs/benchmarks.md for what is measured and why.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAzureBench, runGcpBench } from './cloud.mjs';
 import { runColdStart } from './coldstart.mjs';
 import { runLongCase, runShortCase, startDetectionEmulator } from './detection.mjs';
 import { DELAY_S, runCliFleet, runDrainctlFleet } from './fleet.mjs';
+import { HAPROXY_REPS, runHaproxyBench } from './haproxy.mjs';
+import { stopLab } from './haproxy-lab.mjs';
 import { REPO } from './lib/common.mjs';
 import { machineFacts } from './lib/machine.mjs';
 import { killAllChildren, resolveAwsCli, toolEnv } from './lib/proc.mjs';
+import { p99Settings, runP99 } from './p99.mjs';
 import { analyse, markdown, summaryText } from './report.mjs';
 
-const ALL = ['detection-5s', 'detection-300s', 'fleet', 'coldstart'];
+/** In the order they run (detection-300s runs in the background from the start until after azure). */
+export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'coldstart'];
+const GROUPS = { detection: ['detection-5s', 'detection-300s'], cloud: ['gcp', 'azure'] };
+const NEEDS_AWS = ['detection-5s', 'detection-300s', 'fleet', 'coldstart'];
 
 function selection() {
   const raw = process.env.BENCH_ONLY?.trim();
   if (!raw) return { picked: ALL, full: true };
   const picked = new Set();
   for (const token of raw.split(',').map((t) => t.trim()).filter(Boolean)) {
-    if (token === 'detection') ['detection-5s', 'detection-300s'].forEach((t) => picked.add(t));
+    if (GROUPS[token]) GROUPS[token].forEach((t) => picked.add(t));
     else if (ALL.includes(token)) picked.add(token);
-    else throw new Error(`BENCH_ONLY: unknown benchmark "${token}" (known: detection, ${ALL.join(', ')})`);
+    else throw new Error(`BENCH_ONLY: unknown benchmark "${token}" (known: ${Object.keys(GROUPS).join(', ')}, ${ALL.join(', ')})`);
   }
   return { picked: ALL.filter((t) => picked.has(t)), full: ALL.every((t) => picked.has(t)) };
 }
@@ -41,9 +51,48 @@ async function waitForQuiet(cpus, maxMs = 60_000) {
   return { waitedMs, quiet };
 }
 
+/** Everything the picked benchmarks need, checked before the first one starts (a missing tool fails in seconds, not after ten minutes). */
+function checkPrerequisites(picked, p99) {
+  const problems = [];
+  const has = (cmd) => {
+    try {
+      execFileSync('bash', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!existsSync(join(REPO, 'dist', 'index.js'))) problems.push('dist/ is missing: run `npm run build` (npm run bench does)');
+  if (picked.includes('haproxy') && !has('haproxy')) problems.push('haproxy is not on PATH (Debian: apt-get install haproxy), needed by BENCH_ONLY=haproxy');
+  if (picked.includes('p99')) {
+    if (!existsSync('/usr/bin/time')) problems.push('/usr/bin/time (GNU time; Debian: apt-get install time) is needed by BENCH_ONLY=p99');
+    for (const cmd of ['awk', 'sort']) if (!has(cmd)) problems.push(`${cmd} is not on PATH, needed by BENCH_ONLY=p99`);
+    try {
+      const fs = statfsSync(tmpdir());
+      const freeMiB = (fs.bavail * fs.bsize) / 2 ** 20;
+      if (freeMiB < p99.largestMb + 64) problems.push(`BENCH_ONLY=p99 writes a ${p99.largestMb} MiB log to ${tmpdir()}, which has ${Math.floor(freeMiB)} MiB free (set BENCH_P99_MB lower, or TMPDIR elsewhere)`);
+    } catch {
+      // statfs unavailable: let the write fail if it must
+    }
+  }
+  if (problems.length > 0) throw new Error(`cannot run the benchmarks:\n  - ${problems.join('\n  - ')}`);
+}
+
 async function main() {
   const { picked, full } = selection();
-  const aws = resolveAwsCli();
+  const p99 = picked.includes('p99') ? p99Settings() : undefined;
+  const haproxyReps = Number(process.env.BENCH_HAPROXY_REPS ?? HAPROXY_REPS);
+  checkPrerequisites(picked, p99);
+  // The AWS CLI is the peer of the ELB benchmarks only; the others run without it.
+  let aws;
+  if (picked.some((t) => NEEDS_AWS.includes(t))) aws = resolveAwsCli();
+  else {
+    try {
+      aws = resolveAwsCli();
+    } catch {
+      aws = { path: 'aws', note: 'not found, and not needed by this selection' };
+    }
+  }
   const machine = machineFacts(aws.path);
   const version = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version;
   const tmpDir = mkdtempSync(join(tmpdir(), 'drainctl-bench-'));
@@ -54,13 +103,29 @@ async function main() {
     awsCli: { path: aws.path, note: aws.note, version: machine.awsCli },
     machine,
     selection: picked,
+    settings: { p99, haproxyReps },
     load: { start: loadavg()[0] },
+    /** Per benchmark: 1-minute load average before and after, and how long it took. */
+    phases: [],
+  };
+
+  /** Runs one benchmark, recording the load average around it. */
+  const phase = async (name, fn) => {
+    const entry = { name, loadBefore: loadavg()[0], startedAt: Date.now() };
+    results.phases.push(entry);
+    log(`${name}:`);
+    try {
+      return await fn();
+    } finally {
+      entry.loadAfter = loadavg()[0];
+      entry.ms = Date.now() - entry.startedAt;
+    }
   };
 
   let interrupted = false;
   const cleanup = async () => {
     killAllChildren();
-    await Promise.allSettled(emulators.map((e) => e.stop()));
+    await Promise.allSettled([...emulators.map((e) => e.stop()), stopLab()]);
     rmSync(tmpDir, { recursive: true, force: true });
   };
   const onSignal = (signal) => {
@@ -73,9 +138,9 @@ async function main() {
   process.on('SIGTERM', onSignal);
 
   try {
-    log(`drainctl ${version} vs ${machine.awsCli} (${aws.path})`);
+    log(`drainctl ${version} (git ${machine.git}); peer for the ELB benchmarks: ${machine.awsCli} (${aws.path})`);
     log(`Node.js ${machine.node}, nproc ${machine.nproc}, ${machine.cpuModel}`);
-    log(`benchmarks: ${picked.join(', ')}${picked.includes('detection-300s') ? ' (the 300 s drain runs in the background throughout)' : ''}`);
+    log(`benchmarks: ${picked.join(', ')}${picked.includes('detection-300s') ? ' (the 300 s drain runs in the background meanwhile)' : ''}`);
 
     let longRun;
     let detectionEmulator;
@@ -84,33 +149,42 @@ async function main() {
       emulators.push(detectionEmulator);
     }
     if (picked.includes('detection-300s')) {
-      log('detection, 300 s delay: started in the background');
-      longRun = runLongCase({ emulator: detectionEmulator, aws: aws.path, tmpDir, log });
+      log('detection-300s: started in the background');
+      const entry = { name: 'detection-300s', loadBefore: loadavg()[0], startedAt: Date.now(), background: true };
+      results.phases.push(entry);
+      longRun = runLongCase({ emulator: detectionEmulator, aws: aws.path, tmpDir, log }).finally(() => {
+        entry.loadAfter = loadavg()[0];
+        entry.ms = Date.now() - entry.startedAt;
+      });
       longRun.catch(() => {}); // awaited below; keeps an early failure from being unhandled meanwhile
     }
     if (picked.includes('detection-5s')) {
-      log('detection, 5 s delay:');
-      results.detection5 = await runShortCase({ emulator: detectionEmulator, aws: aws.path, tmpDir, log });
+      results.detection5 = await phase('detection-5s', () => runShortCase({ emulator: detectionEmulator, aws: aws.path, tmpDir, log }));
     }
     if (picked.includes('fleet')) {
-      log('fleet:');
-      const drainctl = await runDrainctlFleet({ tmpDir, log });
-      const cli = await runCliFleet({ tmpDir, aws: aws.path, env: toolEnv(), log });
-      results.fleet = { delaySeconds: DELAY_S, drainctl, cli };
+      results.fleet = await phase('fleet', async () => {
+        const drainctl = await runDrainctlFleet({ tmpDir, log });
+        const cli = await runCliFleet({ tmpDir, aws: aws.path, env: toolEnv(), log });
+        return { delaySeconds: DELAY_S, drainctl, cli };
+      });
     }
+    if (picked.includes('gcp')) results.gcp = await phase('gcp', () => runGcpBench({ tmpDir, log }));
+    if (picked.includes('azure')) results.azure = await phase('azure', () => runAzureBench({ tmpDir, log }));
     if (longRun) {
-      log('detection, 300 s delay: waiting for both drains to finish');
+      log('detection-300s: waiting for both drains to finish');
       results.detection300 = await longRun;
     }
     if (detectionEmulator) {
       await detectionEmulator.stop();
       emulators.splice(emulators.indexOf(detectionEmulator), 1);
     }
+    if (picked.includes('p99')) results.p99 = await phase('p99', () => runP99({ ...p99, tmpDir, log }));
+    if (picked.includes('haproxy')) results.haproxy = await phase('haproxy', () => runHaproxyBench({ reps: haproxyReps, log }));
     if (picked.includes('coldstart')) {
-      log('cold start:');
+      log('coldstart: waiting for the host to quieten');
       results.load.quietWait = await waitForQuiet(Number(machine.nproc) || 1);
       results.load.coldStart = loadavg()[0];
-      results.coldstart = await runColdStart({ aws: aws.path, log });
+      results.coldstart = await phase('coldstart', () => runColdStart({ aws: aws.path, log }));
     }
     results.finishedAt = Date.now();
     results.load.end = loadavg()[0];
@@ -132,9 +206,10 @@ async function main() {
 
 main().then(
   () => process.exit(0),
-  (error) => {
+  async (error) => {
     process.stderr.write(`bench: ${error?.stack ?? error}\n`);
     killAllChildren();
+    await stopLab().catch(() => {});
     process.exit(1);
   },
 );

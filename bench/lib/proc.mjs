@@ -6,13 +6,14 @@ import { existsSync, realpathSync } from 'node:fs';
 const running = new Set();
 
 /**
- * The environment both tools get: the caller's PATH/HOME etc. with every AWS_* and DRAINCTL_*
- * variable removed, then the fixed dummy credentials and region the benchmarks use.
+ * The environment every tool gets: the caller's PATH/HOME etc. with every AWS_*, DRAINCTL_*,
+ * GOOGLE_*, CLOUDSDK_* and AZURE_* variable removed (so a developer's own cloud settings cannot
+ * reach a run), then the fixed dummy AWS credentials and region the benchmarks use.
  */
 export function toolEnv() {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(AWS_|DRAINCTL_)/.test(key)) env[key] = value;
+    if (!/^(AWS_|DRAINCTL_|GOOGLE_|CLOUDSDK_|AZURE_)/.test(key)) env[key] = value;
   }
   return {
     ...env,

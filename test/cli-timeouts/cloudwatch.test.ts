@@ -1,4 +1,6 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type Dimension, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type AwsEmulator, type AwsSeed, startAwsEmulator } from '../../src/emulators/aws/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCommand } from '../../src/cli/commands/audit.js';
 import { timeoutRecommendCommand } from '../../src/cli/commands/recommend.js';
@@ -11,73 +13,83 @@ import { runCommand } from './helpers.js';
 
 const web: GroupRef = { kind: 'group', provider: 'elbv2', group: 'web' };
 
-/** Fake SDK clients that answer from tables and record every command's input. */
-function fakeClients(answers: { targetGroups?: unknown[]; datapoints?: (input: Record<string, unknown>) => unknown[] }) {
-  const sent: { name: string; input: Record<string, unknown> }[] = [];
-  const client = {
-    async send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
-      sent.push({ name: command.constructor.name, input: command.input });
-      if (command.constructor.name === 'DescribeTargetGroupsCommand') return { TargetGroups: answers.targetGroups ?? [] };
-      if (command.constructor.name === 'GetMetricStatisticsCommand') return { Datapoints: answers.datapoints?.(command.input) ?? [] };
-      throw new Error(`unexpected ${command.constructor.name}`);
-    },
-  };
-  return { insights: new AwsGroupInsights({ cloudwatch: client, elbv2: client, elb: client }), sent };
-}
-
-const ALB_TG = {
-  TargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/73e2d6bc24d8a067',
-  TargetGroupName: 'web',
-  Protocol: 'HTTP',
-  LoadBalancerArns: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/front/50dc6c495c0c9188', 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/back/0123456789abcdef'],
-  HealthCheckIntervalSeconds: 15,
-  UnhealthyThresholdCount: 3,
+/**
+ * The real SDK clients against the built-in AWS emulator, whose CloudWatch computes
+ * percentiles from the values put into it (moto stores them but computes none).
+ */
+const SEED: AwsSeed = {
+  loadBalancers: [
+    { name: 'front', type: 'application' },
+    { name: 'back', type: 'application' },
+    { name: 'net', type: 'network' },
+  ],
+  targetGroups: [
+    { name: 'web', protocol: 'HTTP', port: 80, targetType: 'instance', loadBalancers: ['front', 'back'], targets: [] },
+    { name: 'tcp-api', protocol: 'TCP', port: 9000, targetType: 'ip', loadBalancers: ['net'], targets: [] },
+    { name: 'alone', protocol: 'HTTP', port: 80, targetType: 'instance', targets: [] },
+  ],
 };
 
-describe('CloudWatch latency (AWS/ApplicationELB TargetResponseTime) with fake clients', () => {
+describe('CloudWatch latency (AWS/ApplicationELB TargetResponseTime) on the built-in emulator, real SDK clients', () => {
+  let emulator: AwsEmulator;
+  let dims: { front: Dimension[]; back: Dimension[] };
+  const now = new Date();
+  const options = () => ({ endpointUrl: emulator.url, region: 'us-east-1', env: {} });
+
+  beforeAll(async () => {
+    emulator = await startAwsEmulator({ seed: SEED, throttle: 'off' });
+    const elbv2 = new ElasticLoadBalancingV2Client({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'DRAINCTLTEST', secretAccessKey: 'drainctl-test' } });
+    const [tg] = (await elbv2.send(new DescribeTargetGroupsCommand({ Names: ['web'] }))).TargetGroups!;
+    elbv2.destroy();
+    const tgDim = { Name: 'TargetGroup', Value: tg!.TargetGroupArn!.slice(tg!.TargetGroupArn!.indexOf('targetgroup/')) };
+    const lbDim = (arn: string) => ({ Name: 'LoadBalancer', Value: arn.slice(arn.indexOf(':loadbalancer/') + ':loadbalancer/'.length) });
+    const [front, back] = tg!.LoadBalancerArns!;
+    dims = { front: [lbDim(front!), tgDim], back: [lbDim(back!), tgDim] };
+    const cw = new CloudWatchClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'DRAINCTLTEST', secretAccessKey: 'drainctl-test' } });
+    const at = new Date(now.getTime() - 3_600_000);
+    // front: 1000 requests, p99 = 1.5 s; back: 1000 requests, p99 = 2.5 s and a 12 s straggler.
+    await cw.send(new PutMetricDataCommand({ Namespace: 'AWS/ApplicationELB', MetricData: [
+      { MetricName: 'TargetResponseTime', Unit: 'Seconds', Timestamp: at, Dimensions: dims.front, Values: [0.05, 0.2, 1.5, 9], Counts: [800, 185, 14, 1] },
+      { MetricName: 'TargetResponseTime', Unit: 'Seconds', Timestamp: at, Dimensions: dims.back, Values: [0.08, 0.3, 2.5, 12], Counts: [700, 285, 14, 1] },
+      // Another target group on the same load balancer must not leak in.
+      { MetricName: 'TargetResponseTime', Unit: 'Seconds', Timestamp: at, Dimensions: [dims.front[0]!, { Name: 'TargetGroup', Value: 'targetgroup/other/0000000000000000' }], Values: [99], Counts: [5] },
+    ] }));
+    cw.destroy();
+    emulator.clearLog();
+  });
+  afterAll(() => emulator.stop());
+
   it('asks per load balancer with the LoadBalancer and TargetGroup dimensions, percentiles and totals in separate calls', async () => {
-    const { insights, sent } = fakeClients({
-      targetGroups: [ALB_TG],
-      datapoints: (input) =>
-        input.ExtendedStatistics
-          ? [{ ExtendedStatistics: (input.Dimensions as { Value: string }[])[0]!.Value.startsWith('app/front') ? { p50: 0.05, p90: 0.2, p99: 1.5, 'p99.9': 4 } : { p50: 0.08, p90: 0.3, p99: 2.5, 'p99.9': 3 } }]
-          : [{ Maximum: (input.Dimensions as { Value: string }[])[0]!.Value.startsWith('app/front') ? 9 : 12, SampleCount: 1000 }],
-    });
-    const now = new Date('2026-11-22T10:00:00Z');
+    const insights = await AwsGroupInsights.create(options());
     const cw = await insights.latency(web, 7 * 86_400_000, undefined, now);
-    const stats = sent.filter((s) => s.name === 'GetMetricStatisticsCommand');
+    insights.close();
+    const stats = emulator.requestLog.filter((e) => e.action === 'GetMetricStatistics').map((e) => JSON.parse(e.params.body!) as Record<string, unknown>);
     expect(stats).toHaveLength(4);
     for (const s of stats) {
-      expect(s.input).toMatchObject({ Namespace: 'AWS/ApplicationELB', MetricName: 'TargetResponseTime', Period: 604_800, EndTime: now, StartTime: new Date('2026-11-15T10:00:00Z') });
-      // GetMetricStatistics refuses Statistics and ExtendedStatistics together.
-      expect(Boolean(s.input.Statistics) !== Boolean(s.input.ExtendedStatistics)).toBe(true);
+      expect(s).toMatchObject({ Namespace: 'AWS/ApplicationELB', MetricName: 'TargetResponseTime', Period: 604_800 });
+      // GetMetricStatistics refuses Statistics and ExtendedStatistics together (the emulator enforces it too).
+      expect(Boolean(s.Statistics) !== Boolean(s.ExtendedStatistics)).toBe(true);
     }
-    expect(stats[0]!.input.ExtendedStatistics).toEqual(['p50', 'p90', 'p99', 'p99.9']);
-    expect(stats[1]!.input.Statistics).toEqual(['Maximum', 'SampleCount']);
-    expect(stats.map((s) => s.input.Dimensions)).toContainEqual([
-      { Name: 'LoadBalancer', Value: 'app/back/0123456789abcdef' },
-      { Name: 'TargetGroup', Value: 'targetgroup/web/73e2d6bc24d8a067' },
-    ]);
-    // Several data points: each percentile is the largest (an upper bound), counts add up.
-    expect(cw.summary).toEqual({ samples: 2000, p50: 0.08, p90: 0.3, p99: 2.5, p999: 4, max: 12, relativeError: 0 });
+    expect(stats.map((s) => s.ExtendedStatistics).filter(Boolean)[0]).toEqual(['p50', 'p90', 'p99', 'p99.9']);
+    expect(stats.map((s) => s.Statistics).filter(Boolean)[0]).toEqual(['Maximum', 'SampleCount']);
+    expect(stats.map((s) => s.Dimensions)).toContainEqual(dims.back);
+    // Two load balancers: each percentile is the larger of the two (an upper bound), counts add up.
+    expect(cw.summary).toMatchObject({ samples: 2000, p50: 0.08, p90: 0.3, p99: 2.5, p999: 12, max: 12 });
   });
 
   it('the recommendation from CloudWatch, through the command', async () => {
-    const { insights } = fakeClients({ targetGroups: [ALB_TG], datapoints: (input) => (input.ExtendedStatistics ? [{ ExtendedStatistics: { p50: 0.1, p90: 0.9, p99: 21, 'p99.9': 50 } }] : [{ Maximum: 80, SampleCount: 123_456 }]) });
-    const run = await runCommand((ctx) => timeoutRecommendCommand(ctx, { fromCloudwatch: 'elbv2:web', since: '1d' }, { insights: async () => insights }));
-    expect(run.code).toBe(EXIT.ok);
+    const run = await runCommand((ctx) => timeoutRecommendCommand(ctx, { fromCloudwatch: 'elbv2:web', since: '1d' }, { insights: () => AwsGroupInsights.create(options()) }));
+    expect(run.code, JSON.stringify(run)).toBe(EXIT.ok);
     expect(run.result!.data.source).toMatchObject({ kind: 'cloudwatch', namespace: 'AWS/ApplicationELB', metric: 'TargetResponseTime', period_seconds: 86_400 });
-    // Two load balancers, each with 123 456 requests.
-    expect(run.result!.data.latency).toMatchObject({ samples: 246_912, p99_ms: 21_000, p999_ms: 50_000, max_ms: 80_000 });
-    expect(run.result!.data.recommendation).toMatchObject({ seconds: 45 });
-    expect(run.warnings).toEqual([expect.stringMatching(/^p99\.9 50s is longer than 45s/), expect.stringMatching(/longest request \(80s\)/)]);
+    expect(run.result!.data.latency).toMatchObject({ samples: 2000, p99_ms: 2500, max_ms: 12_000 });
+    expect(run.result!.data.recommendation).toMatchObject({ seconds: 30 });
   });
 
   it('refuses Network Load Balancer target groups and groups behind no load balancer', async () => {
-    const nlb = fakeClients({ targetGroups: [{ ...ALB_TG, Protocol: 'TCP' }] });
-    await expect(nlb.insights.latency(web, 86_400_000)).rejects.toThrow(/Network Load Balancer target group \(TCP\): CloudWatch has no request latency/);
-    const alone = fakeClients({ targetGroups: [{ ...ALB_TG, LoadBalancerArns: [] }] });
-    await expect(alone.insights.latency(web, 86_400_000)).rejects.toThrow(/not behind any load balancer/);
+    const insights = await AwsGroupInsights.create(options());
+    await expect(insights.latency({ ...web, group: 'tcp-api' }, 86_400_000)).rejects.toThrow(/Network Load Balancer target group \(TCP\): CloudWatch has no request latency/);
+    await expect(insights.latency({ ...web, group: 'alone' }, 86_400_000)).rejects.toThrow(/not behind any load balancer/);
+    insights.close();
   });
 
   it('periods follow what CloudWatch keeps', () => {

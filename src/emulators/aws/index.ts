@@ -6,6 +6,7 @@ import { systemClock } from '../shared/clock.js';
 import { emulatorHandle, nonNegativeInteger, type EmulatorHandle, type EmulatorOptions } from '../shared/emulator.js';
 import { validateFaults, type FaultOptions } from '../shared/faults.js';
 import { RequestLog } from '../shared/request-log.js';
+import { CloudWatchMetrics, CLOUDWATCH_TARGET_PREFIX } from './cloudwatch.js';
 import { ClassicElbService } from './elb.js';
 import { Elbv2Service } from './elbv2.js';
 import { RequestPipeline } from './pipeline.js';
@@ -62,7 +63,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const limiter = new ElbRateLimiter(clock);
   const settings = { faults: validateFaults(options.faults ?? {}), throttle: options.throttle ?? 'aws' };
   const pipeline = new RequestPipeline({ services: [elbv2, elb], clock, random: options.random ?? Math.random, limiter, log, settings });
-  const endpoint = await listen(options.host ?? '127.0.0.1', options.port ?? 0, (params) => pipeline.handle(params));
+  const metrics = new CloudWatchMetrics();
+  const endpoint = await listen(options.host ?? '127.0.0.1', options.port ?? 0, (params) => pipeline.handle(params), (target, body) => {
+    const action = target.startsWith(CLOUDWATCH_TARGET_PREFIX) ? target.slice(CLOUDWATCH_TARGET_PREFIX.length) : target;
+    const reply = metrics.handle(action, body);
+    log.append({ at: clock.now(), action, service: 'cloudwatch', params: { body }, status: reply.status, mutating: action === 'PutMetricData' });
+    return reply;
+  });
 
   return emulatorHandle<AwsEmulator>(
     { endpoint, log, filterKeys: ['action', 'service'], settings, validateFaults, throttleOn: 'aws', limiter },

@@ -2,8 +2,8 @@
 import type { QueryParams } from './query.js';
 import type { XmlNode } from './xml.js';
 
-/** The two ELB APIs, told apart on the wire by `Version`. */
-export type ServiceName = 'elbv2' | 'elb';
+/** The two ELB APIs, told apart on the wire by `Version`, and the CloudWatch metrics beside them. */
+export type ServiceName = 'elbv2' | 'elb' | 'cloudwatch';
 
 /** Runs one action at time `now`; returns the members of `<{Action}Result>` or throws an ApiError. */
 export type ActionHandler = (params: QueryParams, now: number) => readonly (XmlNode | undefined)[];
