@@ -6,11 +6,17 @@ import type { CommandResult } from './render/output.js';
 export type Runner = (handler: (ctx: CommandContext) => Promise<CommandResult>) => Promise<void>;
 
 const EXAMPLES = `
-References:
-  elbv2:<target-group-name-or-ARN>/<target>[:<port>]   ALB, NLB, GWLB targets
-  elb:<load-balancer-name>/<instance-id>               Classic ELB instances
+References (docs/targets.md):
+  elbv2:<target-group-name-or-ARN>/<target>[:<port>]          ALB, NLB, GWLB targets
+  elb:<load-balancer-name>/<instance-id>                      Classic ELB instances
+  gcp-ig:[<project>/]<zone>/<instance-group>/<instance>       unmanaged instance group members
+  gcp-neg:[<project>/]<zone>/<neg>/<ip>:<port>                zonal NEG endpoints
+  gcp-bs:[<project>/]<region|global>/<service>[/<backend>]    backend services (and whole backends)
+  azure-agw:[<subscription>/]<rg>/<gateway>/<pool>/<address>  Application Gateway pool members
+  azure-lb:[<subscription>/]<rg>/<lb>/<pool>/<address-name>   Load Balancer pool addresses
+  haproxy:<host:port|socket>/<backend>/<server>               HAProxy servers (runtime API)
+  nginx:<upstream-file>/<upstream>/<server-address>           NGINX upstream servers
   A group alone (elbv2:web) names every target in it, where a command accepts groups.
-  See docs/targets.md.
 
 Examples:
   drainctl drain elbv2:web/i-0abc1234def567890          drain one instance and wait until drained
@@ -38,7 +44,7 @@ export function buildProgram(version: string, run: Runner): Command {
     .addOption(new Option('--endpoint-url <url>', 'send API calls to this endpoint (an emulator)').env('DRAINCTL_ENDPOINT_URL'))
     .addOption(new Option('--ledger <path>', 'drain record database (default: $XDG_STATE_HOME/drainctl/ledger.db)').env('DRAINCTL_LEDGER'))
     .option('--debug', 'log each API call (never credentials)')
-    .addOption(new Option('--mode <mode>', 'HAProxy: DRAIN (persistent sessions still arrive) or MAINT (nothing does)').choices(['drain', 'maint']).default('drain'))
+    .addOption(new Option('--mode <mode>', 'HAProxy: drain (state DRAIN: persistent sessions still arrive) or maint (state MAINT: nothing does)').choices(['drain', 'maint']).default('drain'))
     .option('--nginx-conf <file>', 'NGINX: main configuration that includes the upstream file (default /etc/nginx/nginx.conf)')
     .option('--reload-command <cmd>', 'NGINX: how to apply a change (default: nginx -c <main config> -s reload)')
     .option('--status-url <url>', 'NGINX: stub_status URL to show connection counts while waiting')

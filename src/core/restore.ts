@@ -22,6 +22,8 @@ interface RestorePlan {
   readonly serving: TargetStatus[];
   readonly requests: RestoreRequest[];
   readonly before: Map<string, TargetStatus>;
+  /** Targets whose registration comes from the reference, not from a record. */
+  readonly fromReference: Set<string>;
 }
 
 /**
@@ -48,6 +50,7 @@ async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit
   const serving: TargetStatus[] = [];
   const requests: RestoreRequest[] = [];
   const before = new Map<string, TargetStatus>();
+  const fromReference = new Set<string>();
   for (const status of snapshot.targets) {
     if (status.state === 'active') {
       serving.push(status);
@@ -59,11 +62,12 @@ async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit
       requests.push(req);
       before.set(formatRef(req.ref), status);
       if (found.registration === undefined) {
+        fromReference.add(formatRef(req.ref));
         emit({ type: 'warning', target: formatRef(req.ref), message: `no recorded registration for ${formatRef(req.ref)}; registering it as the reference names it` });
       }
     }
   }
-  return { work, serving, requests, before };
+  return { work, serving, requests, before, fromReference };
 }
 
 /**
@@ -92,7 +96,7 @@ async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, c
     }
   }
   const unchanged = serving.map((s) => result(s, 'unchanged', 0));
-  for (const r of requests) emit({ type: 'action', action: 'register', target: formatRef(r.ref), dryRun, detail: describeRegistration(r) });
+  for (const r of requests) emit({ type: 'action', action: 'register', target: formatRef(r.ref), dryRun, detail: describeRegistration(r, plan.fromReference.has(formatRef(r.ref))) });
   if (dryRun) return [...unchanged, ...requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'would_restore', 0))];
   if (requests.length === 0) return unchanged;
 
@@ -127,9 +131,9 @@ async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, c
   return [...unchanged, ...done];
 }
 
-function describeRegistration(request: RestoreRequest): string {
+function describeRegistration(request: RestoreRequest, fromReference: boolean): string {
   if (!request.registration) return 'register as named (no recorded registration)';
   const fields = Object.entries(request.registration).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${String(v)}`);
-  return `register as recorded: ${fields.join(', ')}`;
+  return `${fromReference ? 'register as the reference names it' : 'register as recorded'}: ${fields.join(', ')}`;
 }
 

@@ -1,5 +1,5 @@
 import { formatRef } from '../../core/refs.js';
-import { type Advice, type ProviderFit, recommendDrainTimeout } from '../../latency/recommend.js';
+import { type Advice, type ProviderFit, type Recommendation, recommendDrainTimeout } from '../../latency/recommend.js';
 import { type CommandContext, parseGroupRef } from '../context.js';
 import type { CommandResult } from '../render/output.js';
 import { table } from '../render/table.js';
@@ -41,10 +41,19 @@ export async function timeoutRecommendCommand(ctx: CommandContext, flags: Latenc
       '',
       table(['PROVIDER', 'RANGE', 'TIMEOUT', 'NOTE'], rows),
       '',
-      `apply with: drainctl timeout set ${example} ${recommendation.providers.find((p) => p.provider === example.split(':')[0])?.seconds ?? recommendation.seconds}s`,
+      applyLine(recommendation, example),
     ].join('\n'),
     exitCode: 0,
   };
+}
+
+/** How to apply it: with the named provider's fitted value, and never a value no provider accepts. */
+function applyLine(recommendation: Recommendation, example: string): string {
+  const fitted = recommendation.providers.find((p) => p.provider === example.split(':')[0]);
+  if (fitted) return `apply with: drainctl timeout set ${example} ${fitted.seconds}s`;
+  const largestMax = Math.max(...recommendation.providers.map((p) => p.maxSeconds));
+  if (recommendation.seconds > largestMax) return `no provider accepts ${recommendation.seconds}s (at most ${largestMax}s): see the warnings above before setting anything`;
+  return `apply with: drainctl timeout set ${example} ${recommendation.seconds}s`;
 }
 
 /** Range advice once for all providers it concerns, rather than once per provider. */

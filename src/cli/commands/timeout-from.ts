@@ -1,7 +1,7 @@
 import { settingData } from './timeout.js';
 import { parseDuration } from '../../core/duration.js';
 import { DrainctlError, usageError } from '../../core/errors.js';
-import type { GroupRef } from '../../core/refs.js';
+import { formatRef, type GroupRef } from '../../core/refs.js';
 import { checkTimeoutInRange, setDrainTimeout } from '../../core/timeouts.js';
 import { createLineParser } from '../../latency/formats.js';
 import { drainHistory } from '../../latency/history.js';
@@ -282,7 +282,7 @@ export async function timeoutSetFromCommand(ctx: CommandContext, text: string, d
   return {
     kind: 'timeout',
     data: {
-      group: text,
+      group: formatRef(group),
       dry_run: result.dryRun,
       previous: settingData(result.previous),
       current: settingData(result.current),

@@ -1,5 +1,5 @@
 import { parseWholeSeconds } from '../../core/duration.js';
-import { groupOf } from '../../core/refs.js';
+import { formatRef, groupOf } from '../../core/refs.js';
 import type { TimeoutSetting } from '../../core/provider.js';
 import { checkTimeoutInRange, setDrainTimeout } from '../../core/timeouts.js';
 import { type CommandContext, parseGroupRef } from '../context.js';
@@ -10,7 +10,7 @@ export async function timeoutGetCommand(ctx: CommandContext, text: string): Prom
   const group = parseGroupRef(ctx, text);
   const provider = await ctx.providers(group.provider);
   const setting = await provider.getTimeout(group, ctx.signal);
-  return { kind: 'timeout', data: { group: text, drain_timeout: settingData(setting), limits: provider.timeoutLimits }, text: `${text}: ${settingText(setting)}`, exitCode: 0 };
+  return { kind: 'timeout', data: { group: formatRef(group), drain_timeout: settingData(setting), limits: provider.timeoutLimits }, text: `${text}: ${settingText(setting)}`, exitCode: 0 };
 }
 
 /** `drainctl timeout set <group-ref> <duration>`; the range is checked before any API call. */
@@ -23,7 +23,7 @@ export async function timeoutSetCommand(ctx: CommandContext, text: string, durat
   const verb = result.dryRun ? 'would change' : 'changed';
   return {
     kind: 'timeout',
-    data: { group: text, dry_run: result.dryRun, previous: settingData(result.previous), current: settingData(result.current) },
+    data: { group: formatRef(group), dry_run: result.dryRun, previous: settingData(result.previous), current: settingData(result.current) },
     text: `${text}: ${verb} drain timeout ${result.previous.seconds ?? '-'}s -> ${result.current.seconds ?? '-'}s${result.previous.enabled ? '' : ' (and enabled draining)'}`,
     exitCode: 0,
   };

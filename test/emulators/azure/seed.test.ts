@@ -100,13 +100,15 @@ describe('parseSeed', () => {
   });
 });
 
-describe('docs/emulators-azure.md', () => {
+describe('docs/emulators.md, Azure', () => {
   it('shows a seed the emulator accepts, with the health it describes', async () => {
     const { readFileSync } = await import('node:fs');
-    const doc = readFileSync(new URL('../../../docs/emulators-azure.md', import.meta.url), 'utf8');
-    const block = /```json\n([\s\S]*?)\n```/.exec(doc);
+    const doc = readFileSync(new URL('../../../docs/emulators.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('\n## Azure\n'));
+    expect(section.length).toBeLessThan(doc.length);
+    const block = /```json\n([\s\S]*?)\n```/.exec(section);
     expect(block).toBeTruthy();
-    const seed = parseSeed(JSON.parse(block![1]!), 'docs/emulators-azure.md');
+    const seed = parseSeed(JSON.parse(block![1]!), 'docs/emulators.md');
     expect(seed.applicationGateways![0]!.health).toEqual({ '10.1.0.5': 'Down' });
     const emulator = await startAzureEmulator({ seed, operationDelayMs: 0 });
     try {
