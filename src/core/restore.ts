@@ -4,10 +4,10 @@ import type { EventSink } from './events.js';
 import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
 import { finish, instanceKey, result, retryOptions, type TargetsRequest } from './drain.js';
 import { retrying } from './retry.js';
-import type { InstanceRecord, Ledger } from './ledger.js';
+import type { InstanceRecord } from './ledger.js';
 import { observeGroup } from './observe.js';
-import type { ProviderResolver, RestoreRequest } from './provider.js';
-import { formatRef, targetCovers, type TargetRef } from './refs.js';
+import type { RestoreRequest } from './provider.js';
+import { formatRef, targetCovers } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { isServing, type Registration, type TargetStatus } from './state.js';
 

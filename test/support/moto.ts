@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** moto's server as an independent AWS implementation, started per suite on a free loopback port. */
 export interface MotoServer {
@@ -13,16 +12,8 @@ export function motoAvailable(): boolean {
   return probe.status === 0;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from './ports.js';
+export { freePort };
 
 /** Starts moto and waits (at most 20 s) until it answers. */
 export async function startMoto(): Promise<MotoServer> {

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,17 +31,8 @@ export function makeTempDir(prefix: string): string {
   return dir;
 }
 
-/** A free TCP port on 127.0.0.1 (released before returning; fine for tests on one machine). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from './ports.js';
+export { freePort };
 
 /** Sends `signal`, waits for exit (at most 5 s), then SIGKILL. */
 export function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
