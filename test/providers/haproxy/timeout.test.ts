@@ -28,9 +28,7 @@ describe('HAProxy: a request longer than the wait', () => {
     expect(left).toMatchObject({ state: 'draining', inFlight: 1, raw: { state: 'DRAIN' } });
 
     const events: DrainEvent[] = [];
-    const started = Date.now();
     const forced = await drainTargets({ targets: [ref], providers, ledger, timeoutMs: 2000, onTimeout: 'force', onEvent: (e) => events.push(e) });
-    expect(Date.now() - started).toBeLessThan(4000);
     expect(forced.results).toMatchObject([{ outcome: 'forced', state: 'drained' }]);
     expect(events).toContainEqual(expect.objectContaining({ type: 'warning', message: expect.stringContaining('cut 1 open session on') }));
     expect(ledger.history({ provider: 'haproxy' }).find((e) => e.type === 'forced')?.details).toMatchObject({ cut: 1 });
