@@ -71,6 +71,13 @@ function skipped(rule: string, subject: string, detail: string): CheckResult {
   return { rule, subject, verdict: 'skipped', detail, fix: undefined };
 }
 
+/** The verdict for one subject: fail when `fail`, warn when `warn`, else pass (a pass needs no fix). */
+function judge(rule: string, subject: string, detail: string, fix: string, when: { fail?: boolean; warn?: boolean }): CheckResult {
+  if (when.fail) return { rule, subject, verdict: 'fail', detail, fix };
+  if (when.warn) return { rule, subject, verdict: 'warn', detail, fix };
+  return { rule, subject, verdict: 'pass', detail, fix: undefined };
+}
+
 function unknownPreStop(c: ContainerTimers): string {
   return `its preStop (${c.preStop}) runs for an unknown time`;
 }
@@ -94,9 +101,7 @@ export const RULES: readonly AuditRule[] = [
         if (preStop === undefined) return skipped(id, subject, unknownPreStop(container));
         const numbers = `preStop ${s(preStop)}; detection ${s(lb.healthIntervalSeconds!)} × ${lb.unhealthyThreshold} = ${s(detection)} + propagation ${s(propagation)}`;
         const fix = `sleep at least ${Math.ceil(detection + propagation)}s in preStop (lifecycle.preStop.sleep.seconds), or shorten the health-check interval or threshold`;
-        if (preStop < detection) return { rule: id, subject, verdict: 'fail', detail: numbers, fix };
-        if (preStop < detection + propagation) return { rule: id, subject, verdict: 'warn', detail: numbers, fix };
-        return { rule: id, subject, verdict: 'pass', detail: numbers, fix: undefined };
+        return judge(id, subject, numbers, fix, { fail: preStop < detection, warn: preStop < detection + propagation });
       });
     },
   },
@@ -112,8 +117,8 @@ export const RULES: readonly AuditRule[] = [
         if (preStop === undefined) return skipped(id, subject, unknownPreStop(container));
         const grace = pod.terminationGracePeriodSeconds;
         const numbers = `preStop ${s(preStop)}; grace ${s(grace)}${pod.graceDefaulted ? ' (default)' : ''}`;
-        if (preStop >= grace) return { rule: id, subject, verdict: 'fail', detail: numbers, fix: `raise terminationGracePeriodSeconds above ${Math.ceil(preStop)}s plus the app's drain timeout, or shorten the preStop sleep` };
-        return { rule: id, subject, verdict: 'pass', detail: numbers, fix: undefined };
+        const fix = `raise terminationGracePeriodSeconds above ${Math.ceil(preStop)}s plus the app's drain timeout, or shorten the preStop sleep`;
+        return judge(id, subject, numbers, fix, { fail: preStop >= grace });
       });
     },
   },
@@ -134,9 +139,7 @@ export const RULES: readonly AuditRule[] = [
         const need = preStop + app;
         const numbers = `grace ${s(grace)}${pod.graceDefaulted ? ' (default)' : ''}; preStop ${s(preStop)} + app drain ${s(app)} = ${s(need)} + cleanup ${s(cleanup)}`;
         const fix = `set terminationGracePeriodSeconds to at least ${Math.ceil(need + cleanup)}`;
-        if (grace < need) return { rule: id, subject, verdict: 'fail', detail: numbers, fix };
-        if (grace < need + cleanup) return { rule: id, subject, verdict: 'warn', detail: numbers, fix };
-        return { rule: id, subject, verdict: 'pass', detail: numbers, fix: undefined };
+        return judge(id, subject, numbers, fix, { fail: grace < need, warn: grace < need + cleanup });
       });
     },
   },
@@ -152,8 +155,8 @@ export const RULES: readonly AuditRule[] = [
       const check = (subject: string, preStop: number): CheckResult => {
         const need = preStop + app;
         const numbers = `LB drain ${s(lbTimeout)}; ${preStop > 0 ? `preStop ${s(preStop)} + ` : ''}app drain ${s(app)}${preStop > 0 ? ` = ${s(need)}` : ''}`;
-        if (lbTimeout < need) return { rule: id, subject, verdict: 'fail', detail: numbers, fix: `raise the LB drain timeout to at least ${Math.ceil(need)}s (drainctl timeout set ${inputs.lb!.source} ${Math.ceil(need)}s), or shorten the app's drain` };
-        return { rule: id, subject, verdict: 'pass', detail: numbers, fix: undefined };
+        const fix = `raise the LB drain timeout to at least ${Math.ceil(need)}s (drainctl timeout set ${inputs.lb!.source} ${Math.ceil(need)}s), or shorten the app's drain`;
+        return judge(id, subject, numbers, fix, { fail: lbTimeout < need });
       };
       if (inputs.pods.length === 0) return [check(LB, 0)];
       return containers(inputs).map(({ container, subject }) => (container.preStopSeconds === undefined ? skipped(id, subject, unknownPreStop(container)) : check(subject, container.preStopSeconds)));
@@ -170,10 +173,8 @@ export const RULES: readonly AuditRule[] = [
       return inputs.pods.map((pod) => {
         const grace = pod.terminationGracePeriodSeconds;
         const numbers = `LB drain ${s(lbTimeout)}; grace ${s(grace)}${pod.graceDefaulted ? ' (default)' : ''}`;
-        if (lbTimeout > grace) {
-          return { rule: id, subject: pod.name, verdict: 'fail', detail: numbers, fix: `raise terminationGracePeriodSeconds to at least ${Math.ceil(lbTimeout)}, or lower the LB drain timeout (drainctl timeout recommend sizes it from p99)` };
-        }
-        return { rule: id, subject: pod.name, verdict: 'pass', detail: numbers, fix: undefined };
+        const fix = `raise terminationGracePeriodSeconds to at least ${Math.ceil(lbTimeout)}, or lower the LB drain timeout (drainctl timeout recommend sizes it from p99)`;
+        return judge(id, pod.name, numbers, fix, { fail: lbTimeout > grace });
       });
     },
   },
@@ -189,10 +190,8 @@ export const RULES: readonly AuditRule[] = [
         if (container.preStopSeconds === undefined) return skipped(id, subject, unknownPreStop(container));
         const detection = container.readinessDetectionSeconds;
         const numbers = `readiness ${s(container.readiness.periodSeconds)} × ${container.readiness.failureThreshold} = ${s(detection)}; preStop ${s(container.preStopSeconds)}`;
-        if (detection > container.preStopSeconds) {
-          return { rule: id, subject, verdict: 'warn', detail: numbers, fix: `sleep at least ${Math.ceil(detection)}s in preStop, or lower readinessProbe periodSeconds × failureThreshold` };
-        }
-        return { rule: id, subject, verdict: 'pass', detail: numbers, fix: undefined };
+        const fix = `sleep at least ${Math.ceil(detection)}s in preStop, or lower readinessProbe periodSeconds × failureThreshold`;
+        return judge(id, subject, numbers, fix, { warn: detection > container.preStopSeconds });
       });
     },
   },
@@ -207,8 +206,8 @@ export const RULES: readonly AuditRule[] = [
       if (lb.loadBalancerType === undefined) return [skipped(id, LB, 'the load balancer type is unknown (pass --nlb for a Network Load Balancer)')];
       if (lb.loadBalancerType !== 'network') return [skipped(id, LB, `applies to Network Load Balancers; this is ${lb.loadBalancerType === 'classic' ? 'a Classic' : `an ${lb.loadBalancerType}`} load balancer`)];
       const numbers = `NLB drain ${s(lb.drainTimeoutSeconds)}; recommended ≥ ${NLB_MIN_DRAIN_SECONDS}s`;
-      if (lb.drainTimeoutSeconds < NLB_MIN_DRAIN_SECONDS) return [{ rule: id, subject: LB, verdict: 'warn', detail: numbers, fix: `drainctl timeout set ${lb.source} ${NLB_MIN_DRAIN_SECONDS}s (and size preStop and the grace period to match)` }];
-      return [{ rule: id, subject: LB, verdict: 'pass', detail: numbers, fix: undefined }];
+      const fix = `drainctl timeout set ${lb.source} ${NLB_MIN_DRAIN_SECONDS}s (and size preStop and the grace period to match)`;
+      return [judge(id, LB, numbers, fix, { warn: lb.drainTimeoutSeconds < NLB_MIN_DRAIN_SECONDS })];
     },
   },
 ];
