@@ -19,9 +19,10 @@ export { formatRef, type GroupRef, type Ref, type TargetRef, type RefSyntax } fr
 export type { DrainEvent, Outcome } from './core/events.js';
 export type { OperationReport, TargetResult } from './core/report.js';
 export type { DrainState, Health, TargetStatus } from './core/state.js';
-export type { Capabilities, DrainProvider, ProviderResolver, TimeoutLimits, TimeoutSetting } from './core/provider.js';
+export type { Completion, DrainProvider, ProviderDescriptor, ProviderResolver, ProviderSettings, TimeoutLimits, TimeoutSetting } from './core/provider.js';
+export type { CallContext } from './core/call.js';
 export type { Ledger } from './core/ledger.js';
-export { createProviderResolver, refSyntaxes } from './providers/registry.js';
+export { createProviderResolver, refSyntaxes, PROVIDERS } from './providers/registry.js';
 export type { ProviderOptions } from './providers/options.js';
 export { openSqliteLedger, createMemoryLedger, defaultLedgerPath } from './ledger/index.js';
 

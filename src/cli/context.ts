@@ -44,10 +44,7 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
     endpointUrl: options.endpointUrl,
     debug: options.debug ? (line) => output.debug(line) : undefined,
     env,
-    haproxyMode: options.mode,
-    nginxConf: options.nginxConf,
-    reloadCommand: options.reloadCommand,
-    statusUrl: options.statusUrl,
+    options: providerOptionValues(options),
   });
   let opened: Ledger | undefined;
   return {
@@ -96,4 +93,10 @@ export function parseTargetRefs(ctx: Pick<CommandContext, 'defaults'>, texts: re
 
 export function parseGroupRef(ctx: Pick<CommandContext, 'defaults'>, text: string): GroupRef {
   return parseRef(text, refSyntaxes, 'group', ctx.defaults) as GroupRef;
+}
+
+/** The provider options given on the command line, by their descriptor keys. */
+function providerOptionValues(options: GlobalOptions): Record<string, string> {
+  const given: Record<string, string | undefined> = { mode: options.mode, 'nginx-conf': options.nginxConf, 'reload-command': options.reloadCommand, 'status-url': options.statusUrl };
+  return Object.fromEntries(Object.entries(given).filter((e): e is [string, string] => e[1] !== undefined));
 }

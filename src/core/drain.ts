@@ -11,6 +11,7 @@ import type { OperationReport, TargetResult } from './report.js';
 import { isDrainFinished, type TargetStatus } from './state.js';
 import { drainWindow, type DrainWindow } from './window.js';
 import { retrying, type RetryOptions } from './retry.js';
+import { type CallContext, commandCall } from './call.js';
 
 /** What every operation on targets takes; drain and restore add their own settings. */
 export interface TargetsRequest {
@@ -28,6 +29,9 @@ export interface TargetsRequest {
   readonly random?: () => number;
   readonly onEvent?: EventSink;
 }
+
+/** A request with its command's call context (signal, clock, deadline), made once when the command starts. */
+export type Bound<R> = R & { readonly call: CallContext };
 
 /** Everything drain needs. The CLI, the lifecycle hook and library callers all build one of these. Default wait: each group's drain timeout plus a margin. */
 export interface DrainRequest extends TargetsRequest {
@@ -61,9 +65,10 @@ export async function drainTargets(request: DrainRequest): Promise<OperationRepo
   const dryRun = request.dryRun ?? false;
   checkWaitMs(request.timeoutMs);
   const startedAt = clock.now();
+  const bound = { ...request, call: commandCall(request, clock, startedAt) };
   const work = await groupTargets(request.targets, request.providers);
   if (request.onTimeout === 'force') checkCanForce(work);
-  const plans = await forEachGroup(work, (w) => inspect(w, request, emit));
+  const plans = await forEachGroup(work, (w) => inspect(w, bound, emit));
   throwIfAborted(request.signal);
   // Announced only once every group passed its checks: a refused call prints nothing but the refusal.
   emit({ type: 'plan', operation: 'drain', dryRun, targets: plans.flatMap((p) => p.decisions.map((d) => formatRef(d.status.ref))) });
@@ -72,21 +77,21 @@ export async function drainTargets(request: DrainRequest): Promise<OperationRepo
   // Every group's drain call goes out before any group starts polling: on a fleet the calls that
   // stop traffic must not queue behind describes for the same API rate limit.
   const drainCalls = barrier(plans.length);
-  const results = await forEachGroup(plans, (plan) => drainGroup(plan, request, clock, emit, startedAt, drainCalls));
+  const results = await forEachGroup(plans, (plan) => drainGroup(plan, bound, clock, emit, startedAt, drainCalls));
   return finish('drain', false, startedAt, clock, results.flat());
 }
 
-async function inspect(work: GroupWork, request: DrainRequest, emit: EventSink): Promise<GroupPlan> {
+async function inspect(work: GroupWork, request: Bound<DrainRequest>, emit: EventSink): Promise<GroupPlan> {
   const retry = retryOptions(work, request, emit);
   const [timeout, snapshot] = await Promise.all([
-    retrying(() => work.provider.getTimeout(work.group, request.signal), retry),
-    retrying(() => work.provider.describe(work.group, work.targets, request.signal), retry),
+    retrying(() => work.provider.getTimeout(work.group, request.call), retry),
+    retrying(() => work.provider.describe(work.group, work.targets, request.call), retry),
   ]);
   const decisions = planDrain(work, snapshot, timeout, (s) => recordFor(request.ledger, work, s.ref), request.force ?? false);
   const toDrain = decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
-  if (toDrain.length > 0 && work.provider.checkDrain) await retrying(() => work.provider.checkDrain!(work.group, toDrain, request.signal), retry);
+  if (toDrain.length > 0 && work.provider.checkDrain) await retrying(() => work.provider.checkDrain!(work.group, toDrain, request.call), retry);
   // Decided before any change: a provider without its own timeout may need the caller's.
-  const window = request.wait === false ? undefined : drainWindow(timeout, work.provider.capabilities.completion, request.timeoutMs, work.groupText);
+  const window = request.wait === false ? undefined : drainWindow(timeout, work.provider.descriptor.completion, request.timeoutMs, work.groupText);
   return { work, timeout, decisions, window, providerId: snapshot.providerId };
 }
 
@@ -114,7 +119,7 @@ function barrier(count: number): { arrive(): void; passed: Promise<void> } {
   };
 }
 
-async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink, startedAt: number, drainCalls: ReturnType<typeof barrier>): Promise<TargetResult[]> {
+async function drainGroup(plan: GroupPlan, request: Bound<DrainRequest>, clock: Clock, emit: EventSink, startedAt: number, drainCalls: ReturnType<typeof barrier>): Promise<TargetResult[]> {
   try {
     await requestDrain(plan, request, clock, emit);
   } finally {
@@ -125,7 +130,7 @@ async function drainGroup(plan: GroupPlan, request: DrainRequest, clock: Clock, 
 }
 
 /** Records and sends one group's drain call. */
-async function requestDrain(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink): Promise<void> {
+async function requestDrain(plan: GroupPlan, request: Bound<DrainRequest>, clock: Clock, emit: EventSink): Promise<void> {
   const { work, timeout } = plan;
   const ledger = request.ledger;
   const toDrain = plan.decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
@@ -141,7 +146,7 @@ async function requestDrain(plan: GroupPlan, request: DrainRequest, clock: Clock
   }
   if (toDrain.length > 0) {
     try {
-      await retrying(() => work.provider.drain(work.group, toDrain, request.signal), retryOptions(work, request, emit));
+      await retrying(() => work.provider.drain(work.group, toDrain, request.call), retryOptions(work, request, emit));
     } catch (error) {
       for (const status of toDrain) recordFailure(ledger, status, clock, error);
       throw error;
@@ -156,11 +161,11 @@ async function requestDrain(plan: GroupPlan, request: DrainRequest, clock: Clock
 }
 
 /** Watches one group's targets until drained (or, with --no-wait, takes one look). */
-async function followDrain(plan: GroupPlan, request: DrainRequest, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
+async function followDrain(plan: GroupPlan, request: Bound<DrainRequest>, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
   const { work, timeout, window } = plan;
   const ledger = request.ledger;
   const toDrain = plan.decisions.filter((d) => d.kind === 'drain').map((d) => d.status);
-  const completion = work.provider.capabilities.completion;
+  const completion = work.provider.descriptor.completion;
   const watched = plan.decisions.map((d) => d.status);
   const starts = drainStarts(watched, ledger, clock.now());
   const countdownMs = window?.drainMs ?? (timeout.enabled ? (timeout.seconds ?? 0) * 1000 : 0);
@@ -171,7 +176,7 @@ async function followDrain(plan: GroupPlan, request: DrainRequest, clock: Clock,
   };
   if (window === undefined) {
     // Not waiting: one look at what the provider now says, so the result is its word, not a guess.
-    const after = await retrying(() => work.provider.describe(work.group, watched.map((s) => s.ref), request.signal), retryOptions(work, request, emit));
+    const after = await retrying(() => work.provider.describe(work.group, watched.map((s) => s.ref), request.call), retryOptions(work, request, emit));
     for (const status of after.targets) noteStatus(relabel ? relabel(status) : status, { lastSeen, emit, onChange });
     return [...lastSeen.values()].map((s) => result(s, isDrainFinished(s.state) ? 'unchanged' : 'draining', clock.now() - startedAt));
   }
@@ -182,8 +187,8 @@ async function followDrain(plan: GroupPlan, request: DrainRequest, clock: Clock,
 
   try {
     const outcome = await observeGroup({
-      work, targets: watched.map((s) => s.ref), lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
-      plan: { startedAt: earliestStart, expectedDoneAt, completesEarly: work.provider.capabilities.completesEarly, steadyMs: work.provider.capabilities.pollIntervalMs },
+      work, targets: watched.map((s) => s.ref), lastSeen, emit, clock, call: request.call, signal: request.signal, random: request.random, deadline,
+      plan: { startedAt: earliestStart, expectedDoneAt, completesEarly: work.provider.descriptor.completesEarly, steadyMs: work.provider.descriptor.pollIntervalMs },
       isSettled: (s) => isDrainFinished(s.state),
       relabel,
       onChange,
@@ -201,18 +206,18 @@ async function followDrain(plan: GroupPlan, request: DrainRequest, clock: Clock,
 
 /** --on-timeout force needs a provider that can cut connections; say so before changing anything. */
 function checkCanForce(work: readonly GroupWork[]): void {
-  const unable = work.find((w) => !w.provider.capabilities.forceClose || !w.provider.forceClose);
+  const unable = work.find((w) => !w.provider.forceClose);
   if (unable) {
-    throw new DrainctlError('usage', `--on-timeout force: ${unable.provider.name} cannot cut open connections (${unable.groupText})`, {
+    throw new DrainctlError('usage', `--on-timeout force: ${unable.provider.descriptor.name} cannot cut open connections (${unable.groupText})`, {
       hint: 'use --on-timeout fail (the default) and restore or watch the targets afterwards',
     });
   }
 }
 
 /** The wait ran out and the caller asked to force: cut what is still open, then report each target as forced. */
-async function forceRemaining(work: GroupWork, lastSeen: Map<string, TargetStatus>, request: DrainRequest, ledger: Ledger, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
+async function forceRemaining(work: GroupWork, lastSeen: Map<string, TargetStatus>, request: Bound<DrainRequest>, ledger: Ledger, clock: Clock, emit: EventSink, startedAt: number): Promise<TargetResult[]> {
   const pending = [...lastSeen.values()].filter((s) => !isDrainFinished(s.state));
-  const { cut } = await work.provider.forceClose!(work.group, pending, request.signal);
+  const { cut } = await work.provider.forceClose!(work.group, pending, request.call);
   const at = isoTime(clock.now());
   for (const status of pending) {
     ledger.record(instanceKey(status.ref), { status: 'stopped', drainedAt: at, inFlight: 0 }, { type: 'forced', at, details: { cut, raw: status.raw } });
@@ -258,7 +263,7 @@ export function countdown(starts: ReadonlyMap<string, number>, drainMs: number, 
 export function recordFor(ledger: Ledger, work: GroupWork, ref: TargetRef): InstanceRecord | undefined {
   const exact = ledger.find(instanceKey(ref));
   if (exact) return exact;
-  const matches = ledger.instances({ provider: ref.provider, group: ref.group }).filter((r) => targetCovers(work.provider.syntax, ref.target, r.target));
+  const matches = ledger.instances({ provider: ref.provider, group: ref.group }).filter((r) => targetCovers(work.provider.descriptor.syntax, ref.target, r.target));
   return matches.length === 1 ? matches[0] : undefined;
 }
 

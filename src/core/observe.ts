@@ -1,3 +1,4 @@
+import type { CallContext } from './call.js';
 import type { Clock } from './clock.js';
 import { isoTime } from './clock.js';
 import type { EventSink } from './events.js';
@@ -23,6 +24,8 @@ export interface ObserveOptions {
   /** Called when a target's state changes, for the ledger. */
   readonly onChange?: (status: TargetStatus, previous: TargetStatus | undefined) => void;
   readonly signal?: AbortSignal;
+  /** The command's call context; each poll's describe gets it with the waiter's signal. */
+  readonly call: CallContext;
   readonly clock: Clock;
   readonly random?: () => number;
   /** See WaitOptions.firstPollDelayMs. */
@@ -34,7 +37,7 @@ export async function observeGroup(options: ObserveOptions): Promise<WaitOutcome
   const { work, emit } = options;
   return waitUntil<readonly TargetStatus[]>({
     poll: async (signal) => {
-      const statuses = (await work.provider.describe(work.group, options.targets, signal)).targets;
+      const statuses = (await work.provider.describe(work.group, options.targets, { ...options.call, signal })).targets;
       return options.relabel ? statuses.map(options.relabel) : statuses;
     },
     isDone: (statuses) => statuses.every(options.isSettled),

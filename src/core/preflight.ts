@@ -56,7 +56,7 @@ function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, 
         return { kind: 'already', status: recorded, detail: `already drained (deregistered ${record.drainedAt ?? record.drainStartedAt ?? ''})`.trim() };
       }
       throw notFoundError(
-        `${work.provider.syntax.groupNoun} ${work.group.group} has no target ${status.ref.target} (registered: ${listRegistered(snapshot)})`,
+        `${work.provider.descriptor.syntax.groupNoun} ${work.group.group} has no target ${status.ref.target} (registered: ${listRegistered(snapshot)})`,
         `check the reference with: drainctl status ${work.groupText}`,
       );
     case 'unknown':

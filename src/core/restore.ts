@@ -4,6 +4,8 @@ import type { EventSink } from './events.js';
 import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
 import { finish, instanceKey, result, retryOptions, type TargetsRequest } from './drain.js';
 import { retrying } from './retry.js';
+import { commandCall } from './call.js';
+import type { Bound } from './drain.js';
 import type { InstanceRecord } from './ledger.js';
 import { observeGroup } from './observe.js';
 import type { RestoreRequest } from './provider.js';
@@ -36,16 +38,17 @@ export async function restoreTargets(request: RestoreTargetsRequest): Promise<Op
   const dryRun = request.dryRun ?? false;
   checkWaitMs(request.timeoutMs);
   const startedAt = clock.now();
+  const bound = { ...request, call: commandCall(request, clock, startedAt) };
   const work = await groupTargets(request.targets, request.providers);
-  const plans = await forEachGroup(work, (w) => planRestore(w, request, emit));
+  const plans = await forEachGroup(work, (w) => planRestore(w, bound, emit));
   throwIfAborted(request.signal);
   emit({ type: 'plan', operation: 'restore', dryRun, targets: request.targets.map(formatRef) });
-  const results = await forEachGroup(plans, (plan) => restoreGroup(plan, request, clock, emit, startedAt, dryRun));
+  const results = await forEachGroup(plans, (plan) => restoreGroup(plan, bound, clock, emit, startedAt, dryRun));
   return finish('restore', dryRun, startedAt, clock, results.flat());
 }
 
-async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit: EventSink): Promise<RestorePlan> {
-  const snapshot = await retrying(() => work.provider.describe(work.group, work.targets, request.signal), retryOptions(work, request, emit));
+async function planRestore(work: GroupWork, request: Bound<RestoreTargetsRequest>, emit: EventSink): Promise<RestorePlan> {
+  const snapshot = await retrying(() => work.provider.describe(work.group, work.targets, request.call), retryOptions(work, request, emit));
   const records = request.ledger.instances({ provider: work.group.provider, group: work.group.group });
   const serving: TargetStatus[] = [];
   const requests: RestoreRequest[] = [];
@@ -77,13 +80,13 @@ async function planRestore(work: GroupWork, request: RestoreTargetsRequest, emit
  * it is, and an absent one as the reference names it.
  */
 function requestsFor(work: GroupWork, status: TargetStatus, records: readonly InstanceRecord[]): RestoreRequest[] {
-  const syntax = work.provider.syntax;
+  const syntax = work.provider.descriptor.syntax;
   const recorded = records.filter((r) => r.registration && targetCovers(syntax, status.ref.target, r.target));
   if (recorded.length > 0) return recorded.map((r) => ({ ref: { ...status.ref, target: r.target }, registration: r.registration as Registration }));
   return [{ ref: status.ref, registration: status.registration }];
 }
 
-async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, clock: Clock, emit: EventSink, startedAt: number, dryRun: boolean): Promise<TargetResult[]> {
+async function restoreGroup(plan: RestorePlan, request: Bound<RestoreTargetsRequest>, clock: Clock, emit: EventSink, startedAt: number, dryRun: boolean): Promise<TargetResult[]> {
   const { work, serving, requests } = plan;
   const ledger = request.ledger;
   for (const s of serving) {
@@ -102,7 +105,7 @@ async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, c
 
   const at = isoTime(clock.now());
   for (const r of requests) ledger.record(instanceKey(r.ref), {}, { type: 'restore_requested', at, details: { registration: r.registration ?? null } });
-  await retrying(() => work.provider.restore(work.group, requests, request.signal), retryOptions(work, request, emit));
+  await retrying(() => work.provider.restore(work.group, requests, request.call), retryOptions(work, request, emit));
   const refs = requests.map((r) => r.ref);
   if (request.wait === false) {
     for (const r of requests) ledger.record(instanceKey(r.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { waited: false } });
@@ -113,7 +116,7 @@ async function restoreGroup(plan: RestorePlan, request: RestoreTargetsRequest, c
   const deadline = startedAt + (request.timeoutMs ?? DEFAULT_RESTORE_WAIT_MS);
   emit({ type: 'group', group: work.groupText, providerId: work.group.group, drainTimeoutSeconds: undefined, deadline: isoTime(deadline) });
   const outcome = await observeGroup({
-    work, targets: refs, lastSeen, emit, clock, signal: request.signal, random: request.random, deadline,
+    work, targets: refs, lastSeen, emit, clock, call: request.call, signal: request.signal, random: request.random, deadline,
     plan: { startedAt: clock.now(), expectedDoneAt: undefined, completesEarly: true },
     isSettled: isServing,
   });

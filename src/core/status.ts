@@ -4,6 +4,7 @@ import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './group
 import { countdown, finish, instanceKey, result, retryOptions } from './drain.js';
 import { drainWindow, type DrainWindow } from './window.js';
 import { retrying } from './retry.js';
+import { type CallContext, commandCall } from './call.js';
 import { GROUP_ROW_TARGET, type InstanceRecord, type Ledger } from './ledger.js';
 import { observeGroup } from './observe.js';
 import type { ProviderResolver, TimeoutSetting } from './provider.js';
@@ -36,10 +37,11 @@ export interface StatusRequest {
 export async function describeTargets(request: StatusRequest): Promise<GroupView[]> {
   const work = await groupRefs(request.refs, request.providers);
   return forEachGroup(work, async ({ work: w, whole }) => {
+    const call = commandCall(request, systemClock, systemClock.now());
     const retry = { signal: request.signal };
     const [timeout, snapshot] = await Promise.all([
-      retrying(() => w.provider.getTimeout(w.group, request.signal), retry),
-      retrying(() => w.provider.describe(w.group, whole ? 'all' : w.targets, request.signal), retry),
+      retrying(() => w.provider.getTimeout(w.group, call), retry),
+      retrying(() => w.provider.describe(w.group, whole ? 'all' : w.targets, call), retry),
     ]);
     const targets = snapshot.targets.map((status) => ({ status, recorded: request.ledger.find(instanceKey(status.ref)) }));
     if (whole) targets.push(...drainedByUs(w, snapshot.targets, request.ledger));
@@ -107,17 +109,18 @@ export async function watchTargets(request: WatchRequest): Promise<OperationRepo
   const emit: EventSink = request.onEvent ?? (() => {});
   checkWaitMs(request.timeoutMs);
   const startedAt = clock.now();
+  const call = commandCall(request, clock, startedAt);
   const work = await groupTargets(request.targets, request.providers);
-  const plans = await forEachGroup(work, (w) => planWatch(w, request, emit, startedAt));
+  const plans = await forEachGroup(work, (w) => planWatch(w, request, emit, startedAt, call));
   emit({ type: 'plan', operation: 'watch', dryRun: false, targets: request.targets.map(formatRef) });
   const results = await forEachGroup(plans, async (p) => {
     emit({ type: 'group', group: p.work.groupText, providerId: p.work.group.group, drainTimeoutSeconds: p.timeout.seconds, deadline: isoTime(p.deadline) });
     const lastSeen = new Map<string, TargetStatus>();
-    const completion = p.work.provider.capabilities.completion;
+    const completion = p.work.provider.descriptor.completion;
     const ledger = request.ledger;
     const outcome = await observeGroup({
-      work: p.work, targets: p.refs, lastSeen, emit, clock, signal: request.signal, random: request.random, deadline: p.deadline,
-      plan: { startedAt: p.drainStart, expectedDoneAt: p.expectedDoneAt, completesEarly: p.work.provider.capabilities.completesEarly, steadyMs: p.work.provider.capabilities.pollIntervalMs },
+      work: p.work, targets: p.refs, lastSeen, emit, clock, call, signal: request.signal, random: request.random, deadline: p.deadline,
+      plan: { startedAt: p.drainStart, expectedDoneAt: p.expectedDoneAt, completesEarly: p.work.provider.descriptor.completesEarly, steadyMs: p.work.provider.descriptor.pollIntervalMs },
       isSettled,
       relabel: completion === 'countdown' && p.window.drainMs !== undefined ? countdown(p.starts, p.window.drainMs, clock) : undefined,
       onChange: (s, prev) => {
@@ -136,14 +139,14 @@ export async function watchTargets(request: WatchRequest): Promise<OperationRepo
 }
 
 /** Reads one group's timeout and targets and works out how long to watch, before anything is announced. */
-async function planWatch(w: GroupWork, request: WatchRequest, emit: EventSink, startedAt: number): Promise<WatchPlan> {
+async function planWatch(w: GroupWork, request: WatchRequest, emit: EventSink, startedAt: number, call: CallContext): Promise<WatchPlan> {
   const retry = retryOptions(w, request, emit);
   const [timeout, snapshot] = await Promise.all([
-    retrying(() => w.provider.getTimeout(w.group, request.signal), retry),
-    retrying(() => w.provider.describe(w.group, w.targets, request.signal), retry),
+    retrying(() => w.provider.getTimeout(w.group, call), retry),
+    retrying(() => w.provider.describe(w.group, w.targets, call), retry),
   ]);
   const starts = recordedDrainStarts(snapshot.targets, request.ledger);
-  const window = drainWindow(timeout, w.provider.capabilities.completion, request.timeoutMs, w.groupText);
+  const window = drainWindow(timeout, w.provider.descriptor.completion, request.timeoutMs, w.groupText);
   const drainStart = starts.size > 0 ? Math.min(...starts.values()) : startedAt;
   const expectedDoneAt = window.drainMs === undefined ? undefined : (starts.size > 0 ? Math.max(...starts.values()) : startedAt) + window.drainMs;
   const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : Math.max(startedAt, drainStart) + window.waitMs;

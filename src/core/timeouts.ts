@@ -1,3 +1,4 @@
+import { standaloneCall } from './call.js';
 import { type Clock, isoTime, systemClock } from './clock.js';
 import { usageError } from './errors.js';
 import { GROUP_ROW_TARGET, type Ledger } from './ledger.js';
@@ -35,10 +36,12 @@ export async function setDrainTimeout(options: {
 }): Promise<SetTimeoutResult> {
   const { provider, group, seconds } = options;
   // With no limits there is nothing to set on this group: the provider refuses, naming where the timeout lives.
-  if (provider.timeoutLimits) checkTimeoutInRange(seconds, provider.timeoutLimits, `${provider.syntax.groupNoun} ${group.group}`);
-  const previous = await provider.getTimeout(group, options.signal);
+  const { timeout, syntax } = provider.descriptor;
+  if (timeout) checkTimeoutInRange(seconds, timeout, `${syntax.groupNoun} ${group.group}`);
+  const call = standaloneCall({ signal: options.signal, clock: options.clock });
+  const previous = await provider.getTimeout(group, call);
   if (options.dryRun) return { group: options.groupText, previous, current: { ...previous, seconds }, dryRun: true };
-  const current = await provider.setTimeout(group, seconds, options.signal);
+  const current = await provider.setTimeout(group, seconds, call);
   const at = isoTime((options.clock ?? systemClock).now());
   options.ledger.record({ provider: group.provider, group: group.group, target: GROUP_ROW_TARGET }, {}, { type: 'timeout_changed', at, details: { from: previous.seconds ?? null, to: current.seconds ?? null } });
   return { group: options.groupText, previous, current, dryRun: false };

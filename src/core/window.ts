@@ -1,6 +1,6 @@
 import { usageError } from './errors.js';
 import { defaultWaitMs } from './groups.js';
-import type { Capabilities, TimeoutSetting } from './provider.js';
+import type { Completion, TimeoutSetting } from './provider.js';
 
 /** How long drainctl waits when a provider has no drain timeout and can itself report completion. */
 export const DEFAULT_OBSERVED_WAIT_MS = 5 * 60_000;
@@ -19,7 +19,7 @@ export interface DrainWindow {
  * - no timeout of its own but completion observed (HAProxy): wait until it reports, bounded;
  * - no timeout of its own and nothing to observe (Azure LB): the caller's --timeout is the drain.
  */
-export function drainWindow(timeout: TimeoutSetting, completion: Capabilities['completion'], callerWaitMs: number | undefined, groupText: string): DrainWindow {
+export function drainWindow(timeout: TimeoutSetting, completion: Completion, callerWaitMs: number | undefined, groupText: string): DrainWindow {
   if (!timeout.enabled) return { drainMs: 0, waitMs: callerWaitMs ?? defaultWaitMs(0) };
   if (timeout.seconds !== undefined) return { drainMs: timeout.seconds * 1000, waitMs: callerWaitMs ?? defaultWaitMs(timeout.seconds) };
   if (completion === 'countdown') {

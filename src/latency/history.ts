@@ -1,15 +1,11 @@
 import { GROUP_ROW_TARGET, type Ledger } from '../core/ledger.js';
 import type { GroupRef } from '../core/refs.js';
+import { descriptorOf } from '../providers/registry.js';
 import { QuantileSketch, type LatencySummary } from './sketch.js';
 
 /** How many ledger events are read at most: enough for years of drains of one group, and bounded. */
 export const HISTORY_EVENT_LIMIT = 50_000;
 
-/**
- * Providers whose targets show `draining` for the whole timeout even when they finish early
- * (ELBv2: capabilities.completesEarly is false), so a recorded drain lasts as long as the timeout was.
- */
-const DRAINS_LAST_THE_FULL_TIMEOUT = new Set(['elbv2']);
 
 /** Drains drainctl recorded for one group, as durations from drain_requested to drained. */
 export interface DrainHistory {
@@ -71,7 +67,9 @@ export function drainHistory(ledger: Ledger, group: Pick<GroupRef, 'provider' | 
     targets: targets.size,
     eventsRead: events.length,
     truncated: events.length >= limit,
-    measuresTimeout: DRAINS_LAST_THE_FULL_TIMEOUT.has(group.provider),
+    // A provider whose drains cannot finish early (ELBv2 reports draining for the whole delay;
+    // countdown providers show nothing) records the timeout, not how long the requests took.
+    measuresTimeout: !descriptorOf(group.provider).completesEarly,
   };
 }
 

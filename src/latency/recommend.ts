@@ -1,6 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import type { TimeoutLimits } from '../core/provider.js';
+import { PROVIDERS } from '../providers/registry.js';
 import type { LatencySummary } from './sketch.js';
 
 /**
@@ -20,28 +21,14 @@ export const DEFAULT_FLOOR_SECONDS = 30;
 export const FEW_SAMPLES = 100;
 /** Above this share of in-flight requests cut at the timeout, the recommendation says so. */
 export const INFLIGHT_CUT_WARNING = 0.01;
-/** AWS recommends a Network Load Balancer deregistration delay of at least this (aws.md §1.3). */
-export const NLB_RECOMMENDED_MIN_SECONDS = 120;
 
 /** A provider's drain-timeout range, for showing the recommendation per provider. */
-export interface ProviderTimeoutRange {
+export interface ProviderTimeoutRange extends TimeoutLimits {
   readonly provider: string;
-  readonly minSeconds: number;
-  readonly maxSeconds: number;
-  /** What the setting is called there. */
-  readonly setting: string;
 }
 
-/**
- * The ranges of the providers drainctl knows (research: aws.md §1.4, §1.6, gcp-azure.md). The AWS
- * rows equal the providers' own timeoutLimits, which a test checks.
- */
-export const PROVIDER_TIMEOUT_RANGES: readonly ProviderTimeoutRange[] = [
-  { provider: 'elbv2', minSeconds: 0, maxSeconds: 3600, setting: 'deregistration_delay.timeout_seconds' },
-  { provider: 'elb', minSeconds: 1, maxSeconds: 3600, setting: 'ConnectionDraining.Timeout' },
-  { provider: 'gcp-bs', minSeconds: 0, maxSeconds: 3600, setting: 'connectionDraining.drainingTimeoutSec' },
-  { provider: 'azure-agw', minSeconds: 1, maxSeconds: 3600, setting: 'connectionDraining.drainTimeoutInSec' },
-];
+/** The ranges of every provider with a drain timeout of its own, as their descriptors declare them. */
+export const PROVIDER_TIMEOUT_RANGES: readonly ProviderTimeoutRange[] = PROVIDERS.flatMap((p) => (p.timeout ? [{ provider: p.name, ...p.timeout }] : []));
 
 export interface RecommendOptions {
   /** p99 is multiplied by this (default 2, allowed 1-10). */
@@ -157,7 +144,7 @@ export function recommendDrainTimeout(summary: LatencySummary, options: Recommen
 }
 
 /** Fits a recommendation to one provider's range, with the advice that range calls for. */
-export function fitToProvider(seconds: number, summary: LatencySummary, range: { provider: string; minSeconds: number; maxSeconds: number }): ProviderFit {
+export function fitToProvider(seconds: number, summary: LatencySummary, range: Pick<ProviderTimeoutRange, 'provider' | 'minSeconds' | 'maxSeconds' | 'recommendedMin'>): ProviderFit {
   const advice: Advice[] = [];
   const { provider, minSeconds, maxSeconds } = range;
   let fitted = seconds;
@@ -180,15 +167,14 @@ export function fitToProvider(seconds: number, summary: LatencySummary, range: {
     clamped = 'min';
     advice.push({ code: 'raised_to_provider_min', provider, message: `${provider}: ${seconds}s is below its minimum; raised to ${minSeconds}s` });
   }
-  if (provider === 'elbv2' && fitted < NLB_RECOMMENDED_MIN_SECONDS) {
-    advice.push({ code: 'nlb_minimum', provider, message: `elbv2: for a Network Load Balancer target group AWS recommends at least ${NLB_RECOMMENDED_MIN_SECONDS}s` });
-  }
+  const floor = range.recommendedMin;
+  if (floor && fitted < floor.seconds) advice.push({ code: floor.code as Advice['code'], provider, message: `${provider}: ${floor.why}` });
   return { provider, minSeconds, maxSeconds, seconds: fitted, clamped, advice };
 }
 
 /** The same fit, against a live provider's limits. */
 export function fitToLimits(seconds: number, summary: LatencySummary, provider: string, limits: TimeoutLimits): ProviderFit {
-  return fitToProvider(seconds, summary, { provider, minSeconds: limits.minSeconds, maxSeconds: limits.maxSeconds });
+  return fitToProvider(seconds, summary, { provider, ...limits });
 }
 
 function latencyAdvice(summary: LatencySummary, seconds: number): Advice[] {

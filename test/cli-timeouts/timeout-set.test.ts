@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCall } from '../support/call.js';
 import { timeoutSetFromCommand } from '../../src/cli/commands/timeout-from.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { type AwsEmulator, startAwsEmulator } from '../../src/emulators/aws/index.js';
@@ -34,7 +35,7 @@ const set = (ref: string, duration: string | undefined, flags: Flags) =>
 async function delayOf(group: string): Promise<number | undefined> {
   const provider = await Elbv2Provider.create({ endpointUrl: emulator.url, region: 'us-east-1', env: {} });
   try {
-    return (await provider.getTimeout({ kind: 'group', provider: 'elbv2', group })).seconds;
+    return (await provider.getTimeout({ kind: 'group', provider: 'elbv2', group }, testCall())).seconds;
   } finally {
     provider.close();
   }
@@ -76,7 +77,7 @@ describe('drainctl timeout set <group-ref> --p99 | --from-log | --from-history',
   it('warns about the NLB minimum on a TCP target group', async () => {
     const run = await set('elbv2:tcp-api', undefined, { p99: '1s', dryRun: true });
     expect(run.code).toBe(EXIT.ok);
-    expect(run.warnings).toEqual(['elbv2:tcp-api is a Network Load Balancer target group: AWS recommends at least 120s']);
+    expect(run.warnings).toEqual(['elbv2:tcp-api: for an NLB target group AWS recommends at least 120s']);
   });
 
   it('caps at the provider maximum, and refuses (exit 5, nothing changed) when p99 itself is beyond it', async () => {

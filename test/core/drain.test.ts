@@ -115,7 +115,7 @@ describe('countdown providers (no drain progress shown)', () => {
   it('keep a removed target draining until the drain timeout passes, counted from when the drain call completed', async () => {
     const clock = new FakeClock();
     const provider = new FakeProvider(clock);
-    Object.assign(provider, { capabilities: { ...provider.capabilities, completion: 'countdown' } });
+    Object.assign(provider, { descriptor: { ...provider.descriptor, completion: 'countdown' } });
     provider.addGroup('ig', 60, { 'i-0000000000000000a': 80, 'i-0000000000000000b': 80 });
     // The instance vanishes from the group the moment it is removed, as a GCP instance group member does.
     const drain = provider.drain.bind(provider);

@@ -12,8 +12,8 @@ import {
   roundUpTimeout,
 } from '../../src/latency/recommend.js';
 import type { LatencySummary } from '../../src/latency/sketch.js';
-import { ElbProvider } from '../../src/providers/aws-elb/provider.js';
-import { Elbv2Provider } from '../../src/providers/aws-elbv2/provider.js';
+import { elbDescriptor } from '../../src/providers/aws-elb/descriptor.js';
+import { elbv2Descriptor } from '../../src/providers/aws-elbv2/descriptor.js';
 
 function summary(p99: number, extra: Partial<LatencySummary> = {}): LatencySummary {
   return { samples: 10_000, p50: p99 / 10, p90: p99 / 2, p99, p999: p99, max: p99, relativeError: 0.005, ...extra };
@@ -88,11 +88,9 @@ describe('fitting each provider', () => {
     ]);
   });
 
-  it('the AWS rows match the providers\' own limits', () => {
-    const elbv2 = new Elbv2Provider({} as never).timeoutLimits;
-    const elb = new ElbProvider({} as never).timeoutLimits;
-    expect(PROVIDER_TIMEOUT_RANGES.find((r) => r.provider === 'elbv2')).toMatchObject({ minSeconds: elbv2.minSeconds, maxSeconds: elbv2.maxSeconds });
-    expect(PROVIDER_TIMEOUT_RANGES.find((r) => r.provider === 'elb')).toMatchObject({ minSeconds: elb.minSeconds, maxSeconds: elb.maxSeconds });
+  it('the rows are the providers\' own declared limits', () => {
+    expect(PROVIDER_TIMEOUT_RANGES.find((r) => r.provider === 'elbv2')).toMatchObject({ minSeconds: elbv2Descriptor.timeout!.minSeconds, maxSeconds: elbv2Descriptor.timeout!.maxSeconds });
+    expect(PROVIDER_TIMEOUT_RANGES.find((r) => r.provider === 'elb')).toMatchObject({ minSeconds: elbDescriptor.timeout!.minSeconds, maxSeconds: elbDescriptor.timeout!.maxSeconds });
   });
 
   it('caps at the maximum when p99 × margin is above it (p99 itself still fits)', () => {

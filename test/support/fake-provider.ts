@@ -3,7 +3,7 @@ import { DrainctlError } from '../../src/core/errors.js';
 import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../src/core/provider.js';
 import type { GroupRef, TargetRef } from '../../src/core/refs.js';
 import type { TargetStatus } from '../../src/core/state.js';
-import { elbv2Syntax } from '../../src/providers/aws-elbv2/syntax.js';
+import { elbv2Descriptor } from '../../src/providers/aws-elbv2/descriptor.js';
 
 interface FakeTarget {
   port: number;
@@ -16,10 +16,8 @@ interface FakeTarget {
  * on a fake clock. Adapter behaviour against real wire protocols is tested elsewhere.
  */
 export class FakeProvider implements DrainProvider {
-  readonly name = 'elbv2';
-  readonly syntax = elbv2Syntax;
-  readonly capabilities = { completion: 'reported', completesEarly: false, forceClose: false, reportsInFlight: false } as const;
-  readonly timeoutLimits = { minSeconds: 0, maxSeconds: 3600, defaultSeconds: 300 };
+  /** ELBv2's facts: it reports draining for the whole timeout. */
+  readonly descriptor = elbv2Descriptor;
   readonly calls: string[] = [];
   readonly groups = new Map<string, { timeout: number; targets: Map<string, FakeTarget> }>();
   failNextDescribes = 0;
@@ -42,7 +40,7 @@ export class FakeProvider implements DrainProvider {
     const registered = [...g.targets.entries()].filter(([, t]) => !this.finished(g.timeout, t)).map(([id, t]) => this.status(group, id, t, g.timeout));
     if (targets === 'all') return { group, providerId: group.group, targets: registered, registered };
     const named = targets.flatMap((ref) => {
-      const hits = registered.filter((s) => this.syntax.covers!(ref.target, s.ref.target));
+      const hits = registered.filter((s) => this.descriptor.syntax.covers!(ref.target, s.ref.target));
       return hits.length > 0 ? hits : [{ ref, state: 'absent' as const, health: 'unknown' as const, raw: { state: 'unused', reason: 'Target.NotRegistered' } }];
     });
     return { group, providerId: group.group, targets: named, registered };

@@ -1,3 +1,4 @@
+import { standaloneCall } from '../../core/call.js';
 import { parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import type { GroupRef } from '../../core/refs.js';
@@ -27,9 +28,6 @@ export interface AuditFlags {
 export interface AuditDeps {
   readonly insights?: (options: ProviderOptions) => Promise<Pick<AwsGroupInsights, 'facts' | 'close'>>;
 }
-
-/** Providers whose health check drainctl can read (cloudwatch.ts AwsGroupInsights.facts). */
-const HEALTH_CHECK_READABLE = new Set(['elbv2', 'elb']);
 
 /**
  * `drainctl audit [--k8s <file>] [--lb <group-ref>] [--lb-timeout <d>] [--health-interval <d>]
@@ -93,10 +91,10 @@ async function loadBalancerTimers(
   let loadBalancerType: LoadBalancerTimers['loadBalancerType'];
   if (group) {
     const provider = await ctx.providers(group.provider);
-    const setting = await provider.getTimeout(group, ctx.signal);
+    const setting = await provider.getTimeout(group, standaloneCall({ signal: ctx.signal }));
     // Draining switched off (Classic ELB) means connections are cut at once: a drain timeout of zero.
     drainTimeoutSeconds = setting.enabled ? setting.seconds : 0;
-    if (HEALTH_CHECK_READABLE.has(group.provider)) {
+    if (provider.descriptor.healthCheckReadable) {
       const create = deps.insights ?? (async (o: ProviderOptions) => (await import('../../providers/aws/cloudwatch.js')).AwsGroupInsights.create(o));
       const insights = await create(providerOptionsOf(ctx));
       try {

@@ -21,7 +21,7 @@ export async function timeoutRecommendCommand(ctx: CommandContext, flags: Latenc
     p.provider,
     `${p.minSeconds}-${p.maxSeconds}s`,
     `${p.seconds}s`,
-    p.clamped === 'max' ? `capped at ${p.maxSeconds}s` : p.clamped === 'min' ? `raised to ${p.minSeconds}s` : p.advice.some((a) => a.code === 'nlb_minimum') ? `for an NLB target group AWS recommends at least 120s` : '',
+    p.clamped === 'max' ? `capped at ${p.maxSeconds}s` : p.clamped === 'min' ? `raised to ${p.minSeconds}s` : (p.advice.find((a) => a.code === 'nlb_minimum')?.message.replace(`${p.provider}: `, '') ?? ''),
   ]);
   return {
     kind: 'timeout_recommendation',

@@ -6,7 +6,7 @@ import { checkTimeoutInRange, setDrainTimeout } from '../../core/timeouts.js';
 import { createLineParser } from '../../latency/formats.js';
 import { drainHistory } from '../../latency/history.js';
 import { readLatencyLog } from '../../latency/reader.js';
-import { type Advice, DEFAULT_FLOOR_SECONDS, DEFAULT_MARGIN, fitToLimits, fmt, missingDurationAdvice, NLB_RECOMMENDED_MIN_SECONDS, parseMargin, type Recommendation, type RecommendOptions, recommendDrainTimeout } from '../../latency/recommend.js';
+import { type Advice, DEFAULT_FLOOR_SECONDS, DEFAULT_MARGIN, fitToLimits, fmt, missingDurationAdvice, parseMargin, type Recommendation, type RecommendOptions, recommendDrainTimeout } from '../../latency/recommend.js';
 import type { LatencySummary } from '../../latency/sketch.js';
 import type { AwsGroupInsights } from '../../providers/aws/cloudwatch.js';
 import type { ProviderOptions } from '../../providers/options.js';
@@ -263,9 +263,9 @@ export async function timeoutSetFromCommand(ctx: CommandContext, text: string, d
   const basis = await resolveLatency(ctx, flags, kind, text, deps);
   const recommendation = recommendDrainTimeout(basis.summary, options, []);
   const provider = await ctx.providers(group.provider);
-  const what = `${provider.syntax.groupNoun} ${group.group}`;
-  if (!provider.timeoutLimits) checkTimeoutInRange(0, undefined, what);
-  const fit = fitToLimits(recommendation.seconds, basis.summary, group.provider, provider.timeoutLimits!);
+  const what = `${provider.descriptor.syntax.groupNoun} ${group.group}`;
+  if (!provider.descriptor.timeout) checkTimeoutInRange(0, undefined, what);
+  const fit = fitToLimits(recommendation.seconds, basis.summary, group.provider, provider.descriptor.timeout!);
   const tooLong = fit.advice.find((a) => a.code === 'p99_exceeds_provider_max');
   if (tooLong) {
     throw new DrainctlError('refused', tooLong.message, { hint: `nothing was changed; to set the longest allowed anyway: drainctl timeout set ${text} ${fit.maxSeconds}s`, details: { p99_ms: ms(basis.summary.p99), max_seconds: fit.maxSeconds } });
@@ -273,8 +273,9 @@ export async function timeoutSetFromCommand(ctx: CommandContext, text: string, d
   const result = await setDrainTimeout({ provider, group, groupText: text, seconds: fit.seconds, ledger: await ctx.ledger(), dryRun: flags.dryRun, signal: ctx.signal });
   const isNlb = ['TCP', 'UDP', 'TLS', 'TCP_UDP'].includes(String(result.previous.extra.protocol ?? ''));
   const advice = [...basis.advice, ...recommendation.advice, ...fit.advice.filter((a) => a.code !== 'nlb_minimum')];
-  if (isNlb && fit.seconds < NLB_RECOMMENDED_MIN_SECONDS) {
-    advice.push({ code: 'nlb_minimum', provider: 'elbv2', message: `${text} is a Network Load Balancer target group: AWS recommends at least ${NLB_RECOMMENDED_MIN_SECONDS}s` });
+  const floor = provider.descriptor.timeout?.recommendedMin;
+  if (isNlb && floor && fit.seconds < floor.seconds) {
+    advice.push({ code: 'nlb_minimum', provider: group.provider, message: `${text}: ${floor.why}` });
   }
   warn(ctx, advice);
   const verb = result.dryRun ? 'would change' : 'changed';

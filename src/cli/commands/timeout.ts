@@ -1,3 +1,4 @@
+import { standaloneCall } from '../../core/call.js';
 import { parseWholeSeconds } from '../../core/duration.js';
 import { formatRef, groupOf } from '../../core/refs.js';
 import type { TimeoutSetting } from '../../core/provider.js';
@@ -9,8 +10,8 @@ import type { CommandResult } from '../render/output.js';
 export async function timeoutGetCommand(ctx: CommandContext, text: string): Promise<CommandResult> {
   const group = parseGroupRef(ctx, text);
   const provider = await ctx.providers(group.provider);
-  const setting = await provider.getTimeout(group, ctx.signal);
-  return { kind: 'timeout', data: { group: formatRef(group), drain_timeout: settingData(setting), limits: provider.timeoutLimits }, text: `${text}: ${settingText(setting)}`, exitCode: 0 };
+  const setting = await provider.getTimeout(group, standaloneCall({ signal: ctx.signal }));
+  return { kind: 'timeout', data: { group: formatRef(group), drain_timeout: settingData(setting), limits: provider.descriptor.timeout }, text: `${text}: ${settingText(setting)}`, exitCode: 0 };
 }
 
 /** `drainctl timeout set <group-ref> <duration>`; the range is checked before any API call. */
@@ -18,7 +19,8 @@ export async function timeoutSetCommand(ctx: CommandContext, text: string, durat
   const group = groupOf(parseGroupRef(ctx, text));
   const seconds = parseWholeSeconds(duration, 'drain timeout');
   const provider = await ctx.providers(group.provider);
-  if (provider.timeoutLimits) checkTimeoutInRange(seconds, provider.timeoutLimits, `${provider.syntax.groupNoun} ${group.group}`);
+  const { timeout, syntax } = provider.descriptor;
+  if (timeout) checkTimeoutInRange(seconds, timeout, `${syntax.groupNoun} ${group.group}`);
   const result = await setDrainTimeout({ provider, group, groupText: text, seconds, ledger: await ctx.ledger(), dryRun: flags.dryRun, signal: ctx.signal });
   const verb = result.dryRun ? 'would change' : 'changed';
   return {

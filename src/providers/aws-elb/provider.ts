@@ -7,21 +7,19 @@ import {
   ModifyLoadBalancerAttributesCommand,
   RegisterInstancesWithLoadBalancerCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
-import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
+import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { elbDescriptor } from './descriptor.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { TargetStatus } from '../../core/state.js';
 import { createAwsClient } from '../aws/client-config.js';
-import { call, type CallContext } from '../aws/errors.js';
+import { call, type AwsCallContext } from '../aws/errors.js';
 import type { ProviderOptions } from '../options.js';
 import { mapInstanceState } from './state-map.js';
-import { elbSyntax } from './syntax.js';
 
 /** Classic load balancers. Draining = DeregisterInstancesFromLoadBalancer with ConnectionDraining on. */
 export class ElbProvider implements DrainProvider {
-  readonly name = 'elb';
-  readonly syntax = elbSyntax;
-  readonly capabilities: Capabilities = { completion: 'observed', completesEarly: true, forceClose: false, reportsInFlight: false };
-  readonly timeoutLimits: TimeoutLimits = { minSeconds: 1, maxSeconds: 3600, defaultSeconds: 300 };
+  readonly descriptor = elbDescriptor;
 
   constructor(private readonly client: ElasticLoadBalancingClient) {}
 
@@ -36,7 +34,8 @@ export class ElbProvider implements DrainProvider {
    * de-registering one reports "deregistration currently in progress"; an instance that
    * is neither registered nor draining is absent, whatever state the named query gives it.
    */
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     const registered = (await this.instanceHealth(group, undefined, signal)).map((s) => toStatus(group, s));
     if (targets === 'all') return { group, providerId: group.group, targets: registered, registered };
     const named = (await this.instanceHealth(group, targets.map((t) => t.target), signal)).map((s) => toStatus(group, s));
@@ -56,19 +55,22 @@ export class ElbProvider implements DrainProvider {
     return output.InstanceStates ?? [];
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     await call(this.context(group, `deregister instances from ${group.group}`, signal), () =>
       this.client.send(new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: group.group, Instances: targets.map((t) => ({ InstanceId: t.ref.target })) }), { abortSignal: signal }),
     );
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     await call(this.context(group, `register instances with ${group.group}`, signal), () =>
       this.client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: group.group, Instances: targets.map((t) => ({ InstanceId: t.ref.target })) }), { abortSignal: signal }),
     );
   }
 
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const output = await call(this.context(group, `read attributes of ${group.group}`, signal), () =>
       this.client.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerName: group.group }), { abortSignal: signal }),
     );
@@ -76,7 +78,8 @@ export class ElbProvider implements DrainProvider {
     return { seconds: draining?.Timeout ?? 300, enabled: draining?.Enabled ?? false, extra: {} };
   }
 
-  async setTimeout(group: GroupRef, seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, seconds: number, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const output = await call(this.context(group, `set connection draining on ${group.group}`, signal), () =>
       this.client.send(
         new ModifyLoadBalancerAttributesCommand({ LoadBalancerName: group.group, LoadBalancerAttributes: { ConnectionDraining: { Enabled: true, Timeout: seconds } } }),
@@ -91,7 +94,7 @@ export class ElbProvider implements DrainProvider {
     this.client.destroy();
   }
 
-  private context(group: GroupRef, what: string, signal?: AbortSignal): CallContext {
+  private context(group: GroupRef, what: string, signal?: AbortSignal): AwsCallContext {
     return {
       what,
       signal,

@@ -10,7 +10,9 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DrainctlError, notFoundError, usageError } from '../../core/errors.js';
-import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
+import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { elbv2Descriptor } from './descriptor.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
 import { createAwsClient } from '../aws/client-config.js';
@@ -36,10 +38,7 @@ interface GroupInfo {
 
 /** ELBv2 (ALB, NLB, GWLB) target groups. Draining = DeregisterTargets; the deregistration delay is the drain timeout. */
 export class Elbv2Provider implements DrainProvider {
-  readonly name = 'elbv2';
-  readonly syntax = elbv2Syntax;
-  readonly capabilities: Capabilities = { completion: 'reported', completesEarly: false, forceClose: false, reportsInFlight: false };
-  readonly timeoutLimits: TimeoutLimits = { minSeconds: 0, maxSeconds: 3600, defaultSeconds: 300 };
+  readonly descriptor = elbv2Descriptor;
   private readonly groups = new Map<string, Promise<GroupInfo>>();
 
   constructor(private readonly client: ElasticLoadBalancingV2Client) {}
@@ -49,7 +48,8 @@ export class Elbv2Provider implements DrainProvider {
     return new Elbv2Provider(await createAwsClient(ElasticLoadBalancingV2Client, options, 'elbv2'));
   }
 
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     const output = await call({ what: `describe target health of ${info.name}`, signal }, () =>
       this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: info.arn }), { abortSignal: signal }),
@@ -63,7 +63,8 @@ export class Elbv2Provider implements DrainProvider {
     return { group, providerId: info.arn, targets: named, registered };
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     for (const chunk of chunks(targets.map((t) => describeTarget(t.ref, t.registration)), TARGETS_PER_CALL)) {
       try {
@@ -79,7 +80,8 @@ export class Elbv2Provider implements DrainProvider {
     }
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     for (const chunk of chunks(targets.map((t) => describeTarget(t.ref, t.registration)), TARGETS_PER_CALL)) {
       await call({ what: `register targets with ${info.name}`, signal, notFound: { InvalidTargetException: `cannot register in ${info.name}: the target does not exist or is not in a running state` } }, () =>
@@ -88,7 +90,8 @@ export class Elbv2Provider implements DrainProvider {
     }
   }
 
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     const output = await call({ what: `read attributes of ${info.name}`, signal }, () =>
       this.client.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: info.arn }), { abortSignal: signal }),
@@ -96,7 +99,8 @@ export class Elbv2Provider implements DrainProvider {
     return toTimeoutSetting(info, output.Attributes ?? []);
   }
 
-  async setTimeout(group: GroupRef, seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, seconds: number, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     if (info.targetType === 'lambda') throw usageError(`${info.name} has Lambda targets, which have no deregistration delay`, 'Lambda target groups drain at once');
     const output = await call({ what: `set the deregistration delay of ${info.name}`, signal }, () =>

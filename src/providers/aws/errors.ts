@@ -11,7 +11,7 @@ interface SdkErrorShape {
 }
 
 /** Facts about the call, for messages. */
-export interface CallContext {
+export interface AwsCallContext {
   readonly what: string; // "describe target health of web"
   readonly signal?: AbortSignal;
   /** The error names that mean "not found" for this call, with the message to show. */
@@ -20,7 +20,7 @@ export interface CallContext {
 }
 
 /** Turns an SDK or network error into a DrainctlError that says what failed and whether it may be retried. */
-export function toDrainctlError(error: unknown, context: CallContext): DrainctlError {
+export function toDrainctlError(error: unknown, context: AwsCallContext): DrainctlError {
   if (error instanceof DrainctlError) return error;
   if (context.signal?.aborted) return interruptedError(context.signal.reason);
   const e = (error ?? {}) as SdkErrorShape;
@@ -51,7 +51,7 @@ export function toDrainctlError(error: unknown, context: CallContext): DrainctlE
 }
 
 /** Runs one SDK call and maps its errors. */
-export async function call<T>(context: CallContext, send: () => Promise<T>): Promise<T> {
+export async function call<T>(context: AwsCallContext, send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (error) {

@@ -1,10 +1,11 @@
 /**
  * Client-side pacing at AWS's published ELB API rates, so that a fleet drain spends its
  * budget on the calls that stop traffic and does not trip throttling in the first place.
- * Source: Elastic Load Balancing API throttling (token buckets per account and Region):
- * an account bucket shared by every ELB action (40, refilling 10/s) plus one per category.
+ * The rates are the providers' declared facts (elb-api.ts, read by both ELB descriptors).
  * Retries still handle throttling caused by anyone else sharing the account's budget.
  */
+
+import { ELB_API_RATES } from './elb-api.js';
 
 interface Bucket {
   readonly capacity: number;
@@ -14,12 +15,7 @@ interface Bucket {
 
 export type CallCategory = 'registration' | 'describe' | 'mutating';
 
-const RATES: Record<CallCategory | 'account', { capacity: number; perSecond: number }> = {
-  account: { capacity: 40, perSecond: 10 },
-  registration: { capacity: 20, perSecond: 4 },
-  describe: { capacity: 40, perSecond: 10 },
-  mutating: { capacity: 20, perSecond: 3 },
-};
+const RATES = ELB_API_RATES;
 
 /** Which bucket an ELB action draws from. */
 export function categoryOf(action: string): CallCategory {

@@ -1,6 +1,8 @@
 import type { ApplicationGateway, ApplicationGatewayBackendAddress, ApplicationGatewayBackendHealth } from '@azure/arm-network';
 import { throwIfAborted, usageError } from '../../core/errors.js';
-import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutLimits, TimeoutSetting } from '../../core/provider.js';
+import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { azureAgwDescriptor } from './descriptors.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
@@ -9,7 +11,7 @@ import { type Job, KeyedBatcher } from './batch.js';
 import { AzureProviderBase, type AzureProviderTuning, connectToAzure, ifMatch } from './client.js';
 import { azureCall } from './errors.js';
 import { type Change, readModifyWriteBatch } from './rmw.js';
-import { agwSyntax, parseBackendAddress, poolPathOf, type PoolPath } from './syntax.js';
+import { parseBackendAddress, poolPathOf, type PoolPath } from './syntax.js';
 
 type GatewayChange = Change<ApplicationGateway>;
 
@@ -27,11 +29,7 @@ interface GatewayName {
  * changes to one gateway that arrive together (several pools in one command) share one PUT.
  */
 export class AzureAgwProvider extends AzureProviderBase implements DrainProvider {
-  readonly name = 'azure-agw';
-  readonly syntax = agwSyntax;
-  readonly capabilities: Capabilities = { completion: 'countdown', completesEarly: false, forceClose: false, reportsInFlight: false };
-  /** Azure's range for drainTimeoutInSec; 30 s is what the gateway uses when draining is not enabled (docs). */
-  readonly timeoutLimits: TimeoutLimits = { minSeconds: 1, maxSeconds: 3600, defaultSeconds: 30 };
+  readonly descriptor = azureAgwDescriptor;
   private readonly writes = new KeyedBatcher<{ name: GatewayName; change: GatewayChange }, ApplicationGateway>((_key, jobs) => this.writeGateway(jobs));
 
   /** Loads the SDK and builds the provider; no call is made yet. */
@@ -39,7 +37,8 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
     return new AzureAgwProvider(await connectToAzure(options), options.debug, tuning);
   }
 
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const path = poolPathOf(group.group);
     const name = gatewayNameOf(path);
@@ -63,7 +62,8 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
     return { group, providerId, targets: named, registered };
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const path = poolPathOf(group.group);
     const remove = new Set(targets.map((t) => t.ref.target.toLowerCase()));
     await this.change(path, signal, (gateway) => {
@@ -76,7 +76,8 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
     });
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const path = poolPathOf(group.group);
     const addresses = targets.map((t) => backendAddressOf(t));
     await this.change(path, signal, (gateway) => {
@@ -89,7 +90,8 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
     });
   }
 
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const path = poolPathOf(group.group);
     const gateway = await this.readGateway(gatewayNameOf(path), signal);
@@ -98,7 +100,8 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
   }
 
   /** Sets connection draining (enabled, `seconds`) on every backend setting the pool's rules use. */
-  async setTimeout(group: GroupRef, seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, seconds: number, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const path = poolPathOf(group.group);
     const changed: string[] = [];
     const gateway = await this.change(path, signal, (gw) => {

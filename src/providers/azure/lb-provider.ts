@@ -1,6 +1,8 @@
 import type { BackendAddressPool, LoadBalancerBackendAddress, LoadBalancerHealthPerRule } from '@azure/arm-network';
 import { DrainctlError, notFoundError, throwIfAborted, usageError } from '../../core/errors.js';
-import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { azureLbDescriptor } from './descriptors.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Health, Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
@@ -8,7 +10,7 @@ import { type Job, KeyedBatcher } from './batch.js';
 import { AzureProviderBase, type AzureProviderTuning, connectToAzure, ifMatch } from './client.js';
 import { azureCall } from './errors.js';
 import { type Change, readModifyWriteBatch } from './rmw.js';
-import { lbSyntax, poolPathOf, type PoolPath } from './syntax.js';
+import { poolPathOf, type PoolPath } from './syntax.js';
 
 type AdminState = 'None' | 'Up' | 'Down';
 type PoolChange = Change<BackendAddressPool>;
@@ -21,10 +23,7 @@ type PoolChange = Change<BackendAddressPool>;
  * no drain timeout of its own, so the caller's --timeout is the drain: completion 'countdown'.
  */
 export class AzureLbProvider extends AzureProviderBase implements DrainProvider {
-  readonly name = 'azure-lb';
-  readonly syntax = lbSyntax;
-  readonly capabilities: Capabilities = { completion: 'countdown', completesEarly: false, forceClose: false, reportsInFlight: false };
-  readonly timeoutLimits = undefined;
+  readonly descriptor = azureLbDescriptor;
   // Keyed by load balancer: pools share its etag and its one-operation-at-a-time rule.
   private readonly writes = new KeyedBatcher<{ path: PoolPath; change: PoolChange }, BackendAddressPool>((_key, jobs) => this.writePools(jobs));
 
@@ -32,7 +31,8 @@ export class AzureLbProvider extends AzureProviderBase implements DrainProvider 
     return new AzureLbProvider(await connectToAzure(options), options.debug, tuning);
   }
 
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const path = poolPathOf(group.group);
     const pool = await this.readPool(path, signal);
@@ -44,7 +44,8 @@ export class AzureLbProvider extends AzureProviderBase implements DrainProvider 
     return { group, providerId, targets: named, registered };
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const path = poolPathOf(group.group);
     const names = new Set(targets.map((t) => t.ref.target.toLowerCase()));
     await this.change(path, signal, (pool) => {
@@ -58,7 +59,8 @@ export class AzureLbProvider extends AzureProviderBase implements DrainProvider 
     });
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const path = poolPathOf(group.group);
     await this.change(path, signal, (pool) => {
       let changed = false;
@@ -81,7 +83,8 @@ export class AzureLbProvider extends AzureProviderBase implements DrainProvider 
   }
 
   /** Azure Load Balancer has no drain timeout: the pool is read so a missing one is still not_found. */
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const pool = await this.readPool(poolPathOf(group.group), signal);
     const extra: Record<string, unknown> = { drain: 'admin state Down; --timeout bounds how long established connections may run' };
@@ -89,7 +92,7 @@ export class AzureLbProvider extends AzureProviderBase implements DrainProvider 
     return { seconds: undefined, enabled: true, extra };
   }
 
-  async setTimeout(group: GroupRef): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, _seconds: number, _ctx: CallContext): Promise<TimeoutSetting> {
     throw usageError(`load balancer backend pool ${group.group} has no drain timeout to set`, 'pass --timeout to drain instead: it bounds how long in-flight work may run');
   }
 

@@ -1,13 +1,14 @@
 import { DrainctlError, notFoundError, throwIfAborted, usageError } from '../../core/errors.js';
 import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { gcpBsDescriptor } from './descriptors.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
 import { ComputeApi } from './client.js';
-import { GCP_CAPABILITIES, GCP_TIMEOUT_LIMITS } from './common.js';
 import { mutateAndWait } from './operations.js';
 import { groupHealth, mergeHealth, serviceRef } from './services.js';
-import { formatBackendTarget, gcpBsSyntax, parseBackendTarget, parseServiceGroup, type ServiceGroup } from './syntax.js';
+import { formatBackendTarget, parseBackendTarget, parseServiceGroup, type ServiceGroup } from './syntax.js';
 import { locationPath, resourcePath } from './urls.js';
 
 /** The parts of a BackendService drainctl reads (the SDK's IBackendService). */
@@ -40,10 +41,7 @@ interface ServiceInfo extends ServiceGroup {
  * someone else changed it in between: read again and redo, never overwrite.
  */
 export class GcpBackendServiceProvider implements DrainProvider {
-  readonly name = 'gcp-bs';
-  readonly syntax = gcpBsSyntax;
-  readonly capabilities = GCP_CAPABILITIES;
-  readonly timeoutLimits = GCP_TIMEOUT_LIMITS;
+  readonly descriptor = gcpBsDescriptor;
 
   constructor(private readonly api: ComputeApi) {}
 
@@ -51,7 +49,8 @@ export class GcpBackendServiceProvider implements DrainProvider {
     return new GcpBackendServiceProvider(await ComputeApi.create(options));
   }
 
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const info = serviceInfo(group);
     const service = await this.read(info, signal);
@@ -65,17 +64,20 @@ export class GcpBackendServiceProvider implements DrainProvider {
     return { group, providerId: info.path, targets: named, registered };
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     await this.setCapacity(serviceInfo(group), new Map(targets.map((t) => [t.ref.target, 0])), signal);
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const values = new Map(targets.map((t) => [t.ref.target, recordedScaler(t)]));
     await this.setCapacity(serviceInfo(group), values, signal);
   }
 
   /** Refuses, before anything changes, a drain the API would reject (passthrough, only backend, no balancingMode). */
-  async checkDrain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async checkDrain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const info = serviceInfo(group);
     checkCapacityChange(info, await this.read(info, signal), new Map(targets.map((t) => [t.ref.target, 0])));
   }
@@ -86,12 +88,14 @@ export class GcpBackendServiceProvider implements DrainProvider {
     return { capacityScaler: 1 };
   }
 
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const info = serviceInfo(group);
     return toTimeout(await this.read(info, signal));
   }
 
-  async setTimeout(group: GroupRef, seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, seconds: number, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const info = serviceInfo(group);
     for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
       const service = await this.read(info, signal);

@@ -1,13 +1,15 @@
 import { DrainctlError, throwIfAborted } from '../../core/errors.js';
 import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { gcpIgDescriptor } from './descriptors.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Health, Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
 import { ComputeApi } from './client.js';
-import { GCP_CAPABILITIES, GroupLookups, noTimeoutOfItsOwn } from './common.js';
+import { GroupLookups, noTimeoutOfItsOwn } from './common.js';
 import { mutateAndWait } from './operations.js';
 import { groupHealth, groupTimeout, mergeHealth, serviceRef, servicesUsing, type ServiceUse } from './services.js';
-import { gcpIgSyntax, parseZonalGroup, type ZonalGroup } from './syntax.js';
+import { parseZonalGroup, type ZonalGroup } from './syntax.js';
 import { lastSegment, resourcePath, resourceUrl } from './urls.js';
 
 /** What drainctl needs to know about an instance group, read once per run. */
@@ -26,11 +28,7 @@ const SERVICES_TTL_MS = 30_000;
  * connectionDraining.drainingTimeoutSec of the backend services that use the group.
  */
 export class GcpInstanceGroupProvider implements DrainProvider {
-  readonly name = 'gcp-ig';
-  readonly syntax = gcpIgSyntax;
-  readonly capabilities = GCP_CAPABILITIES;
-  /** Nothing to set here: the group's drain timeout is its backend services' (set it with gcp-bs). */
-  readonly timeoutLimits = undefined;
+  readonly descriptor = gcpIgDescriptor;
   private readonly groups = new GroupLookups((group, signal) => this.lookUp(group, signal));
   private readonly services = new Map<string, { at: number; list: Promise<ServiceUse[]> }>();
 
@@ -40,7 +38,8 @@ export class GcpInstanceGroupProvider implements DrainProvider {
     return new GcpInstanceGroupProvider(await ComputeApi.create(options));
   }
 
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const info = await this.groupInfo(group, signal);
     const [members, health] = await Promise.all([this.members(info, signal), this.health(info, signal)]);
@@ -52,7 +51,8 @@ export class GcpInstanceGroupProvider implements DrainProvider {
     return { group, providerId: info.path, targets: named, registered };
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     refuseManaged(info, 'drain');
     // Only current members: removing one again is harmless but not guaranteed to be accepted.
@@ -64,7 +64,8 @@ export class GcpInstanceGroupProvider implements DrainProvider {
     );
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     refuseManaged(info, 'restore');
     const current = new Set((await this.members(info, signal)).map((m) => lastSegment(m.instance)));
@@ -86,13 +87,15 @@ export class GcpInstanceGroupProvider implements DrainProvider {
     return { instance: resourceUrl(`projects/${g.project}/zones/${g.zone}/instances/${ref.target}`) };
   }
 
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     const services = await this.servicesOf(info, signal, true);
     return groupTimeout(services, info.managedBy ? { managedInstanceGroup: info.managedBy } : {});
   }
 
-  async setTimeout(group: GroupRef, _seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, _seconds: number, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const info = await this.groupInfo(group, signal);
     throw noTimeoutOfItsOwn(`gcp-ig:${group.group}`, await this.servicesOf(info, signal, true));
   }

@@ -1,13 +1,15 @@
 import { DrainctlError, throwIfAborted, usageError } from '../../core/errors.js';
 import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { gcpNegDescriptor } from './descriptors.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
 import { ComputeApi } from './client.js';
-import { GCP_CAPABILITIES, GroupLookups, noTimeoutOfItsOwn } from './common.js';
+import { GroupLookups, noTimeoutOfItsOwn } from './common.js';
 import { mutateAndWait } from './operations.js';
 import { groupTimeout, mergeHealth, servicesUsing } from './services.js';
-import { formatEndpointTarget, gcpNegSyntax, parseEndpointTarget, parseZonalGroup, type ZonalGroup } from './syntax.js';
+import { formatEndpointTarget, parseEndpointTarget, parseZonalGroup, type ZonalGroup } from './syntax.js';
 
 /** NEG types whose endpoints connection draining applies to (zonal and hybrid connectivity NEGs). */
 const DRAINABLE_TYPES = new Set(['GCE_VM_IP_PORT', 'NON_GCP_PRIVATE_IP_PORT']);
@@ -31,11 +33,7 @@ interface Endpoint {
  * Where the API lists an endpoint as DRAINING, describe reports it as draining.
  */
 export class GcpNegProvider implements DrainProvider {
-  readonly name = 'gcp-neg';
-  readonly syntax = gcpNegSyntax;
-  readonly capabilities = GCP_CAPABILITIES;
-  /** Nothing to set here: the group's drain timeout is its backend services' (set it with gcp-bs). */
-  readonly timeoutLimits = undefined;
+  readonly descriptor = gcpNegDescriptor;
   private readonly groups = new GroupLookups((group, signal) => this.lookUp(group, signal));
   /** Groups already looked up, for registrationFor (which cannot wait). */
   private readonly known = new Map<string, NegInfo>();
@@ -46,20 +44,22 @@ export class GcpNegProvider implements DrainProvider {
     return new GcpNegProvider(await ComputeApi.create(options));
   }
 
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const info = await this.negInfo(group, signal);
     const listed = (await this.endpoints(info, signal)).map((e) => toStatus(group, e));
     const registered = listed.filter((s) => s.state === 'active');
     if (targets === 'all') return { group, providerId: info.path, targets: registered, registered };
     const named = targets.flatMap((ref) => {
-      const matches = listed.filter((s) => gcpNegSyntax.covers!(ref.target, s.ref.target));
+      const matches = listed.filter((s) => this.descriptor.syntax.covers!(ref.target, s.ref.target));
       return matches.length > 0 ? matches : [absent(ref, info)];
     });
     return { group, providerId: info.path, targets: named, registered };
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const info = await this.negInfo(group, signal);
     if (!DRAINABLE_TYPES.has(info.type)) {
       throw new DrainctlError('refused', `${info.path} is a ${info.type} network endpoint group: connection draining applies only to zonal (GCE_VM_IP_PORT) and hybrid (NON_GCP_PRIVATE_IP_PORT) NEGs`);
@@ -72,7 +72,8 @@ export class GcpNegProvider implements DrainProvider {
     );
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const info = await this.negInfo(group, signal);
     const attached = new Set((await this.endpoints(info, signal)).filter(isAttached).map(key));
     const networkEndpoints = targets.map((t) => endpointOf(info, t.ref, t.registration)).filter((e) => !attached.has(`${e.ipAddress}:${e.port}`));
@@ -102,12 +103,14 @@ export class GcpNegProvider implements DrainProvider {
     return { ipAddress: target.ipAddress, port: target.port };
   }
 
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const info = await this.negInfo(group, signal);
     return groupTimeout(await servicesUsing(this.api, info.project, info.path, { what: `find the backend services that use ${info.path}`, signal }), { networkEndpointType: info.type });
   }
 
-  async setTimeout(group: GroupRef, _seconds: number, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, _seconds: number, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const info = await this.negInfo(group, signal);
     throw noTimeoutOfItsOwn(`gcp-neg:${group.group}`, await servicesUsing(this.api, info.project, info.path, { what: `find the backend services that use ${info.path}`, signal }));
   }

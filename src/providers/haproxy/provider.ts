@@ -1,12 +1,14 @@
 import { DrainctlError, notFoundError, usageError } from '../../core/errors.js';
-import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { haproxyDescriptor } from './descriptor.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
 import { type CommandOptions, notHaproxy, runtimeCommand } from './client.js';
 import { type AdminState, mapServer } from './state-map.js';
 import { looksLikeServersState, looksLikeStat, parseServersState, parseStat, type ServerStateRow, type StatRow } from './stats.js';
-import { formatHaproxyAddress, type HaproxyGroup, haproxySyntax, parseHaproxyGroup } from './syntax.js';
+import { formatHaproxyAddress, type HaproxyGroup, parseHaproxyGroup } from './syntax.js';
 
 /** Settings of one HAProxy provider. */
 export interface HaproxyProviderOptions {
@@ -33,10 +35,7 @@ const ADMIN_STATES: readonly AdminState[] = ['ready', 'drain', 'maint'];
  * `shutdown sessions server` cuts what is left with --on-timeout force.
  */
 export class HaproxyProvider implements DrainProvider {
-  readonly name = 'haproxy';
-  readonly syntax = haproxySyntax;
-  readonly capabilities: Capabilities = { completion: 'observed', completesEarly: true, forceClose: true, reportsInFlight: true, pollIntervalMs: 200 };
-  readonly timeoutLimits = undefined;
+  readonly descriptor = haproxyDescriptor;
   private readonly mode: 'drain' | 'maint';
 
   constructor(private readonly settings: HaproxyProviderOptions = {}) {
@@ -45,10 +44,11 @@ export class HaproxyProvider implements DrainProvider {
 
   /** Builds the provider from the CLI's options; nothing connects until the first call. */
   static async create(options: ProviderOptions): Promise<HaproxyProvider> {
-    return new HaproxyProvider({ mode: options.haproxyMode, debug: options.debug });
+    return new HaproxyProvider({ mode: options.options?.mode as 'drain' | 'maint' | undefined, debug: options.debug });
   }
 
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
     const servers = await this.readBackend(g, signal);
     const registered = servers.map((s) => toStatus(group, s));
@@ -57,14 +57,16 @@ export class HaproxyProvider implements DrainProvider {
     return { group, providerId: g.backend, targets: named, registered };
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
     for (const target of targets) {
       await this.set(g, target.ref.target, `set server ${g.backend}/${target.ref.target} state ${this.mode}`, signal);
     }
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
     const current = await this.serversState(g, signal);
     for (const { ref, registration } of targets) {
@@ -79,13 +81,14 @@ export class HaproxyProvider implements DrainProvider {
     }
   }
 
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
     await this.serversState(g, signal);
     return { seconds: undefined, enabled: true, extra: { mode: this.mode } };
   }
 
-  async setTimeout(group: GroupRef): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, _seconds: number, _ctx: CallContext): Promise<TimeoutSetting> {
     throw usageError(
       `HAProxy has no drain timeout to set (haproxy:${group.group}): drainctl waits until the server has no session left`,
       'bound the wait with drain --timeout <duration>, and add --on-timeout force to cut what is left then',
@@ -93,7 +96,8 @@ export class HaproxyProvider implements DrainProvider {
   }
 
   /** Cuts the sessions still open to these servers; resolves to how many there were just before. */
-  async forceClose(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<{ readonly cut: number }> {
+  async forceClose(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<{ readonly cut: number }> {
+    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
     const servers = await this.readBackend(g, signal);
     let cut = 0;

@@ -2,7 +2,9 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { notFoundError, throwIfAborted, usageError } from '../../core/errors.js';
-import type { Capabilities, DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
+import type { CallContext } from '../../core/call.js';
+import { nginxDescriptor } from './descriptor.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
@@ -10,7 +12,7 @@ import { applyChange, fileError } from './apply.js';
 import { type ControlOptions, NginxControl } from './control.js';
 import { connectionsTo, type Endpoint, endpointKey, isWorker, workersOf } from './processes.js';
 import { formatStubStatus, readStubStatus } from './stub-status.js';
-import { type NginxGroup, nginxSyntax, parseNginxGroup } from './syntax.js';
+import { type NginxGroup, parseNginxGroup } from './syntax.js';
 import { ConfigSyntaxError } from './tokenizer.js';
 import { findUpstreams, mainDirective, setDown, type UpstreamBlock, type UpstreamServer } from './upstream.js';
 
@@ -37,10 +39,7 @@ interface OldWorkers {
  * is a configuration-wide bound, shown by timeout get).
  */
 export class NginxProvider implements DrainProvider {
-  readonly name = 'nginx';
-  readonly syntax = nginxSyntax;
-  readonly capabilities: Capabilities = { completion: 'observed', completesEarly: true, forceClose: true, reportsInFlight: false, pollIntervalMs: 250 };
-  readonly timeoutLimits = undefined;
+  readonly descriptor = nginxDescriptor;
   readonly control: NginxControl;
   /** Workers that served before one of this provider's reloads; the drain waits for them too. */
   private readonly oldWorkers = new Set<number>();
@@ -51,10 +50,11 @@ export class NginxProvider implements DrainProvider {
 
   /** Builds the provider from the CLI's options; nothing runs until the first call. */
   static async create(options: ProviderOptions): Promise<NginxProvider> {
-    return new NginxProvider({ mainConfig: options.nginxConf, reloadCommand: options.reloadCommand, statusUrl: options.statusUrl, env: options.env, debug: options.debug });
+    return new NginxProvider({ mainConfig: options.options?.['nginx-conf'], reloadCommand: options.options?.['reload-command'], statusUrl: options.options?.['status-url'], env: options.env, debug: options.debug });
   }
 
-  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', signal?: AbortSignal): Promise<GroupSnapshot> {
+  async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const g = parseNginxGroup(group.group);
     const block = await this.readUpstream(g);
@@ -71,15 +71,18 @@ export class NginxProvider implements DrainProvider {
     return { group, providerId, targets: named, registered };
   }
 
-  async drain(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<void> {
+  async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     await this.setDown(group, targets.map((t) => t.ref.target), true, signal);
   }
 
-  async restore(group: GroupRef, targets: readonly RestoreRequest[], signal?: AbortSignal): Promise<void> {
+  async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     await this.setDown(group, targets.map((t) => t.ref.target), false, signal);
   }
 
-  async getTimeout(group: GroupRef, signal?: AbortSignal): Promise<TimeoutSetting> {
+  async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     await this.readUpstream(parseNginxGroup(group.group));
     let workerShutdownTimeout: string | undefined;
@@ -91,7 +94,7 @@ export class NginxProvider implements DrainProvider {
     return { seconds: undefined, enabled: true, extra: { workerShutdownTimeout: workerShutdownTimeout ?? 'none' } };
   }
 
-  async setTimeout(group: GroupRef): Promise<TimeoutSetting> {
+  async setTimeout(group: GroupRef, _seconds: number, _ctx: CallContext): Promise<TimeoutSetting> {
     throw usageError(
       `NGINX has no per-upstream drain timeout to set (nginx:${group.group}): drainctl waits until the workers from before the reload have finished`,
       'bound the wait with drain --timeout <duration>; worker_shutdown_timeout in the main configuration bounds every reload',
@@ -104,7 +107,8 @@ export class NginxProvider implements DrainProvider {
    * serve ends, whichever server it went to. Resolves to how many connections to these
    * servers they held.
    */
-  async forceClose(group: GroupRef, targets: readonly TargetStatus[], signal?: AbortSignal): Promise<{ readonly cut: number }> {
+  async forceClose(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<{ readonly cut: number }> {
+    const { signal } = ctx;
     throwIfAborted(signal);
     const g = parseNginxGroup(group.group);
     const block = await this.readUpstream(g);

@@ -8,6 +8,7 @@ import { startAzureEmulator } from '../../../src/emulators/azure/index.js';
 import { DrainctlError } from '../../../src/core/errors.js';
 import { providerContract } from '../contract.js';
 import { FAST, LB, adminStates, demoSeedWithDrain, group, lbProvider, target, agwProvider } from './helpers.js';
+import { testCall } from '../../support/call.js';
 
 providerContract('azure-agw on the built-in emulator', async () => {
   const emulator = await startAzureEmulator({ seed: demoSeedWithDrain(1), operationDelayMs: 50 });
@@ -47,9 +48,9 @@ describe('azure-lb: what declaring no drain timeout and nothing to observe means
   it('Azure Load Balancer has no drain timeout, so there is none to read or set', async () => {
     const { emulator, provider, web } = await start();
     try {
-      expect(provider.timeoutLimits).toBeUndefined();
-      expect(await provider.getTimeout(web)).toMatchObject({ seconds: undefined, enabled: true });
-      const error = await provider.setTimeout(web).then(() => undefined, (e: unknown) => e);
+      expect(provider.descriptor.timeout).toBeUndefined();
+      expect(await provider.getTimeout(web, testCall())).toMatchObject({ seconds: undefined, enabled: true });
+      const error = await provider.setTimeout(web, 30, testCall()).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(DrainctlError);
       expect((error as DrainctlError).kind).toBe('usage');
     } finally {
@@ -60,12 +61,12 @@ describe('azure-lb: what declaring no drain timeout and nothing to observe means
   it('admin state Down stays draining for as long as it is set; only the core countdown (--timeout) ends it, and the address stays listed', async () => {
     const { emulator, provider, web } = await start();
     try {
-      const before = (await provider.describe(web, 'all')).targets[0]!;
-      await provider.drain(web, [before]);
+      const before = (await provider.describe(web, 'all', testCall())).targets[0]!;
+      await provider.drain(web, [before], testCall());
       await new Promise((r) => setTimeout(r, 300));
-      const during = (await provider.describe(web, [before.ref])).targets[0]!;
+      const during = (await provider.describe(web, [before.ref], testCall())).targets[0]!;
       expect(during).toMatchObject({ state: 'draining', raw: { state: 'Down', reason: 'Down_Admin' } });
-      expect((await provider.describe(web, 'all')).targets.map((t) => t.ref.target)).toContain(before.ref.target);
+      expect((await provider.describe(web, 'all', testCall())).targets.map((t) => t.ref.target)).toContain(before.ref.target);
       expect(adminStates(emulator.loadBalancer(LB), 'web-pool')).toMatchObject({ [before.ref.target]: 'Down' });
     } finally {
       await emulator.stop();

@@ -6,6 +6,7 @@ import { startAzureEmulator, type AzureEmulator, type AzureEmulatorOptions, type
 import { AzureAgwProvider } from '../../../src/providers/azure/agw-provider.js';
 import { agwSyntax, lbSyntax } from '../../../src/providers/azure/syntax.js';
 import { AGW, LB, RG, SUB, adminStates, agwProvider, demoSeedWithDrain, group, lbProvider, poolAddresses, target } from './helpers.js';
+import { testCall } from '../../support/call.js';
 
 // DefaultAzureCredential must never be built for a plain-http endpoint; building it fails loudly here.
 const identity = vi.hoisted(() => ({ constructed: 0 }));
@@ -93,10 +94,10 @@ describe('azure-agw', () => {
   it('drains a batch of addresses of one pool with one GET and one PUT, sending If-Match on the PUT only', async () => {
     const emulator = await start();
     const provider = await agwProvider(emulator.url);
-    const snapshot = await provider.describe(web, [target(web, '10.1.0.4'), target(web, '10.1.0.5')]);
+    const snapshot = await provider.describe(web, [target(web, '10.1.0.4'), target(web, '10.1.0.5')], testCall());
     expect(snapshot.targets.map((t) => [t.state, t.health])).toEqual([['active', 'healthy'], ['active', 'healthy']]);
     emulator.clearLog();
-    await provider.drain(web, snapshot.targets);
+    await provider.drain(web, snapshot.targets, testCall());
     const puts = emulator.mutatingCalls();
     expect(puts).toHaveLength(1);
     expect(emulator.callCount({ action: 'applicationGateways.get' })).toBe(2); // the read, and the SDK's final GET after the operation
@@ -116,9 +117,9 @@ describe('azure-agw', () => {
     const emulator = await start({ seed: { ...seed, applicationGateways: [...seed.applicationGateways!, { resource: JSON.parse(JSON.stringify(second.resource).split('/applicationGateways/demo-agw/').join('/applicationGateways/other-agw/')) as Json }] } });
     const provider = await agwProvider(emulator.url);
     const otherWeb = group('azure-agw', 'other-agw', 'web-pool');
-    const [w, a, o] = await Promise.all([provider.describe(web, [target(web, '10.1.0.4')]), provider.describe(api, [target(api, 'api-1.demo.internal')]), provider.describe(otherWeb, [target(otherWeb, '10.1.0.5')])]);
+    const [w, a, o] = await Promise.all([provider.describe(web, [target(web, '10.1.0.4')], testCall()), provider.describe(api, [target(api, 'api-1.demo.internal')], testCall()), provider.describe(otherWeb, [target(otherWeb, '10.1.0.5')], testCall())]);
     emulator.clearLog();
-    await Promise.all([provider.drain(web, w.targets), provider.drain(api, a.targets), provider.drain(otherWeb, o.targets)]);
+    await Promise.all([provider.drain(web, w.targets, testCall()), provider.drain(api, a.targets, testCall()), provider.drain(otherWeb, o.targets, testCall())]);
     expect(emulator.mutatingCalls().map((e) => e.path.split('/').pop()).sort()).toEqual(['demo-agw', 'other-agw']);
     expect(poolAddresses(emulator.gateway(AGW), 'web-pool')).toEqual(['10.1.0.5', '10.1.0.6']);
     expect(poolAddresses(emulator.gateway(AGW), 'api-pool')).toEqual(['api-2.demo.internal']);
@@ -127,7 +128,7 @@ describe('azure-agw', () => {
   it('a 412 is retried after a fresh read, keeping the change someone else made between our read and write', async () => {
     const emulator = await start();
     const provider = await agwProvider(emulator.url);
-    const snapshot = await provider.describe(web, [target(web, '10.1.0.4')]);
+    const snapshot = await provider.describe(web, [target(web, '10.1.0.4')], testCall());
     let interfered = false;
     emulator.onRequest(({ action }) => {
       if (action !== 'applicationGateways.createOrUpdate' || interfered) return;
@@ -139,7 +140,7 @@ describe('azure-agw', () => {
       });
     });
     emulator.clearLog();
-    await provider.drain(web, snapshot.targets);
+    await provider.drain(web, snapshot.targets, testCall());
     expect(emulator.mutatingCalls().map((e) => e.status)).toEqual([412, 200]);
     const gw = emulator.gateway(AGW);
     expect(poolAddresses(gw, 'web-pool')).toEqual(['10.1.0.5', '10.1.0.6', '10.1.0.99']);
@@ -151,7 +152,7 @@ describe('azure-agw', () => {
   it('a 409 AnotherOperationInProgress is retried after backoff and a fresh read', async () => {
     const emulator = await start();
     const provider = await agwProvider(emulator.url, { conflict: { baseDelayMs: 20, maxDelayMs: 60 }, pollIntervalMs: 5 });
-    const snapshot = await provider.describe(web, [target(web, '10.1.0.6')]);
+    const snapshot = await provider.describe(web, [target(web, '10.1.0.6')], testCall());
     let occupied = false;
     emulator.onRequest(({ action }) => {
       if (action === 'applicationGateways.createOrUpdate' && !occupied) {
@@ -160,7 +161,7 @@ describe('azure-agw', () => {
       }
     });
     emulator.clearLog();
-    await provider.drain(web, snapshot.targets);
+    await provider.drain(web, snapshot.targets, testCall());
     const statuses = emulator.mutatingCalls().map((e) => e.status);
     expect(statuses[0]).toBe(409);
     expect(statuses.at(-1)).toBe(200);
@@ -171,11 +172,11 @@ describe('azure-agw', () => {
   it('gives up after a bounded number of conflicts with a retryable provider error', async () => {
     const emulator = await start();
     const provider = await agwProvider(emulator.url, { conflict: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, pollIntervalMs: 5 });
-    const snapshot = await provider.describe(web, [target(web, '10.1.0.6')]);
+    const snapshot = await provider.describe(web, [target(web, '10.1.0.6')], testCall());
     emulator.onRequest(({ action }) => {
       if (action === 'applicationGateways.createOrUpdate') emulator.modifyGateway(AGW, () => {});
     });
-    const error = await failure(provider.drain(web, snapshot.targets));
+    const error = await failure(provider.drain(web, snapshot.targets, testCall()));
     expect(error).toMatchObject({ kind: 'provider', retryable: 'transient' });
     expect(error.message).toMatch(/update application gateway demo-agw: still conflicting after 3 tries/);
     expect(emulator.mutatingCalls()).toHaveLength(3);
@@ -184,17 +185,17 @@ describe('azure-agw', () => {
   it('reports a removed address as draining while backend health says Draining, then absent; restore adds the same address back', async () => {
     const emulator = await start();
     const provider = await agwProvider(emulator.url);
-    const before = (await provider.describe(web, [target(web, '10.1.0.5')])).targets[0]!;
+    const before = (await provider.describe(web, [target(web, '10.1.0.5')], testCall())).targets[0]!;
     expect(before.registration).toEqual({ ipAddress: '10.1.0.5' });
-    await provider.drain(web, [before]);
-    const during = await provider.describe(web, 'all');
+    await provider.drain(web, [before], testCall());
+    const during = await provider.describe(web, 'all', testCall());
     expect(during.targets.find((t) => t.ref.target === '10.1.0.5')).toMatchObject({ state: 'draining', raw: { state: 'Draining' } });
     expect(during.registered!.map((t) => t.ref.target)).toEqual(['10.1.0.4', '10.1.0.6']);
     await new Promise((r) => setTimeout(r, 1100));
-    expect((await provider.describe(web, [before.ref])).targets[0]).toMatchObject({ state: 'absent', raw: { state: 'NotInPool' } });
-    await provider.restore(web, [{ ref: before.ref, registration: before.registration }]);
+    expect((await provider.describe(web, [before.ref], testCall())).targets[0]).toMatchObject({ state: 'absent', raw: { state: 'NotInPool' } });
+    await provider.restore(web, [{ ref: before.ref, registration: before.registration }], testCall());
     expect(poolAddresses(emulator.gateway(AGW), 'web-pool')).toEqual(['10.1.0.4', '10.1.0.6', '10.1.0.5']);
-    await provider.restore(web, [{ ref: before.ref, registration: before.registration }]);
+    await provider.restore(web, [{ ref: before.ref, registration: before.registration }], testCall());
     expect(emulator.mutatingCalls()).toHaveLength(2);
   });
 
@@ -208,12 +209,12 @@ describe('azure-agw', () => {
       (map.pathRules as Json[]).push({ name: 'static', properties: { paths: ['/static/*'], backendAddressPool: { id: `${id}/backendAddressPools/web-pool` }, backendHttpSettings: { id: `${id}/backendHttpSettingsCollection/web-static` } } });
     });
     const provider = await agwProvider(emulator.url);
-    expect(await provider.getTimeout(web)).toEqual({ seconds: 10, enabled: true, extra: { backendSettings: ['web-http=1s', 'web-static=10s'] } });
-    const set = await provider.setTimeout(web, 20);
+    expect(await provider.getTimeout(web, testCall())).toEqual({ seconds: 10, enabled: true, extra: { backendSettings: ['web-http=1s', 'web-static=10s'] } });
+    const set = await provider.setTimeout(web, 20, testCall());
     expect(set).toEqual({ seconds: 20, enabled: true, extra: { backendSettings: ['web-http=20s', 'web-static=20s'], changed: ['web-http', 'web-static'] } });
     const settings = ((emulator.gateway(AGW).properties as Json).backendHttpSettingsCollection as Json[]).map((s) => [s.name, (s.properties as Json).connectionDraining]);
     expect(settings).toEqual([['web-http', { enabled: true, drainTimeoutInSec: 20 }], ['api-http', { enabled: true, drainTimeoutInSec: 1 }], ['web-static', { enabled: true, drainTimeoutInSec: 20 }]]);
-    expect((await provider.setTimeout(web, 20)).extra.changed).toEqual([]);
+    expect((await provider.setTimeout(web, 20, testCall())).extra.changed).toEqual([]);
     expect(emulator.mutatingCalls()).toHaveLength(1);
   });
 
@@ -228,17 +229,17 @@ describe('azure-agw', () => {
       (map.pathRules as Json[]).push({ name: 'legacy', properties: { paths: ['/old/*'], backendAddressPool: { id: `${id}/backendAddressPools/web-pool` }, backendHttpSettings: { id: `${id}/backendHttpSettingsCollection/api-http` } } });
     });
     const provider = await agwProvider(emulator.url);
-    expect(await provider.getTimeout(api)).toEqual({ seconds: 1, enabled: false, extra: { backendSettings: ['api-http=disabled'], sharedWithPools: ['web-pool'] } });
-    expect(await provider.getTimeout(web)).toMatchObject({ seconds: 1, enabled: false });
-    expect(await provider.setTimeout(api, 30)).toMatchObject({ seconds: 30, enabled: true, extra: { changed: ['api-http'] } });
+    expect(await provider.getTimeout(api, testCall())).toEqual({ seconds: 1, enabled: false, extra: { backendSettings: ['api-http=disabled'], sharedWithPools: ['web-pool'] } });
+    expect(await provider.getTimeout(web, testCall())).toMatchObject({ seconds: 1, enabled: false });
+    expect(await provider.setTimeout(api, 30, testCall())).toMatchObject({ seconds: 30, enabled: true, extra: { changed: ['api-http'] } });
   });
 
   it('not found: an unknown gateway names it; an unknown pool lists the pools there are', async () => {
     const emulator = await start();
     const provider = await agwProvider(emulator.url);
-    const gone = await failure(provider.describe(group('azure-agw', 'nope', 'web-pool'), 'all'));
+    const gone = await failure(provider.describe(group('azure-agw', 'nope', 'web-pool'), 'all', testCall()));
     expect(gone).toMatchObject({ kind: 'not_found', message: `application gateway nope not found in resource group ${RG} of subscription ${SUB}` });
-    const noPool = await failure(provider.getTimeout(group('azure-agw', 'demo-agw', 'nope')));
+    const noPool = await failure(provider.getTimeout(group('azure-agw', 'demo-agw', 'nope'), testCall()));
     expect(noPool).toMatchObject({ kind: 'not_found', message: 'application gateway demo-agw has no backend pool nope (pools: web-pool, api-pool)' });
     expect(emulator.mutatingCalls()).toHaveLength(0);
   });
@@ -246,9 +247,9 @@ describe('azure-agw', () => {
   it('an operation that ends Failed is a provider error, not retried', async () => {
     const emulator = await start();
     const provider = await agwProvider(emulator.url);
-    const snapshot = await provider.describe(web, [target(web, '10.1.0.4')]);
+    const snapshot = await provider.describe(web, [target(web, '10.1.0.4')], testCall());
     emulator.failNextOperations(1, { code: 'ApplicationGatewayUpdateFailed', message: 'could not apply' });
-    const error = await failure(provider.drain(web, snapshot.targets));
+    const error = await failure(provider.drain(web, snapshot.targets, testCall()));
     expect(error).toMatchObject({ kind: 'provider', retryable: undefined });
     expect(error.message).toMatch(/update application gateway demo-agw: the Azure operation failed: .*ApplicationGatewayUpdateFailed.*could not apply/);
     expect(emulator.mutatingCalls()).toHaveLength(1);
@@ -257,9 +258,9 @@ describe('azure-agw', () => {
   it('429 is a retryable throttle and 5xx a retryable transient fault', async () => {
     const emulator = await start({ faults: { throttleRate: 1 } });
     const provider = await agwProvider(emulator.url);
-    expect(await failure(provider.getTimeout(web))).toMatchObject({ kind: 'provider', retryable: 'throttle' });
+    expect(await failure(provider.getTimeout(web, testCall()))).toMatchObject({ kind: 'provider', retryable: 'throttle' });
     emulator.setFaults({ serverErrorRate: 1 });
-    const error = await failure(provider.getTimeout(web));
+    const error = await failure(provider.getTimeout(web, testCall()));
     expect(error).toMatchObject({ kind: 'provider', retryable: 'transient' });
     expect(error.message).toMatch(/HTTP 50[03]/);
     // The SDK tried three times (two retries of its own) before drainctl saw the error.
@@ -271,7 +272,7 @@ describe('azure-agw', () => {
     const provider = await agwProvider(emulator.url);
     const controller = new AbortController();
     controller.abort('SIGINT');
-    const error = await failure(provider.drain(web, [], controller.signal));
+    const error = await failure(provider.drain(web, [], testCall({ signal: controller.signal })));
     expect(error.kind).toBe('interrupted');
     expect(emulator.requestLog).toHaveLength(0);
   });
@@ -280,7 +281,7 @@ describe('azure-agw', () => {
     const emulator = await start();
     const lines: string[] = [];
     const provider = await AzureAgwProvider.create({ endpointUrl: emulator.url, env: {}, debug: (l) => lines.push(l) }, { pollIntervalMs: 5 });
-    await provider.describe(web, 'all');
+    await provider.describe(web, 'all', testCall());
     expect(identity.constructed).toBe(0);
     expect(emulator.requestLog.length).toBeGreaterThan(0);
     expect(emulator.requestLog.every((e) => e.authorization === false)).toBe(true);
@@ -302,19 +303,19 @@ describe('azure-lb', () => {
     (((pool.properties as Json).loadBalancerBackendAddresses as Json[])[1]!.properties as Json).adminState = 'Up';
     const emulator = await start({ seed });
     const provider = await lbProvider(emulator.url);
-    const before = await provider.describe(lbWeb, [target(lbWeb, 'web-1'), target(lbWeb, 'web-2')]);
+    const before = await provider.describe(lbWeb, [target(lbWeb, 'web-1'), target(lbWeb, 'web-2')], testCall());
     expect(before.targets.map((t) => [t.state, t.health, t.registration?.adminState, t.raw.reason])).toEqual([['active', 'healthy', 'None', 'Up_Probe_Success'], ['active', 'healthy', 'Up', 'Up_Admin']]);
     expect(before.targets[0]!.registration).toEqual({ name: 'web-1', adminState: 'None', ipAddress: '10.2.0.4', virtualNetwork: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/demo-vnet` });
     emulator.clearLog();
-    await provider.drain(lbWeb, before.targets);
+    await provider.drain(lbWeb, before.targets, testCall());
     expect(emulator.mutatingCalls()).toHaveLength(1);
     expect(emulator.mutatingCalls()[0]!.ifMatch).toMatch(/^W\//);
     expect(adminStates(emulator.loadBalancer(LB), 'web-pool')).toEqual({ 'web-1': 'Down', 'web-2': 'Down', 'web-3': 'None' });
-    const during = await provider.describe(lbWeb, [target(lbWeb, 'web-1')]);
+    const during = await provider.describe(lbWeb, [target(lbWeb, 'web-1')], testCall());
     // Draining, and no registration: the state to put back is the one recorded before the drain.
     expect(during.targets[0]).toMatchObject({ state: 'draining', health: 'unhealthy', raw: { state: 'Down', reason: 'Down_Admin' } });
     expect(during.targets[0]!.registration).toBeUndefined();
-    await provider.restore(lbWeb, before.targets.map((t) => ({ ref: t.ref, registration: t.registration })));
+    await provider.restore(lbWeb, before.targets.map((t) => ({ ref: t.ref, registration: t.registration })), testCall());
     expect(adminStates(emulator.loadBalancer(LB), 'web-pool')).toEqual({ 'web-1': 'None', 'web-2': 'Up', 'web-3': 'None' });
     expect(emulator.mutatingCalls()).toHaveLength(2);
   });
@@ -322,16 +323,16 @@ describe('azure-lb', () => {
   it('restore with no recorded registration puts None back (the health probe decides)', async () => {
     const emulator = await start();
     const provider = await lbProvider(emulator.url);
-    const t = (await provider.describe(lbWeb, [target(lbWeb, 'web-3')])).targets;
-    await provider.drain(lbWeb, t);
-    await provider.restore(lbWeb, [{ ref: target(lbWeb, 'web-3'), registration: undefined }]);
+    const t = (await provider.describe(lbWeb, [target(lbWeb, 'web-3')], testCall())).targets;
+    await provider.drain(lbWeb, t, testCall());
+    await provider.restore(lbWeb, [{ ref: target(lbWeb, 'web-3'), registration: undefined }], testCall());
     expect(adminStates(emulator.loadBalancer(LB), 'web-pool')['web-3']).toBe('None');
   });
 
   it('a 412 is retried after a fresh read, keeping someone else\'s admin-state change', async () => {
     const emulator = await start();
     const provider = await lbProvider(emulator.url);
-    const t = (await provider.describe(lbWeb, [target(lbWeb, 'web-1')])).targets;
+    const t = (await provider.describe(lbWeb, [target(lbWeb, 'web-1')], testCall())).targets;
     let interfered = false;
     emulator.onRequest(({ action }) => {
       if (action !== 'loadBalancerBackendAddressPools.createOrUpdate' || interfered) return;
@@ -341,7 +342,7 @@ describe('azure-lb', () => {
         (((pool.properties as Json).loadBalancerBackendAddresses as Json[])[2]!.properties as Json).adminState = 'Up';
       });
     });
-    await provider.drain(lbWeb, t);
+    await provider.drain(lbWeb, t, testCall());
     expect(emulator.mutatingCalls().map((e) => e.status)).toEqual([412, 200]);
     expect(adminStates(emulator.loadBalancer(LB), 'web-pool')).toEqual({ 'web-1': 'Down', 'web-2': 'None', 'web-3': 'Up' });
   });
@@ -349,12 +350,12 @@ describe('azure-lb', () => {
   it('has no drain timeout: seconds undefined, no limits, setTimeout refused; an unknown pool lists the pools, an unknown load balancer names it', async () => {
     const emulator = await start();
     const provider = await lbProvider(emulator.url);
-    expect(provider.timeoutLimits).toBeUndefined();
-    expect(provider.capabilities.completion).toBe('countdown');
-    expect(await provider.getTimeout(lbWeb)).toMatchObject({ seconds: undefined, enabled: true });
-    expect(await failure(provider.setTimeout(lbWeb))).toMatchObject({ kind: 'usage' });
-    expect(await failure(provider.describe(group('azure-lb', 'demo-lb', 'nope'), 'all'))).toMatchObject({ kind: 'not_found', message: 'load balancer demo-lb has no backend pool nope (pools: web-pool)' });
-    expect(await failure(provider.getTimeout(group('azure-lb', 'nope', 'web-pool')))).toMatchObject({ kind: 'not_found', message: `load balancer nope not found in resource group ${RG} of subscription ${SUB}` });
+    expect(provider.descriptor.timeout).toBeUndefined();
+    expect(provider.descriptor.completion).toBe('countdown');
+    expect(await provider.getTimeout(lbWeb, testCall())).toMatchObject({ seconds: undefined, enabled: true });
+    expect(await failure(provider.setTimeout(lbWeb, 30, testCall()))).toMatchObject({ kind: 'usage' });
+    expect(await failure(provider.describe(group('azure-lb', 'demo-lb', 'nope'), 'all', testCall()))).toMatchObject({ kind: 'not_found', message: 'load balancer demo-lb has no backend pool nope (pools: web-pool)' });
+    expect(await failure(provider.getTimeout(group('azure-lb', 'nope', 'web-pool'), testCall()))).toMatchObject({ kind: 'not_found', message: `load balancer nope not found in resource group ${RG} of subscription ${SUB}` });
   });
 });
 

@@ -10,6 +10,7 @@ import { GcpBackendServiceProvider } from '../../../src/providers/gcp/bs-provide
 import { ComputeApi } from '../../../src/providers/gcp/client.js';
 import { GcpInstanceGroupProvider } from '../../../src/providers/gcp/ig-provider.js';
 import { emulatorOptions, group, harness, rejectionOf, target } from './helpers.js';
+import { testCall } from '../../support/call.js';
 
 const P = 'demo-project';
 const IG = `${P}/us-central1-a/web-ig`;
@@ -42,12 +43,12 @@ describe('gcp-ig', () => {
   it('describes members with health from the backend service that uses the group', async () => {
     const emulator = await h.start({ seed: demoSeed() });
     const provider = await h.provider('gcp-ig', emulator);
-    const snapshot = await provider.describe(group('gcp-ig', IG), 'all');
+    const snapshot = await provider.describe(group('gcp-ig', IG), 'all', testCall());
     expect(snapshot.providerId).toBe(`projects/${IG.replace('/us-central1-a/', '/zones/us-central1-a/instanceGroups/')}`);
     expect(snapshot.targets.map((t) => [t.ref.target, t.state, t.health, t.raw.state, t.registration])).toEqual(
       ['web-1', 'web-2', 'web-3'].map((n) => [n, 'active', 'healthy', 'MEMBER', { instance: `https://www.googleapis.com/compute/v1/projects/${P}/zones/us-central1-a/instances/${n}` }]),
     );
-    const named = await provider.describe(group('gcp-ig', IG), [target('gcp-ig', IG, 'web-2'), target('gcp-ig', IG, 'web-9')]);
+    const named = await provider.describe(group('gcp-ig', IG), [target('gcp-ig', IG, 'web-2'), target('gcp-ig', IG, 'web-9')], testCall());
     expect(named.targets.map((t) => [t.ref.target, t.state])).toEqual([
       ['web-2', 'active'],
       ['web-9', 'absent'],
@@ -58,9 +59,9 @@ describe('gcp-ig', () => {
     const emulator = await h.start({ seed: demoSeed() });
     const provider = await h.provider('gcp-ig', emulator);
     const mig = group('gcp-ig', `${P}/us-central1-a/web-mig`);
-    const [member] = (await provider.describe(mig, 'all')).targets;
+    const [member] = (await provider.describe(mig, 'all', testCall())).targets;
     expect(member).toMatchObject({ state: 'active', health: 'healthy' });
-    const calls = [() => provider.describe(mig, [member!.ref]), () => provider.drain(mig, [member!]), () => provider.restore(mig, [{ ref: member!.ref, registration: member!.registration }])];
+    const calls = [() => provider.describe(mig, [member!.ref], testCall()), () => provider.drain(mig, [member!], testCall()), () => provider.restore(mig, [{ ref: member!.ref, registration: member!.registration }], testCall())];
     for (const call of calls) {
       const error = await rejectionOf(call());
       expect(error).toBeInstanceOf(DrainctlError);
@@ -70,13 +71,13 @@ describe('gcp-ig', () => {
       expect(error.hint).toContain('gcloud compute instance-groups managed abandon-instances web-mig');
     }
     expect(mutations(emulator)).toEqual([]);
-    expect((await provider.getTimeout(mig)).extra).toMatchObject({ managedInstanceGroup: 'web-mig' });
+    expect((await provider.getTimeout(mig, testCall())).extra).toMatchObject({ managedInstanceGroup: 'web-mig' });
   });
 
   it('reads the largest draining timeout of every service that uses the group, global and regional, and lists them', async () => {
     const emulator = await h.start({ seed: twoServicesSeed() });
     const provider = await h.provider('gcp-ig', emulator);
-    const timeout = await provider.getTimeout(group('gcp-ig', IG));
+    const timeout = await provider.getTimeout(group('gcp-ig', IG), testCall());
     expect(timeout).toEqual({ seconds: 40, enabled: true, extra: { backendServices: [`gcp-bs:${P}/global/web-bs=5s`, `gcp-bs:${P}/us-central1/regional-bs=40s`] } });
     expect(emulator.callCount({ action: 'backendServices.aggregatedList' })).toBe(1);
   });
@@ -86,14 +87,14 @@ describe('gcp-ig', () => {
     const emulator = await h.start({ seed });
     const provider = await h.provider('gcp-ig', emulator);
     const solo = group('gcp-ig', `${P}/us-central1-a/solo`);
-    expect(await provider.getTimeout(solo)).toEqual({ seconds: 0, enabled: false, extra: { backendServices: [], note: 'no backend service uses this group' } });
-    expect((await provider.describe(solo, 'all')).targets[0]).toMatchObject({ state: 'active', health: 'unknown' });
+    expect(await provider.getTimeout(solo, testCall())).toEqual({ seconds: 0, enabled: false, extra: { backendServices: [], note: 'no backend service uses this group' } });
+    expect((await provider.describe(solo, 'all', testCall())).targets[0]).toMatchObject({ state: 'active', health: 'unknown' });
   });
 
   it('will not set a timeout on a group: a usage error pointing at each gcp-bs service', async () => {
     const emulator = await h.start({ seed: twoServicesSeed() });
     const provider = await h.provider('gcp-ig', emulator);
-    const error = await rejectionOf(provider.setTimeout(group('gcp-ig', IG), 30));
+    const error = await rejectionOf(provider.setTimeout(group('gcp-ig', IG), 30, testCall()));
     expect(error.kind).toBe('usage');
     expect(error.hint).toBe(`drainctl timeout set gcp-bs:${P}/global/web-bs <duration>; drainctl timeout set gcp-bs:${P}/us-central1/regional-bs <duration>`);
     expect(mutations(emulator)).toEqual([]);
@@ -112,16 +113,16 @@ describe('gcp-ig', () => {
     const emulator = await h.start({ seed, operationDelayMs: 150 });
     const provider = await h.provider('gcp-ig', emulator);
     const big = group('gcp-ig', `${P}/us-central1-a/big`);
-    const ten = (await provider.describe(big, 'all')).targets.slice(0, 10);
+    const ten = (await provider.describe(big, 'all', testCall())).targets.slice(0, 10);
     emulator.clearLog();
-    await provider.drain(big, ten);
+    await provider.drain(big, ten, testCall());
     expect(mutations(emulator)).toEqual(['instanceGroups.removeInstances']);
     expect(emulator.callCount({ action: 'zoneOperations.wait' })).toBeGreaterThanOrEqual(1);
-    expect((await provider.describe(big, 'all')).targets.map((t) => t.ref.target)).toEqual(['vm-10', 'vm-11']);
+    expect((await provider.describe(big, 'all', testCall())).targets.map((t) => t.ref.target)).toEqual(['vm-10', 'vm-11']);
     emulator.clearLog();
-    await provider.restore(big, ten.map((t) => ({ ref: t.ref, registration: t.registration })));
+    await provider.restore(big, ten.map((t) => ({ ref: t.ref, registration: t.registration })), testCall());
     expect(mutations(emulator)).toEqual(['instanceGroups.addInstances']);
-    expect((await provider.describe(big, 'all')).targets).toHaveLength(12);
+    expect((await provider.describe(big, 'all', testCall())).targets).toHaveLength(12);
   });
 
   it('retries a mutation whose response was lost with the same requestId, so it is applied once', async () => {
@@ -137,13 +138,13 @@ describe('gcp-ig', () => {
       return result;
     };
     try {
-      const [web1] = (await provider.describe(group('gcp-ig', IG), [target('gcp-ig', IG, 'web-1')])).targets;
-      await provider.drain(group('gcp-ig', IG), [web1!]);
+      const [web1] = (await provider.describe(group('gcp-ig', IG), [target('gcp-ig', IG, 'web-1')], testCall())).targets;
+      await provider.drain(group('gcp-ig', IG), [web1!], testCall());
       const sent = emulator.mutatingCalls();
       expect(sent).toHaveLength(2);
       expect(sent[0]!.requestId).toBeTruthy();
       expect(sent[1]!.requestId).toBe(sent[0]!.requestId);
-      expect((await provider.describe(group('gcp-ig', IG), [web1!.ref])).targets[0]!.state).toBe('absent');
+      expect((await provider.describe(group('gcp-ig', IG), [web1!.ref], testCall())).targets[0]!.state).toBe('absent');
     } finally {
       provider.close();
     }
@@ -158,10 +159,10 @@ describe('gcp-bs', () => {
     const emulator = await h.start({ seed: demoSeed() });
     const provider = await h.provider('gcp-bs', emulator);
     const bs = group('gcp-bs', BS);
-    expect(await provider.getTimeout(bs)).toEqual({ seconds: 5, enabled: true, extra: { loadBalancingScheme: 'EXTERNAL_MANAGED', protocol: 'HTTP' } });
-    expect(await provider.setTimeout(bs, 120)).toMatchObject({ seconds: 120, enabled: true });
-    expect(await provider.getTimeout(bs)).toMatchObject({ seconds: 120 });
-    expect(await provider.setTimeout(bs, 0)).toMatchObject({ seconds: 0, enabled: false });
+    expect(await provider.getTimeout(bs, testCall())).toEqual({ seconds: 5, enabled: true, extra: { loadBalancingScheme: 'EXTERNAL_MANAGED', protocol: 'HTTP' } });
+    expect(await provider.setTimeout(bs, 120, testCall())).toMatchObject({ seconds: 120, enabled: true });
+    expect(await provider.getTimeout(bs, testCall())).toMatchObject({ seconds: 120 });
+    expect(await provider.setTimeout(bs, 0, testCall())).toMatchObject({ seconds: 0, enabled: false });
     emulator.clearLog();
     for (const seconds of [3601, -1, 1.5]) {
       const error = await rejectionOf(setDrainTimeout({ provider, group: bs, groupText: `gcp-bs:${BS}`, seconds, ledger: createMemoryLedger() }));
@@ -178,17 +179,17 @@ describe('gcp-bs', () => {
     const emulator = await h.start({ seed });
     const provider = await h.provider('gcp-bs', emulator);
     const bs = group('gcp-bs', BS);
-    const [before] = (await provider.describe(bs, [target('gcp-bs', BS, A)])).targets;
+    const [before] = (await provider.describe(bs, [target('gcp-bs', BS, A)], testCall())).targets;
     expect(before).toMatchObject({ state: 'active', health: 'healthy', raw: { state: 'capacityScaler 0.5', reason: 'UTILIZATION' } });
     expect(before!.registration).toEqual({ group: `https://www.googleapis.com/compute/v1/projects/${P}/zones/us-central1-a/instanceGroups/web-ig`, balancingMode: 'UTILIZATION', capacityScaler: 0.5, maxUtilization: 0.8 });
 
-    await provider.drain(bs, [before!]);
-    const [during] = (await provider.describe(bs, [before!.ref])).targets;
+    await provider.drain(bs, [before!], testCall());
+    const [during] = (await provider.describe(bs, [before!.ref], testCall())).targets;
     expect(during).toMatchObject({ state: 'drained', raw: { state: 'capacityScaler 0' } });
     expect(during!.registration).toBeUndefined();
-    expect((await provider.describe(bs, 'all')).targets.map((t) => t.ref.target)).toEqual(['ig:us-central1-b:web-ig-b']);
+    expect((await provider.describe(bs, 'all', testCall())).targets.map((t) => t.ref.target)).toEqual(['ig:us-central1-b:web-ig-b']);
 
-    await provider.restore(bs, [{ ref: before!.ref, registration: before!.registration }]);
+    await provider.restore(bs, [{ ref: before!.ref, registration: before!.registration }], testCall());
     const api = new BackendServicesClient({ apiEndpoint: '127.0.0.1', port: emulator.port, protocol: 'http', authClient: new PassThroughClient() });
     try {
       const [svc] = await api.get({ project: P, backendService: 'web-bs' });
@@ -221,8 +222,8 @@ describe('gcp-bs', () => {
     };
     try {
       const bs = group('gcp-bs', BS);
-      const [a] = (await provider.describe(bs, [target('gcp-bs', BS, A)])).targets;
-      await provider.drain(bs, [a!]);
+      const [a] = (await provider.describe(bs, [target('gcp-bs', BS, A)], testCall())).targets;
+      await provider.drain(bs, [a!], testCall());
       expect(emulator.requestLog.filter((e) => e.action === 'backendServices.patch').map((e) => e.status)).toEqual([200, 412, 200]);
       const [svc] = await other.get({ project: P, backendService: 'web-bs' });
       expect(svc.backends!.map((b) => b.capacityScaler)).toEqual([0, 0.7]);
@@ -236,14 +237,14 @@ describe('gcp-bs', () => {
     const emulator = await h.start({ seed: demoSeed() });
     const provider = await h.provider('gcp-bs', emulator);
     const only = group('gcp-bs', `${P}/global/neg-bs`);
-    const [neg] = (await provider.describe(only, 'all')).targets;
-    const onlyError = await rejectionOf(provider.drain(only, [neg!]));
+    const [neg] = (await provider.describe(only, 'all', testCall())).targets;
+    const onlyError = await rejectionOf(provider.drain(only, [neg!], testCall()));
     expect(onlyError).toMatchObject({ kind: 'refused' });
     expect(onlyError.message).toBe(`neg:us-central1-a:web-neg is the only backend of gcp-bs:${P}/global/neg-bs: the API does not allow capacityScaler 0 on a service's only backend`);
 
     const ilb = group('gcp-bs', `${P}/us-central1/web-ilb`);
-    const [b] = (await provider.describe(ilb, 'all')).targets;
-    const internal = await rejectionOf(provider.drain(ilb, [b!]));
+    const [b] = (await provider.describe(ilb, 'all', testCall())).targets;
+    const internal = await rejectionOf(provider.drain(ilb, [b!], testCall()));
     expect(internal.kind).toBe('refused');
     expect(internal.message).toContain('passthrough Network Load Balancer backend service (loadBalancingScheme INTERNAL)');
     expect(internal.hint).toContain('drain its members instead');
@@ -254,7 +255,7 @@ describe('gcp-bs', () => {
     const emulator = await h.start({ seed: demoSeed() });
     const provider = await h.provider('gcp-bs', emulator);
     const bs = group('gcp-bs', BS);
-    const error = await rejectionOf(provider.restore(bs, [{ ref: target('gcp-bs', BS, 'ig:us-central1-f:gone'), registration: undefined }]));
+    const error = await rejectionOf(provider.restore(bs, [{ ref: target('gcp-bs', BS, 'ig:us-central1-f:gone'), registration: undefined }], testCall()));
     expect(error.kind).toBe('not_found');
     expect(error.message).toBe(`backend service gcp-bs:${BS} has no backend ig:us-central1-f:gone (backends: ig:us-central1-a:web-ig, ig:us-central1-b:web-ig-b)`);
   });
@@ -267,22 +268,22 @@ describe('gcp-neg', () => {
     const emulator = await h.start({ seed: demoSeed(), showDrainingEndpoints: true, operationDelayMs: 0 });
     const provider = await h.provider('gcp-neg', emulator);
     const neg = group('gcp-neg', NEG);
-    const [endpoint] = (await provider.describe(neg, [target('gcp-neg', NEG, '10.128.0.22:8080')])).targets;
+    const [endpoint] = (await provider.describe(neg, [target('gcp-neg', NEG, '10.128.0.22:8080')], testCall())).targets;
     expect(endpoint).toMatchObject({ state: 'active', health: 'healthy', registration: { instance: 'app-2', ipAddress: '10.128.0.22', port: 8080 } });
-    await provider.drain(neg, [endpoint!]);
-    const [during] = (await provider.describe(neg, [endpoint!.ref])).targets;
+    await provider.drain(neg, [endpoint!], testCall());
+    const [during] = (await provider.describe(neg, [endpoint!.ref], testCall())).targets;
     expect(during).toMatchObject({ state: 'draining', raw: { state: 'DRAINING' } });
-    expect((await provider.describe(neg, 'all')).targets).toHaveLength(2);
-    await provider.restore(neg, [{ ref: endpoint!.ref, registration: endpoint!.registration }]);
-    expect((await provider.describe(neg, [endpoint!.ref])).targets[0]).toMatchObject({ state: 'active', registration: endpoint!.registration });
+    expect((await provider.describe(neg, 'all', testCall())).targets).toHaveLength(2);
+    await provider.restore(neg, [{ ref: endpoint!.ref, registration: endpoint!.registration }], testCall());
+    expect((await provider.describe(neg, [endpoint!.ref], testCall())).targets[0]).toMatchObject({ state: 'active', registration: endpoint!.registration });
     expect(mutations(emulator)).toEqual(['networkEndpointGroups.detachNetworkEndpoints', 'networkEndpointGroups.attachNetworkEndpoints']);
   });
 
   it('reads the timeout from the service that uses the NEG and points setTimeout at it', async () => {
     const emulator = await h.start({ seed: demoSeed() });
     const provider = await h.provider('gcp-neg', emulator);
-    expect(await provider.getTimeout(group('gcp-neg', NEG))).toEqual({ seconds: 5, enabled: true, extra: { backendServices: [`gcp-bs:${P}/global/neg-bs=5s`], networkEndpointType: 'GCE_VM_IP_PORT' } });
-    expect((await rejectionOf(provider.setTimeout(group('gcp-neg', NEG), 9))).hint).toBe(`drainctl timeout set gcp-bs:${P}/global/neg-bs <duration>`);
+    expect(await provider.getTimeout(group('gcp-neg', NEG), testCall())).toEqual({ seconds: 5, enabled: true, extra: { backendServices: [`gcp-bs:${P}/global/neg-bs=5s`], networkEndpointType: 'GCE_VM_IP_PORT' } });
+    expect((await rejectionOf(provider.setTimeout(group('gcp-neg', NEG), 9, testCall()))).hint).toBe(`drainctl timeout set gcp-bs:${P}/global/neg-bs <duration>`);
   });
 });
 
@@ -290,32 +291,32 @@ describe('errors and credentials', () => {
   it('maps 404 to not_found naming the resource, throttling and server faults to retryable errors, a failed operation to a provider error', async () => {
     const emulator = await h.start({ seed: demoSeed(), operationDelayMs: 0 });
     const provider = await h.provider('gcp-ig', emulator);
-    const missing = await rejectionOf(provider.describe(group('gcp-ig', `${P}/us-central1-a/nope`), 'all'));
+    const missing = await rejectionOf(provider.describe(group('gcp-ig', `${P}/us-central1-a/nope`), 'all', testCall()));
     expect(missing).toMatchObject({ kind: 'not_found', message: `instance group nope not found in project ${P}, zone us-central1-a` });
 
     const ig = group('gcp-ig', IG);
-    const [web1] = (await provider.describe(ig, [target('gcp-ig', IG, 'web-1')])).targets;
+    const [web1] = (await provider.describe(ig, [target('gcp-ig', IG, 'web-1')], testCall())).targets;
     emulator.setFaults({ throttleRate: 1 });
-    expect(await rejectionOf(provider.describe(ig, 'all'))).toMatchObject({ kind: 'provider', retryable: 'throttle' });
+    expect(await rejectionOf(provider.describe(ig, 'all', testCall()))).toMatchObject({ kind: 'provider', retryable: 'throttle' });
     emulator.setFaults({ serverErrorRate: 1 });
-    expect(await rejectionOf(provider.describe(ig, 'all'))).toMatchObject({ kind: 'provider', retryable: 'transient' });
+    expect(await rejectionOf(provider.describe(ig, 'all', testCall()))).toMatchObject({ kind: 'provider', retryable: 'transient' });
     emulator.setFaults({ resetRate: 1 });
-    expect(await rejectionOf(provider.getTimeout(ig))).toMatchObject({ kind: 'provider', retryable: 'transient' });
+    expect(await rejectionOf(provider.getTimeout(ig, testCall()))).toMatchObject({ kind: 'provider', retryable: 'transient' });
     emulator.setFaults({});
     emulator.failNextOperation({ code: 'RESOURCE_NOT_READY', message: 'not ready' });
-    const failed = await rejectionOf(provider.drain(ig, [web1!]));
+    const failed = await rejectionOf(provider.drain(ig, [web1!], testCall()));
     expect(failed.kind).toBe('provider');
     expect(failed.retryable).toBeUndefined();
     expect(failed.message).toMatch(/operation operation-\S+ failed \(RESOURCE_NOT_READY: not ready\)/);
-    expect((await provider.describe(ig, [web1!.ref])).targets[0]!.state).toBe('active');
+    expect((await provider.describe(ig, [web1!.ref], testCall())).targets[0]!.state).toBe('active');
   });
 
   it('maps 429 and 403 rateLimitExceeded alike', async () => {
     for (const throttleStatus of [403, 429] as const) {
       const emulator = await h.start({ seed: demoSeed(), rateLimits: { read: 1 }, throttleStatus });
       const provider = await h.provider('gcp-bs', emulator);
-      await provider.getTimeout(group('gcp-bs', `${P}/global/web-bs`));
-      const error = await rejectionOf(provider.getTimeout(group('gcp-bs', `${P}/global/web-bs`)));
+      await provider.getTimeout(group('gcp-bs', `${P}/global/web-bs`), testCall());
+      const error = await rejectionOf(provider.getTimeout(group('gcp-bs', `${P}/global/web-bs`), testCall()));
       expect(error).toMatchObject({ kind: 'provider', retryable: 'throttle' });
       expect(error.message).toContain(`HTTP ${throttleStatus} rateLimitExceeded`);
     }
@@ -326,7 +327,7 @@ describe('errors and credentials', () => {
     const provider = await h.provider('gcp-ig', emulator);
     const controller = new AbortController();
     setTimeout(() => controller.abort('SIGINT'), 50);
-    expect(await rejectionOf(provider.describe(group('gcp-ig', IG), 'all', controller.signal))).toMatchObject({ kind: 'interrupted' });
+    expect(await rejectionOf(provider.describe(group('gcp-ig', IG), 'all', testCall({ signal: controller.signal })))).toMatchObject({ kind: 'interrupted' });
   });
 
   it('never sends an Authorization header over http, whatever credentials the environment holds', async () => {
@@ -334,11 +335,11 @@ describe('errors and credentials', () => {
     const env = { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json', GOOGLE_CLOUD_PROJECT: P };
     const ig = await h.provider('gcp-ig', emulator, { env });
     const bs = await h.provider('gcp-bs', emulator, { env });
-    const [web1] = (await ig.describe(group('gcp-ig', IG), [target('gcp-ig', IG, 'web-1')])).targets;
-    await ig.drain(group('gcp-ig', IG), [web1!]);
-    await ig.restore(group('gcp-ig', IG), [{ ref: web1!.ref, registration: web1!.registration }]);
-    await ig.getTimeout(group('gcp-ig', IG));
-    await bs.setTimeout(group('gcp-bs', `${P}/global/web-bs`), 7);
+    const [web1] = (await ig.describe(group('gcp-ig', IG), [target('gcp-ig', IG, 'web-1')], testCall())).targets;
+    await ig.drain(group('gcp-ig', IG), [web1!], testCall());
+    await ig.restore(group('gcp-ig', IG), [{ ref: web1!.ref, registration: web1!.registration }], testCall());
+    await ig.getTimeout(group('gcp-ig', IG), testCall());
+    await bs.setTimeout(group('gcp-bs', `${P}/global/web-bs`), 7, testCall());
     expect(emulator.requestLog.length).toBeGreaterThan(8);
     for (const entry of emulator.requestLog) expect(entry.headerNames).not.toContain('authorization');
   });
@@ -347,7 +348,7 @@ describe('errors and credentials', () => {
     const emulator = await h.start({ seed: demoSeed() });
     const lines: string[] = [];
     const provider = await h.provider('gcp-bs', emulator, { debug: (line) => lines.push(line) });
-    await provider.getTimeout(group('gcp-bs', `${P}/global/web-bs`));
+    await provider.getTimeout(group('gcp-bs', `${P}/global/web-bs`), testCall());
     expect(lines[0]).toBe(`gcp backendServices.get projects/${P}/global/backendServices/web-bs -> ${emulator.url}`);
     expect(lines[1]).toMatch(/^gcp backendServices.get <- ok in \d+ms$/);
     expect(lines.join('\n')).not.toMatch(/authorization|bearer|token/i);

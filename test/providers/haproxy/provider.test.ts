@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCall } from '../../support/call.js';
 import { DrainctlError } from '../../../src/core/errors.js';
 import type { GroupRef, TargetRef } from '../../../src/core/refs.js';
 import type { TargetStatus } from '../../../src/core/state.js';
@@ -21,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => stopAll());
 
 const target = (group: GroupRef, name: string): TargetRef => ({ kind: 'target', provider: 'haproxy', group: group.group, target: name });
-const one = async (group: GroupRef, name: string): Promise<TargetStatus> => (await provider.describe(group, [target(group, name)])).targets[0]!;
+const one = async (group: GroupRef, name: string): Promise<TargetStatus> => (await provider.describe(group, [target(group, name)], testCall())).targets[0]!;
 const failure = async (p: Promise<unknown>): Promise<DrainctlError> => {
   const error = await p.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(DrainctlError);
@@ -42,7 +43,7 @@ async function until(group: GroupRef, name: string, done: (s: TargetStatus) => b
 describe('HAProxy provider on a real HAProxy 2.6', () => {
   it('lists every server over TCP and over the unix socket, with registration and in-flight count', async () => {
     for (const group of [tcpGroup, unixGroup]) {
-      const snapshot = await provider.describe(group, 'all');
+      const snapshot = await provider.describe(group, 'all', testCall());
       expect(snapshot.providerId).toBe('be_app');
       expect(snapshot.targets.map((t) => t.ref.target)).toEqual(['app1', 'app2', 'app3']);
       for (const [i, t] of snapshot.targets.entries()) {
@@ -56,7 +57,7 @@ describe('HAProxy provider on a real HAProxy 2.6', () => {
     const slow = httpGet(`http://127.0.0.1:${haproxy.frontendPort}/slow?ms=800`, { headers: { cookie: 'SRV=a1' } });
     await until(tcpGroup, 'app1', (s) => s.inFlight === 1);
     const before = await one(tcpGroup, 'app1');
-    await provider.drain(tcpGroup, [before]);
+    await provider.drain(tcpGroup, [before], testCall());
     const during = await one(tcpGroup, 'app1');
     expect(during).toMatchObject({ state: 'draining', inFlight: 1, raw: { state: 'DRAIN', reason: 'admin state drain' } });
     expect(during.registration).toBeUndefined();
@@ -65,7 +66,7 @@ describe('HAProxy provider on a real HAProxy 2.6', () => {
     expect((await slow).status).toBe(200);
     const drained = await until(tcpGroup, 'app1', (s) => s.state === 'drained');
     expect(drained.inFlight).toBe(0);
-    await provider.restore(tcpGroup, [{ ref: before.ref, registration: before.registration }]);
+    await provider.restore(tcpGroup, [{ ref: before.ref, registration: before.registration }], testCall());
     const back = await one(tcpGroup, 'app1');
     expect(back).toMatchObject({ state: 'active', health: 'healthy' });
     expect(back.registration).toEqual(before.registration);
@@ -74,10 +75,10 @@ describe('HAProxy provider on a real HAProxy 2.6', () => {
   it('takes servers to MAINT in maint mode', async () => {
     const maint = new HaproxyProvider({ mode: 'maint' });
     const before = await one(unixGroup, 'app2');
-    await maint.drain(unixGroup, [before]);
+    await maint.drain(unixGroup, [before], testCall());
     expect(await one(unixGroup, 'app2')).toMatchObject({ state: 'drained', raw: { state: 'MAINT', reason: 'admin state maint' } });
-    expect((await maint.getTimeout(unixGroup)).extra).toEqual({ mode: 'maint' });
-    await maint.restore(unixGroup, [{ ref: before.ref, registration: before.registration }]);
+    expect((await maint.getTimeout(unixGroup, testCall())).extra).toEqual({ mode: 'maint' });
+    await maint.restore(unixGroup, [{ ref: before.ref, registration: before.registration }], testCall());
     await until(unixGroup, 'app2', (s) => s.state === 'active' && s.health === 'healthy');
   });
 
@@ -85,14 +86,14 @@ describe('HAProxy provider on a real HAProxy 2.6', () => {
     await rawCommand(haproxy.adminPort, 'set server be_app/app3 weight 5');
     const before = await one(tcpGroup, 'app3');
     expect(before.registration).toMatchObject({ weight: 5 });
-    await provider.drain(tcpGroup, [before]);
+    await provider.drain(tcpGroup, [before], testCall());
     await rawCommand(haproxy.adminPort, 'set server be_app/app3 weight 2');
-    await provider.restore(tcpGroup, [{ ref: before.ref, registration: before.registration }]);
+    await provider.restore(tcpGroup, [{ ref: before.ref, registration: before.registration }], testCall());
     expect((await one(tcpGroup, 'app3')).registration).toEqual({ ...before.registration, weight: 5 });
 
     await rawCommand(haproxy.adminPort, 'set server be_app/app3 weight 0');
     expect(await one(tcpGroup, 'app3')).toMatchObject({ state: 'drained', raw: { reason: 'weight 0' } });
-    await provider.restore(tcpGroup, [{ ref: before.ref, registration: undefined }]);
+    await provider.restore(tcpGroup, [{ ref: before.ref, registration: undefined }], testCall());
     expect((await one(tcpGroup, 'app3')).registration).toMatchObject({ weight: 1, adminState: 'ready' });
   });
 
@@ -102,17 +103,17 @@ describe('HAProxy provider on a real HAProxy 2.6', () => {
       (e: Error) => `error ${e.message}`,
     );
     const before = await until(tcpGroup, 'app2', (s) => s.inFlight === 1);
-    await provider.drain(tcpGroup, [before]);
-    expect(await provider.forceClose(tcpGroup, [await one(tcpGroup, 'app2')])).toEqual({ cut: 1 });
+    await provider.drain(tcpGroup, [before], testCall());
+    expect(await provider.forceClose(tcpGroup, [await one(tcpGroup, 'app2')], testCall())).toEqual({ cut: 1 });
     expect(await slow).toMatch(/error|status 50\d/);
     expect(await until(tcpGroup, 'app2', (s) => s.state === 'drained')).toMatchObject({ inFlight: 0 });
-    await provider.restore(tcpGroup, [{ ref: before.ref, registration: before.registration }]);
+    await provider.restore(tcpGroup, [{ ref: before.ref, registration: before.registration }], testCall());
   });
 
   it('has no drain timeout of its own', async () => {
-    expect(provider.timeoutLimits).toBeUndefined();
-    expect(await provider.getTimeout(tcpGroup)).toEqual({ seconds: undefined, enabled: true, extra: { mode: 'drain' } });
-    const error = await failure(provider.setTimeout(tcpGroup));
+    expect(provider.descriptor.timeout).toBeUndefined();
+    expect(await provider.getTimeout(tcpGroup, testCall())).toEqual({ seconds: undefined, enabled: true, extra: { mode: 'drain' } });
+    const error = await failure(provider.setTimeout(tcpGroup, 30, testCall()));
     expect(error.kind).toBe('usage');
     expect(error.message).toMatch(/no drain timeout/);
   });
@@ -131,7 +132,7 @@ describe('HAProxy provider errors', () => {
 
   it('an unknown backend is not_found and lists the backends there are', async () => {
     const missing: GroupRef = { kind: 'group', provider: 'haproxy', group: `127.0.0.1:${haproxy.adminPort}/be_nope` };
-    for (const op of [() => provider.describe(missing, 'all'), () => provider.getTimeout(missing), () => provider.drain(missing, [{ ...namedStatus(missing, 'app1') }])]) {
+    for (const op of [() => provider.describe(missing, 'all', testCall()), () => provider.getTimeout(missing, testCall()), () => provider.drain(missing, [{ ...namedStatus(missing, 'app1') }], testCall())]) {
       const error = await failure(op());
       expect(error.kind).toBe('not_found');
       expect(error.message).toBe(`HAProxy at 127.0.0.1:${haproxy.adminPort} has no backend be_nope (backends: be_app)`);
@@ -140,7 +141,7 @@ describe('HAProxy provider errors', () => {
 
   it('an unknown server is absent in describe and not_found for drain and restore', async () => {
     expect(await one(tcpGroup, 'app9')).toMatchObject({ state: 'absent' });
-    for (const op of [() => provider.drain(tcpGroup, [namedStatus(tcpGroup, 'app9')]), () => provider.restore(tcpGroup, [{ ref: target(tcpGroup, 'app9'), registration: undefined }])]) {
+    for (const op of [() => provider.drain(tcpGroup, [namedStatus(tcpGroup, 'app9')], testCall()), () => provider.restore(tcpGroup, [{ ref: target(tcpGroup, 'app9'), registration: undefined }], testCall())]) {
       const error = await failure(op());
       expect(error.kind).toBe('not_found');
       expect(error.message).toBe(`backend be_app on HAProxy at 127.0.0.1:${haproxy.adminPort} has no server app9 (servers: app1, app2, app3)`);
@@ -149,15 +150,15 @@ describe('HAProxy provider errors', () => {
 
   it('a socket that is not HAProxy is a usage error', async () => {
     const group: GroupRef = { kind: 'group', provider: 'haproxy', group: `127.0.0.1:${garbagePort}/be_app` };
-    const error = await failure(provider.describe(group, 'all'));
+    const error = await failure(provider.describe(group, 'all', testCall()));
     expect(error.kind).toBe('usage');
     expect(error.message).toBe(`127.0.0.1:${garbagePort} is not an HAProxy runtime API (it answered "?? show stat be_app 4 -1")`);
   });
 
   it('a socket without admin level refuses changes: provider error with the fix', async () => {
     const group: GroupRef = { kind: 'group', provider: 'haproxy', group: `127.0.0.1:${haproxy.operatorPort}/be_app` };
-    const status = (await provider.describe(group, 'all')).targets[0]!;
-    const error = await failure(provider.drain(group, [status]));
+    const status = (await provider.describe(group, 'all', testCall())).targets[0]!;
+    const error = await failure(provider.drain(group, [status], testCall()));
     expect(error.kind).toBe('provider');
     expect(error.message).toBe(`HAProxy at 127.0.0.1:${haproxy.operatorPort} refused "set server be_app/app1 state drain": permission denied`);
     expect(error.hint).toMatch(/level admin/);
@@ -166,11 +167,11 @@ describe('HAProxy provider errors', () => {
 
   it('connection refused is a retryable provider error; a missing socket path is not retryable', async () => {
     const closed: GroupRef = { kind: 'group', provider: 'haproxy', group: `127.0.0.1:${await freePort()}/be_app` };
-    const refused = await failure(provider.describe(closed, 'all'));
+    const refused = await failure(provider.describe(closed, 'all', testCall()));
     expect(refused).toMatchObject({ kind: 'provider', retryable: 'transient' });
     expect(refused.message).toMatch(/connection refused$/);
     const nowhere: GroupRef = { kind: 'group', provider: 'haproxy', group: `${haproxy.dir}/missing.sock/be_app` };
-    const missing = await failure(provider.describe(nowhere, 'all'));
+    const missing = await failure(provider.describe(nowhere, 'all', testCall()));
     expect(missing).toMatchObject({ kind: 'provider', retryable: undefined });
     expect(missing.message).toBe(`HAProxy runtime API at ${haproxy.dir}/missing.sock: no such socket`);
   });
@@ -181,7 +182,7 @@ describe('HAProxy provider errors', () => {
     await new Promise<void>((r) => silent.listen(port, '127.0.0.1', r));
     try {
       const quick = new HaproxyProvider({ commandTimeoutMs: 300 });
-      const error = await failure(quick.describe({ kind: 'group', provider: 'haproxy', group: `127.0.0.1:${port}/be_app` }, 'all'));
+      const error = await failure(quick.describe({ kind: 'group', provider: 'haproxy', group: `127.0.0.1:${port}/be_app` }, 'all', testCall()));
       expect(error).toMatchObject({ kind: 'provider', retryable: 'transient' });
     } finally {
       silent.close();
@@ -189,7 +190,7 @@ describe('HAProxy provider errors', () => {
   });
 
   it('an aborted signal stops a call with an interrupted error', async () => {
-    const error = await failure(provider.describe(tcpGroup, 'all', AbortSignal.abort('SIGINT')));
+    const error = await failure(provider.describe(tcpGroup, 'all', testCall({ signal: AbortSignal.abort('SIGINT') })));
     expect(error.kind).toBe('interrupted');
   });
 });

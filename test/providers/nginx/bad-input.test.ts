@@ -8,6 +8,7 @@ import type { TargetStatus } from '../../../src/core/state.js';
 import { workersOf } from '../../../src/providers/nginx/processes.js';
 import { NginxProvider, type NginxProviderOptions } from '../../../src/providers/nginx/provider.js';
 import { type Backend, makeTempDir, type NginxServer, startBackends, startNginx, stopAll } from '../../support/servers.js';
+import { testCall } from '../../support/call.js';
 
 let backends: Backend[];
 let nginx: NginxServer;
@@ -44,7 +45,7 @@ async function refusedUnchanged(change: () => Promise<unknown>, file = nginx.ups
 describe('NGINX provider: bad input leaves the configuration as it was', () => {
   it('an unknown upstream is not_found for every operation, listing the upstreams there are', async () => {
     const missing: GroupRef = { kind: 'group', provider: 'nginx', group: `${nginx.upstreamFile}/nope` };
-    for (const op of [() => provider().describe(missing, 'all'), () => provider().getTimeout(missing), () => provider().drain(missing, [status(missing, '127.0.0.1:1')])]) {
+    for (const op of [() => provider().describe(missing, 'all', testCall()), () => provider().getTimeout(missing, testCall()), () => provider().drain(missing, [status(missing, '127.0.0.1:1')], testCall())]) {
       const error = await refusedUnchanged(op);
       expect(error.kind).toBe('not_found');
       expect(error.message).toBe(`${nginx.upstreamFile} has no upstream nope (upstreams: app, other_pool)`);
@@ -52,15 +53,15 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
   });
 
   it('an unknown server is absent in describe and not_found for drain', async () => {
-    expect((await provider().describe(group, [status(group, '127.0.0.1:1').ref])).targets[0]).toMatchObject({ state: 'absent' });
-    const error = await refusedUnchanged(() => provider().drain(group, [status(group, '127.0.0.1:1')]));
+    expect((await provider().describe(group, [status(group, '127.0.0.1:1').ref], testCall())).targets[0]).toMatchObject({ state: 'absent' });
+    const error = await refusedUnchanged(() => provider().drain(group, [status(group, '127.0.0.1:1')], testCall()));
     expect(error.kind).toBe('not_found');
     expect(error.message).toMatch(/^upstream app in .* has no server 127\.0\.0\.1:1 \(servers: 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)$/);
   });
 
   it('a missing upstream file is not_found', async () => {
     const g: GroupRef = { kind: 'group', provider: 'nginx', group: `${nginx.dir}/conf.d/missing.conf/app` };
-    const error = await failure(provider().describe(g, 'all'));
+    const error = await failure(provider().describe(g, 'all', testCall()));
     expect(error).toMatchObject({ kind: 'not_found', message: `upstream file ${nginx.dir}/conf.d/missing.conf does not exist` });
   });
 
@@ -68,7 +69,7 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     const dir = makeTempDir('nginx-garbage');
     const file = join(dir, 'garbage.conf');
     writeFileSync(file, 'hello "world\nthis is not nginx\n');
-    const error = await refusedUnchanged(() => provider().drain({ kind: 'group', provider: 'nginx', group: `${file}/app` }, [status({ kind: 'group', provider: 'nginx', group: `${file}/app` }, '127.0.0.1:1')]), file);
+    const error = await refusedUnchanged(() => provider().drain({ kind: 'group', provider: 'nginx', group: `${file}/app` }, [status({ kind: 'group', provider: 'nginx', group: `${file}/app` }, '127.0.0.1:1')], testCall()), file);
     expect(error).toMatchObject({ kind: 'usage', message: `${file} is not an NGINX configuration file: unterminated double-quoted string starting at line 1` });
   });
 
@@ -76,7 +77,7 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     const dir = makeTempDir('nginx-main');
     const main = join(dir, 'nginx.conf');
     writeFileSync(main, 'this is not nginx;\n');
-    const error = await refusedUnchanged(() => provider({ mainConfig: main }).drain(group, [first()]));
+    const error = await refusedUnchanged(() => provider({ mainConfig: main }).drain(group, [first()], testCall()));
     expect(error.kind).toBe('usage');
     expect(error.message).toBe(`nginx rejects ${main} as it is, before any change: unknown directive "this" in ${main}:1`);
   });
@@ -86,7 +87,7 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     const file = join(dir, 'upstreams.conf');
     copyFileSync(nginx.upstreamFile, file);
     const g: GroupRef = { kind: 'group', provider: 'nginx', group: `${file}/app` };
-    const error = await refusedUnchanged(() => provider().drain(g, [status(g, `127.0.0.1:${backends[0]!.port}`)]), file);
+    const error = await refusedUnchanged(() => provider().drain(g, [status(g, `127.0.0.1:${backends[0]!.port}`)], testCall()), file);
     expect(error).toMatchObject({ kind: 'usage', message: `${file} is not part of the configuration ${nginx.mainConfig} (nginx -T does not read it)` });
   });
 
@@ -96,17 +97,17 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     const wrapper = join(dir, 'nginx');
     writeFileSync(wrapper, `#!/bin/sh\nif [ "$1" = "-t" ] && grep -q ' down;' '${nginx.upstreamFile}'; then echo 'nginx: [emerg] invalid parameter "down" in ${nginx.upstreamFile}:4' >&2; exit 1; fi\nexec nginx "$@"\n`);
     chmodSync(wrapper, 0o755);
-    const error = await refusedUnchanged(() => provider({ nginxBinary: wrapper }).drain(group, [first()]));
+    const error = await refusedUnchanged(() => provider({ nginxBinary: wrapper }).drain(group, [first()], testCall()));
     expect(error).toMatchObject({ kind: 'usage', message: `nginx -t rejected the change to ${nginx.upstreamFile}: invalid parameter "down" in ${nginx.upstreamFile}:4` });
   });
 
   it('a failing reload command is a provider error and the file is put back', async () => {
-    const error = await refusedUnchanged(() => provider({ reloadCommand: 'echo "nginx: [error] reload refused by test" >&2; exit 1' }).drain(group, [first()]));
+    const error = await refusedUnchanged(() => provider({ reloadCommand: 'echo "nginx: [error] reload refused by test" >&2; exit 1' }).drain(group, [first()], testCall()));
     expect(error).toMatchObject({ kind: 'provider', message: 'reloading nginx failed: reload refused by test' });
   });
 
   it('a reload that nginx never acts on runs out (bounded) and the file is put back', async () => {
-    const error = await refusedUnchanged(() => provider({ reloadCommand: 'true', reloadWaitMs: 500 }).drain(group, [first()]));
+    const error = await refusedUnchanged(() => provider({ reloadCommand: 'true', reloadWaitMs: 500 }).drain(group, [first()], testCall()));
     expect(error).toMatchObject({ kind: 'provider', message: 'nginx did not apply the new configuration within 1s (its workers from before the reload still serve)' });
   });
 
@@ -114,7 +115,7 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     const dir = makeTempDir('nginx-stopped');
     const main = join(dir, 'nginx.conf');
     writeFileSync(main, readFileSync(nginx.mainConfig, 'utf8').replace(nginx.pidFile, join(dir, 'nginx.pid')));
-    const error = await refusedUnchanged(() => provider({ mainConfig: main }).drain(group, [first()]));
+    const error = await refusedUnchanged(() => provider({ mainConfig: main }).drain(group, [first()], testCall()));
     expect(error).toMatchObject({ kind: 'provider', message: `nginx is not running: no master process found from the pid file ${join(dir, 'nginx.pid')}` });
   });
 
@@ -133,7 +134,7 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     try {
       expect(() => writeFileSync(file, 'x')).toThrow(/EROFS/);
       const g: GroupRef = { kind: 'group', provider: 'nginx', group: `${file}/app` };
-      const error = await refusedUnchanged(() => provider({ mainConfig: main }).drain(g, [status(g, `127.0.0.1:${backends[0]!.port}`)]), file);
+      const error = await refusedUnchanged(() => provider({ mainConfig: main }).drain(g, [status(g, `127.0.0.1:${backends[0]!.port}`)], testCall()), file);
       expect(error).toMatchObject({ kind: 'provider', message: `cannot change ${file}: read-only file system` });
       expect(error.hint).toMatch(/needs write access/);
     } finally {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCall } from '../../support/call.js';
 import type { GroupRef, TargetRef } from '../../../src/core/refs.js';
 import type { TargetStatus } from '../../../src/core/state.js';
 import { workersOf } from '../../../src/providers/nginx/processes.js';
@@ -21,7 +22,7 @@ afterAll(() => stopAll());
 
 const address = (i: number): string => `127.0.0.1:${backends[i]!.port}`;
 const target = (i: number): TargetRef => ({ kind: 'target', provider: 'nginx', group: group.group, target: address(i) });
-const one = async (i: number): Promise<TargetStatus> => (await provider.describe(group, [target(i)])).targets[0]!;
+const one = async (i: number): Promise<TargetStatus> => (await provider.describe(group, [target(i)], testCall())).targets[0]!;
 async function until(i: number, done: (s: TargetStatus) => boolean, boundMs = 8000): Promise<TargetStatus> {
   const deadline = Date.now() + boundMs;
   for (let n = 0; n < 400; n++) {
@@ -35,7 +36,7 @@ async function until(i: number, done: (s: TargetStatus) => boolean, boundMs = 80
 
 describe('NGINX provider on a real NGINX 1.22', () => {
   it('lists the servers of the upstream as active, with their parameters as registration', async () => {
-    const snapshot = await provider.describe(group, 'all');
+    const snapshot = await provider.describe(group, 'all', testCall());
     expect(snapshot.targets.map((t) => t.ref.target)).toEqual([address(0), address(1), address(2)]);
     for (const t of snapshot.targets) {
       expect(t).toMatchObject({ state: 'active', health: 'healthy', raw: { state: 'up' } });
@@ -49,7 +50,7 @@ describe('NGINX provider on a real NGINX 1.22', () => {
     const slow = Array.from({ length: 6 }, () => httpGet(`http://127.0.0.1:${nginx.frontendPort}/slow?ms=1200`));
     await sleep(300);
     const workersBefore = (await workersOf(nginx.masterPid())).map((w) => w.pid);
-    await provider.drain(group, [await one(0)]);
+    await provider.drain(group, [await one(0)], testCall());
     expect(readFileSync(nginx.upstreamFile, 'latin1')).toBe(original.toString('latin1').replace(`${address(0)} max_fails=0;`, `${address(0)} max_fails=0 down;`));
 
     const during = await one(0);
@@ -65,38 +66,38 @@ describe('NGINX provider on a real NGINX 1.22', () => {
     expect(results.some((r) => r.headers['x-backend'] === 'app1')).toBe(true);
     expect(await until(0, (s) => s.state === 'drained')).toMatchObject({ inFlight: 0 });
 
-    await provider.restore(group, [{ ref: target(0), registration: during.registration }]);
+    await provider.restore(group, [{ ref: target(0), registration: during.registration }], testCall());
     expect(await one(0)).toMatchObject({ state: 'active', health: 'healthy' });
     expect(readFileSync(nginx.upstreamFile)).toEqual(original);
   });
 
   it('draining twice changes nothing the second time: no second reload', async () => {
     const status = await one(1);
-    await provider.drain(group, [status]);
+    await provider.drain(group, [status], testCall());
     await until(1, (s) => s.state === 'drained');
     const workers = (await workersOf(nginx.masterPid())).map((w) => w.pid);
     const bytes = readFileSync(nginx.upstreamFile);
-    await provider.drain(group, [status]);
+    await provider.drain(group, [status], testCall());
     expect((await workersOf(nginx.masterPid())).map((w) => w.pid)).toEqual(workers);
     expect(readFileSync(nginx.upstreamFile)).toEqual(bytes);
-    await provider.restore(group, [{ ref: status.ref, registration: status.registration }]);
+    await provider.restore(group, [{ ref: status.ref, registration: status.registration }], testCall());
   });
 
   it('drains and restores several servers of one upstream with one reload each way', async () => {
     const [a, b] = [await one(1), await one(2)];
     const workers = (await workersOf(nginx.masterPid())).map((w) => w.pid);
-    await provider.drain(group, [a, b]);
+    await provider.drain(group, [a, b], testCall());
     const after = (await workersOf(nginx.masterPid())).filter((w) => !w.shuttingDown).map((w) => w.pid);
     expect(after.some((pid) => workers.includes(pid))).toBe(false);
     await until(1, (s) => s.state === 'drained');
     expect((await one(2)).state).toBe('drained');
-    await provider.restore(group, [a, b].map((s) => ({ ref: s.ref, registration: s.registration })));
-    expect((await provider.describe(group, 'all')).targets.every((t) => t.state === 'active')).toBe(true);
+    await provider.restore(group, [a, b].map((s) => ({ ref: s.ref, registration: s.registration })), testCall());
+    expect((await provider.describe(group, 'all', testCall())).targets.every((t) => t.state === 'active')).toBe(true);
   });
 
   it('has no drain timeout of its own and shows worker_shutdown_timeout', async () => {
-    expect(provider.timeoutLimits).toBeUndefined();
-    expect(await provider.getTimeout(group)).toEqual({ seconds: undefined, enabled: true, extra: { workerShutdownTimeout: 'none' } });
-    await expect(provider.setTimeout(group)).rejects.toMatchObject({ kind: 'usage' });
+    expect(provider.descriptor.timeout).toBeUndefined();
+    expect(await provider.getTimeout(group, testCall())).toEqual({ seconds: undefined, enabled: true, extra: { workerShutdownTimeout: 'none' } });
+    await expect(provider.setTimeout(group, 30, testCall())).rejects.toMatchObject({ kind: 'usage' });
   });
 });

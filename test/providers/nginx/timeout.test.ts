@@ -7,6 +7,7 @@ import { createMemoryLedger } from '../../../src/ledger/index.js';
 import { workersOf } from '../../../src/providers/nginx/processes.js';
 import { NginxProvider } from '../../../src/providers/nginx/provider.js';
 import { type Backend, httpGet, type NginxServer, sleep, startBackends, startNginx, stopAll } from '../../support/servers.js';
+import { testCall } from '../../support/call.js';
 
 let backends: Backend[];
 let nginx: NginxServer;
@@ -36,7 +37,7 @@ describe('NGINX: a request longer than the wait', () => {
     const failed = await drainTargets({ targets: [ref], providers, ledger, timeoutMs: 2000, onTimeout: 'fail' });
     expect(failed.results).toMatchObject([{ outcome: 'timed_out', state: 'draining' }]);
     expect(readFileSync(nginx.upstreamFile, 'utf8')).toContain(`127.0.0.1:${busy!.port} max_fails=0 down;`);
-    expect((await provider.describe(group, [ref])).targets[0]).toMatchObject({ state: 'draining', inFlight: 1 });
+    expect((await provider.describe(group, [ref], testCall())).targets[0]).toMatchObject({ state: 'draining', inFlight: 1 });
     expect((await workersOf(nginx.masterPid())).filter((w) => w.shuttingDown)).toHaveLength(1);
 
     const events: DrainEvent[] = [];
@@ -44,8 +45,8 @@ describe('NGINX: a request longer than the wait', () => {
     expect(forced.results).toMatchObject([{ outcome: 'forced', state: 'drained' }]);
     expect(events).toContainEqual(expect.objectContaining({ type: 'warning', message: expect.stringContaining('cut 1 open session on') }));
     expect(await long).toMatch(/^cut/);
-    for (let i = 0; i < 100 && (await provider.describe(group, [ref])).targets[0]!.state !== 'drained'; i++) await sleep(20);
-    expect((await provider.describe(group, [ref])).targets[0]).toMatchObject({ state: 'drained' });
-    await provider.restore(group, [{ ref, registration: undefined }]);
+    for (let i = 0; i < 100 && (await provider.describe(group, [ref], testCall())).targets[0]!.state !== 'drained'; i++) await sleep(20);
+    expect((await provider.describe(group, [ref], testCall())).targets[0]).toMatchObject({ state: 'drained' });
+    await provider.restore(group, [{ ref, registration: undefined }], testCall());
   }, 20_000);
 });
