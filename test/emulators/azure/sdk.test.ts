@@ -101,8 +101,8 @@ describe.runIf(haveExamples)('@azure/arm-network against the emulator seeded fro
     const gw = await client.applicationGateways.get('rg1', 'appgw');
     gw.backendHttpSettingsCollection![0]!.connectionDraining = { enabled: true, drainTimeoutInSec: 3601 };
     const error = await rejectionOf(client.applicationGateways.beginCreateOrUpdateAndWait('rg1', 'appgw', gw, poll));
-    expect(error).toMatchObject({ statusCode: 400, code: 'InvalidRequestFormat' });
-    expect(error.message).toContain('drainTimeoutInSec must be an integer from 1 to 3600 (got 3601)');
+    expect(error).toMatchObject({ statusCode: 400, code: 'ApplicationGatewayConnectionDrainingTimeoutInvalid' });
+    expect(error.message).toBe(`Backend Http Settings ${gw.backendHttpSettingsCollection![0]!.id} connection draining timeout is invalid. The current value is 3601. Supported range is [1, 3600].`);
     expect((await client.applicationGateways.get('rg1', 'appgw')).etag).toBe(gw.etag);
   });
 
@@ -210,7 +210,14 @@ describe('an ApplicationGateway body as the SDK sends it', () => {
         body: JSON.stringify({ location: 'westus', properties: { backendAddressPools: [{ name: 'p', properties: { backendAddresses: ['10.0.0.1'] } }] } } satisfies ApplicationGateway | Record<string, unknown>),
       });
       expect(response.status).toBe(400);
-      expect(((await response.json()) as { error: { message: string } }).error.message).toContain('properties.backendAddressPools[0].properties.backendAddresses[0] must be an object');
+      // As ARM answers it: the deserializer's complaint, naming the path, in the details.
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'InvalidRequestFormat',
+          message: 'Cannot parse the request.',
+          details: [{ code: 'InvalidJson', message: "Error converting value \"10.0.0.1\" to type 'Microsoft.WindowsAzure.Networking.Nrp.Frontend.Contract.Csm.Public.ApplicationGatewayBackendAddress'. Path 'properties.backendAddressPools[0].properties.backendAddresses[0]'." }],
+        },
+      });
     } finally {
       await emulator.stop();
     }
