@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ApplicationGateway } from '@azure/arm-network';
 import { describe, expect, it } from 'vitest';
 import { seedFromOfficialExamples, type AzureSeed } from '../../../src/emulators/azure/index.js';
-import { EXAMPLE_SUBSCRIPTION, FIXTURES_DIR, azureHarness, officialExamplesAvailable, rejectionOf, sdkClient } from './helpers.js';
+import { EXAMPLE_SUBSCRIPTION, FIXTURES_DIR, FakeClock, azureHarness, officialExamplesAvailable, rejectionOf, sdkClient } from './helpers.js';
 
 const haveExamples = officialExamplesAvailable();
 const appgw = { subscription: EXAMPLE_SUBSCRIPTION, resourceGroup: 'rg1', name: 'appgw' };
@@ -46,7 +46,13 @@ describe.runIf(haveExamples)('@azure/arm-network against the emulator seeded fro
   });
 
   it('beginCreateOrUpdateAndWait follows Azure-AsyncOperation to Succeeded and returns the final GET', async () => {
-    const emulator = await start({ operationDelayMs: 40 });
+    // The operation ends only when the clock is moved, at the second poll: two polls, whatever the machine's speed.
+    const clock = new FakeClock();
+    const emulator = await start({ operationDelayMs: 5000, clock });
+    let polls = 0;
+    emulator.onRequest(({ action }) => {
+      if (action === 'operations.get' && ++polls === 2) clock.advance(5000);
+    });
     const client = sdkClient(emulator);
     const gw = await client.applicationGateways.get('rg1', 'appgw');
     gw.backendAddressPools!.find((p) => p.name === 'appgwpool1')!.backendAddresses = [{ ipAddress: '10.0.0.1' }];
@@ -57,7 +63,7 @@ describe.runIf(haveExamples)('@azure/arm-network against the emulator seeded fro
     expect(result.etag).not.toBe(gw.etag);
     const actions = emulator.requestLog.map((e) => e.action);
     expect(actions[0]).toBe('applicationGateways.createOrUpdate');
-    expect(actions.filter((a) => a === 'operations.get').length).toBeGreaterThanOrEqual(2);
+    expect(actions.filter((a) => a === 'operations.get')).toHaveLength(2);
     expect(actions.at(-1)).toBe('applicationGateways.get');
   });
 
