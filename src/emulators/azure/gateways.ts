@@ -9,7 +9,9 @@
  * it disappears when the operation finishes.
  */
 import { randomUUID } from 'node:crypto';
-import { invalidRequest } from './errors.js';
+import { problemError, problemText } from './body-problems.js';
+import { requireObjectBody } from './errors.js';
+import { GATEWAY_COLLECTIONS, gatewayBodyProblem } from './gateway-validation.js';
 import {
   GATEWAY_TYPE,
   type Json,
@@ -18,7 +20,6 @@ import {
   clone,
   collection,
   drainSecondsForPool,
-  gatewayProblem,
   isObject,
   nameOf,
   poolAddresses,
@@ -49,14 +50,6 @@ export interface AcceptedWrite {
   readonly operation: Operation;
 }
 
-/** Collections whose items are sub-resources with ids under the gateway's id. */
-const SUB_RESOURCES = [
-  'gatewayIPConfigurations', 'sslCertificates', 'trustedRootCertificates', 'trustedClientCertificates', 'authenticationCertificates',
-  'frontendIPConfigurations', 'frontendPorts', 'probes', 'backendAddressPools', 'backendHttpSettingsCollection', 'backendSettingsCollection',
-  'httpListeners', 'listeners', 'sslProfiles', 'urlPathMaps', 'requestRoutingRules', 'routingRules', 'rewriteRuleSets', 'redirectConfigurations',
-  'privateLinkConfigurations', 'loadDistributionPolicies',
-] as const;
-
 export class GatewayStore extends ResourceStore<GatewayServerHealth, GatewayEntry> {
   constructor(operations: OperationBook, etags: EtagSource, settings: StoreSettings) {
     super(operations, etags, settings, GATEWAY_TYPE);
@@ -75,16 +68,19 @@ export class GatewayStore extends ResourceStore<GatewayServerHealth, GatewayEntr
     return { ...clone(entry.resource), etag: entry.etag };
   }
 
-  /** PUT: validates, checks If-Match and running operations, stores the gateway and starts its operation. */
+  /**
+   * PUT: checks If-Match and running operations, validates the body as ARM does (a 400 changes
+   * nothing), stores the gateway and starts its operation.
+   */
   put(name: ResourceName, body: unknown, ifMatch: string | undefined, now: number): AcceptedWrite {
     const existing = this.entries.get(resourceKey(name));
     checkWritable(existing, ifMatch);
-    if (!isObject(body)) throw invalidRequest('The request content must be a JSON object.');
-    const problem = gatewayProblem(body);
-    if (problem) throw invalidRequest(`Application gateway ${name.name} is invalid: ${problem}.`);
+    const gateway = requireObjectBody(body);
+    const problem = gatewayBodyProblem(gateway, resourceId('applicationGateways', name), { requireLocation: true });
+    if (problem) throw problemError(problem);
 
     const previous = existing ? { resource: existing.resource, removed: existing.removed } : undefined;
-    const stored = this.stored(name, clone(body), existing?.resource);
+    const stored = this.stored(name, clone(gateway), existing?.resource);
     propertiesOf(stored).provisioningState = 'Updating';
     const entry: GatewayEntry = existing ?? { name, resource: stored, etag: '', health: new Map(), removed: new Map() };
     const operation = this.startOperation(name, stored, now, {
@@ -122,8 +118,8 @@ export class GatewayStore extends ResourceStore<GatewayServerHealth, GatewayEntr
     const entry = this.entry(name);
     const copy = clone(entry.resource);
     change(copy);
-    const problem = gatewayProblem(copy);
-    if (problem) throw new Error(`modifyGateway: the change leaves ${name.name} invalid: ${problem}`);
+    const problem = gatewayBodyProblem(copy, resourceId('applicationGateways', name), { requireLocation: true });
+    if (problem) throw new Error(`modifyGateway: the change leaves ${name.name} invalid: ${problemText(problem)} (${problem.code})`);
     entry.resource = this.stored(name, copy, entry.resource);
     entry.etag = this.etags.next();
   }
@@ -146,7 +142,7 @@ export class GatewayStore extends ResourceStore<GatewayServerHealth, GatewayEntr
     }
     props.operationalState ??= 'Running';
     props.resourceGuid ??= randomUUID();
-    for (const key of SUB_RESOURCES) {
+    for (const key of GATEWAY_COLLECTIONS) {
       for (const item of collection(props, key)) {
         if (typeof item.id !== 'string' && nameOf(item) !== '') item.id = `${id}/${key}/${nameOf(item)}`;
         if (isObject(item.properties)) item.properties.provisioningState ??= 'Succeeded';

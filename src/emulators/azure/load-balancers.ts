@@ -4,9 +4,11 @@
  * (`POST …/loadBalancingRules/{rule}/health`) in the shape of "Manage Azure Load Balancer
  * health status" (states Up/Down, reasons such as Up_Admin, Down_Admin, Up_Probe_Success).
  */
-import { childNotFound, invalidRequest } from './errors.js';
+import { problemError } from './body-problems.js';
+import { childNotFound, requireObjectBody } from './errors.js';
 import type { AcceptedWrite } from './gateways.js';
-import { LOAD_BALANCER_TYPE, POOL_TYPE, type Json, type ResourceName, clone, collection, isObject, nameOf, poolProblem, propertiesOf, refName, resourceId, resourceKey } from './model.js';
+import { poolBodyProblem } from './load-balancer-validation.js';
+import { LOAD_BALANCER_TYPE, POOL_TYPE, type Json, type ResourceName, clone, collection, isObject, nameOf, propertiesOf, refName, resourceId, resourceKey } from './model.js';
 import type { Operation, OperationBook } from './operations.js';
 import type { ProbeHealth } from './seed.js';
 import { type EtagSource, ResourceStore, type StoreSettings, type StoredEntry, checkWritable, healthByKey } from './store.js';
@@ -45,17 +47,20 @@ export class LoadBalancerStore extends ResourceStore<ProbeHealth, LoadBalancerEn
     return { ...clone(found), etag: entry.etag, type: POOL_TYPE };
   }
 
-  /** PUT one pool: replaces its addresses (and other writable properties); rules stay as they are. */
-  putPool(name: ResourceName, pool: string, body: unknown, ifMatch: string | undefined, now: number): AcceptedWrite {
+  /**
+   * PUT one pool: replaces its addresses (and other writable properties); rules stay as they
+   * are. The body is validated first: a 400 changes nothing.
+   */
+  putPool(name: ResourceName, pool: string, request: unknown, ifMatch: string | undefined, now: number): AcceptedWrite {
     const entry = this.entry(name);
     checkWritable(entry, ifMatch);
-    if (!isObject(body)) throw invalidRequest('The request content must be a JSON object.');
-    const problem = poolProblem(body, 'backendAddressPool');
-    if (problem) throw invalidRequest(`Backend address pool ${pool} is invalid: ${problem}.`);
+    const body = requireObjectBody(request);
+    const existing = findPool(entry.resource, pool);
+    const problem = poolBodyProblem(body, `${resourceId('loadBalancers', name)}/backendAddressPools/${existing ? nameOf(existing) : pool}`, entry.resource);
+    if (problem) throw problemError(problem);
 
     const previous = clone(entry.resource);
     const pools = collection(propertiesOf(entry.resource), 'backendAddressPools');
-    const existing = findPool(entry.resource, pool);
     const { etag: _etag, type: _type, id: _id, name: _name, ...rest } = body;
     const stored: Json = { ...rest, name: existing ? nameOf(existing) : pool, properties: { ...propertiesOf(body), provisioningState: 'Updating' } };
     normalisePool(entry.resource, stored);

@@ -1,7 +1,7 @@
 /**
  * The parts of ARM resource JSON the emulator reads: resource ids, application gateway pools,
- * backend settings and routing rules, load balancer pools and rules, and the checks that keep a
- * seeded or PUT resource usable. Pure: no state, no I/O.
+ * backend settings and routing rules, load balancer pools and rules. Pure: no state, no I/O.
+ * What a body must be to be accepted is in gateway-validation.ts and load-balancer-validation.ts.
  */
 
 /** A JSON object as ARM sends it. */
@@ -125,130 +125,6 @@ export function poolAddresses(gateway: Json): Map<string, Map<string, Json>> {
     pools.set(nameOf(pool).toLowerCase(), addresses);
   }
   return pools;
-}
-
-function uniqueNames(items: Json[], path: string): string | undefined {
-  const seen = new Set<string>();
-  for (const [i, item] of items.entries()) {
-    const name = nameOf(item);
-    if (name === '') return `${path}[${i}].name is required`;
-    if (seen.has(name.toLowerCase())) return `${path}[${i}].name "${name}" is used twice`;
-    seen.add(name.toLowerCase());
-  }
-  return undefined;
-}
-
-function refProblem(ref: unknown, names: Set<string>, path: string, what: string): string | undefined {
-  if (ref === undefined || ref === null) return undefined;
-  const name = refName(ref);
-  if (!name) return `${path} must be an object with an "id"`;
-  return names.has(name) ? undefined : `${path}.id refers to ${what} "${name}", which the gateway does not have`;
-}
-
-/**
- * The first problem with an application gateway body, naming the field by its path
- * (`properties.backendHttpSettingsCollection[0].properties.connectionDraining.drainTimeoutInSec …`),
- * or undefined when it is usable.
- */
-export function gatewayProblem(gateway: Json): string | undefined {
-  if (!isObject(gateway.properties)) return 'properties must be an object';
-  const props = gateway.properties;
-  const pools = collection(props, 'backendAddressPools');
-  const settings = collection(props, 'backendHttpSettingsCollection');
-  const problem = uniqueNames(pools, 'properties.backendAddressPools') ?? uniqueNames(settings, 'properties.backendHttpSettingsCollection');
-  if (problem) return problem;
-  for (const [i, pool] of pools.entries()) {
-    const addresses = propertiesOf(pool).backendAddresses;
-    if (addresses === undefined) continue;
-    if (!Array.isArray(addresses)) return `properties.backendAddressPools[${i}].properties.backendAddresses must be an array`;
-    for (const [j, a] of addresses.entries()) {
-      const path = `properties.backendAddressPools[${i}].properties.backendAddresses[${j}]`;
-      if (!isObject(a)) return `${path} must be an object such as {"ipAddress": "10.0.0.4"} or {"fqdn": "app.example.com"} (got ${JSON.stringify(a)})`;
-      if (backendAddressKey(a) === undefined) return `${path} must have a non-empty "ipAddress" or "fqdn"`;
-    }
-  }
-  for (const [i, s] of settings.entries()) {
-    const cd = propertiesOf(s).connectionDraining;
-    if (cd === undefined) continue;
-    const path = `properties.backendHttpSettingsCollection[${i}].properties.connectionDraining`;
-    if (!isObject(cd)) return `${path} must be an object {enabled, drainTimeoutInSec}`;
-    if (typeof cd.enabled !== 'boolean') return `${path}.enabled must be true or false`;
-    const t = cd.drainTimeoutInSec;
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 3600) return `${path}.drainTimeoutInSec must be an integer from 1 to 3600 (got ${JSON.stringify(t)})`;
-  }
-  const poolNames = new Set(pools.map((p) => nameOf(p).toLowerCase()));
-  const settingNames = new Set(settings.map((s) => nameOf(s).toLowerCase()));
-  const mapNames = new Set(collection(props, 'urlPathMaps').map((m) => nameOf(m).toLowerCase()));
-  for (const [i, rule] of collection(props, 'requestRoutingRules').entries()) {
-    const r = propertiesOf(rule);
-    const path = `properties.requestRoutingRules[${i}].properties`;
-    const p =
-      refProblem(r.backendAddressPool, poolNames, `${path}.backendAddressPool`, 'backend pool') ??
-      refProblem(r.backendHttpSettings, settingNames, `${path}.backendHttpSettings`, 'backend settings') ??
-      refProblem(r.urlPathMap, mapNames, `${path}.urlPathMap`, 'URL path map');
-    if (p) return p;
-  }
-  for (const [i, map] of collection(props, 'urlPathMaps').entries()) {
-    const m = propertiesOf(map);
-    const path = `properties.urlPathMaps[${i}].properties`;
-    const p =
-      refProblem(m.defaultBackendAddressPool, poolNames, `${path}.defaultBackendAddressPool`, 'backend pool') ??
-      refProblem(m.defaultBackendHttpSettings, settingNames, `${path}.defaultBackendHttpSettings`, 'backend settings');
-    if (p) return p;
-    for (const [j, pr] of collection(m, 'pathRules').entries()) {
-      const rp = propertiesOf(pr);
-      const q =
-        refProblem(rp.backendAddressPool, poolNames, `${path}.pathRules[${j}].properties.backendAddressPool`, 'backend pool') ??
-        refProblem(rp.backendHttpSettings, settingNames, `${path}.pathRules[${j}].properties.backendHttpSettings`, 'backend settings');
-      if (q) return q;
-    }
-  }
-  return undefined;
-}
-
-export const ADMIN_STATES = ['None', 'Up', 'Down'] as const;
-
-/** The first problem with a load balancer backend pool body (`path` prefixes field names), or undefined. */
-export function poolProblem(pool: Json, path: string): string | undefined {
-  const props = pool.properties;
-  if (props === undefined) return undefined;
-  if (!isObject(props)) return `${path}.properties must be an object`;
-  const addresses = props.loadBalancerBackendAddresses;
-  if (addresses === undefined) return undefined;
-  if (!Array.isArray(addresses)) return `${path}.properties.loadBalancerBackendAddresses must be an array`;
-  const seen = new Set<string>();
-  for (const [i, a] of addresses.entries()) {
-    const at = `${path}.properties.loadBalancerBackendAddresses[${i}]`;
-    if (!isObject(a)) return `${at} must be an object`;
-    const name = nameOf(a);
-    if (name === '') return `${at}.name is required`;
-    if (seen.has(name.toLowerCase())) return `${at}.name "${name}" is used twice`;
-    seen.add(name.toLowerCase());
-    const state = propertiesOf(a).adminState;
-    if (state !== undefined && !(ADMIN_STATES as readonly unknown[]).includes(state)) return `${at}.properties.adminState must be one of None, Up, Down (got ${JSON.stringify(state)})`;
-  }
-  return undefined;
-}
-
-/** The first problem with a load balancer body, or undefined. */
-export function loadBalancerProblem(lb: Json): string | undefined {
-  if (!isObject(lb.properties)) return 'properties must be an object';
-  const pools = collection(lb.properties, 'backendAddressPools');
-  const problem = uniqueNames(pools, 'properties.backendAddressPools');
-  if (problem) return problem;
-  for (const [i, pool] of pools.entries()) {
-    const p = poolProblem(pool, `properties.backendAddressPools[${i}]`);
-    if (p) return p;
-  }
-  const poolNames = new Set(pools.map((p) => nameOf(p).toLowerCase()));
-  const rules = collection(lb.properties, 'loadBalancingRules');
-  const ruleProblem = uniqueNames(rules, 'properties.loadBalancingRules');
-  if (ruleProblem) return ruleProblem;
-  for (const [i, rule] of rules.entries()) {
-    const p = refProblem(propertiesOf(rule).backendAddressPool, poolNames, `properties.loadBalancingRules[${i}].properties.backendAddressPool`, 'backend pool');
-    if (p) return p;
-  }
-  return undefined;
 }
 
 /** A deep copy through JSON, so callers never share state with the store. */

@@ -4,7 +4,7 @@
  */
 import { type FaultKind, type FaultOptions, injectFaults } from '../shared/faults.js';
 import type { PipelineBase, RuntimeSettings } from '../shared/pipeline.js';
-import { ArmError, errorBody } from './errors.js';
+import { ArmError, errorBody, invalidContent } from './errors.js';
 import type { AcceptedWrite, GatewayStore } from './gateways.js';
 import type { LoadBalancerStore } from './load-balancers.js';
 import { type Operation, type OperationBook, asyncOperationUrl, operationResultUrl } from './operations.js';
@@ -22,6 +22,8 @@ export interface AzureRequest {
   readonly ifMatch?: string;
   readonly authorization: boolean;
   readonly body: unknown;
+  /** Why the body is not JSON, when it is not: the request is answered 400 InvalidRequestContent once routed. */
+  readonly malformed?: string;
 }
 
 /** What the HTTP layer sends back. */
@@ -102,6 +104,7 @@ export class AzurePipeline {
   }
 
   private run(route: Route, request: AzureRequest): AzureReply {
+    if (request.malformed !== undefined) throw invalidContent(request.malformed);
     const { gateways, loadBalancers, operations, clock } = this.deps;
     const now = clock.now();
     const retryAfter = { 'Retry-After': String(this.deps.settings.retryAfterSeconds) };

@@ -5,7 +5,10 @@
  * checked and everything else ARM may carry is kept as given.
  */
 import { SeedError, SeedReader, findRepeat, readSeedFile } from '../shared/seed.js';
-import { type Json, collection, gatewayProblem, isObject, loadBalancerProblem, nameOf, parseResourceId, propertiesOf, resourceKey } from './model.js';
+import { problemText } from './body-problems.js';
+import { gatewayBodyProblem } from './gateway-validation.js';
+import { loadBalancerProblem } from './load-balancer-validation.js';
+import { type Json, collection, isObject, nameOf, parseResourceId, propertiesOf, resourceKey } from './model.js';
 
 /** A server's health as application gateway backend health reports it (`Draining` is the emulator's to give). */
 export type GatewayServerHealth = 'Up' | 'Down' | 'Unknown' | 'Partial';
@@ -69,8 +72,10 @@ function readGateway(r: SeedReader, value: unknown, path: string): ApplicationGa
   const o = entry(r, value, path, ['resource', 'health']);
   if (!isObject(o.resource)) r.fail(`${path}.resource`, 'must be the gateway as ARM JSON (an object with id and properties)');
   checkIdentity(r, o.resource, `${path}.resource`, 'applicationGateways');
-  const problem = gatewayProblem(o.resource);
-  if (problem) {
+  // A seed is what GET returns, so it must be a gateway ARM would accept: a client reads it, changes it and PUTs it back.
+  const found = gatewayBodyProblem(o.resource, o.resource.id as string, { requireLocation: false });
+  if (found) {
+    const problem = problemText(found);
     const hint = /backendAddresses\[\d+\] must be an object/.test(problem) ? ' — the official ApplicationGatewayGet.json example lists plain strings; seedFromOfficialExamples() rewrites them' : '';
     throw new SeedError(`${r.source}: ${path}.resource.${problem}${hint}`);
   }
@@ -82,7 +87,7 @@ function readLoadBalancer(r: SeedReader, value: unknown, path: string): LoadBala
   if (!isObject(o.resource)) r.fail(`${path}.resource`, 'must be the load balancer as ARM JSON (an object with id and properties)');
   checkIdentity(r, o.resource, `${path}.resource`, 'loadBalancers');
   const problem = loadBalancerProblem(o.resource);
-  if (problem) throw new SeedError(`${r.source}: ${path}.resource.${problem}`);
+  if (problem) throw new SeedError(`${r.source}: ${path}.resource.${problemText(problem)}`);
   const names = new Set(collection(propertiesOf(o.resource), 'backendAddressPools').flatMap((p) => collection(propertiesOf(p), 'loadBalancerBackendAddresses').map((a) => nameOf(a).toLowerCase())));
   const health = healthMap(r, o.health, `${path}.health`, ['Up', 'Down'] as const);
   for (const key of Object.keys(health ?? {})) {

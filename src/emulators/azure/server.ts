@@ -23,12 +23,12 @@ function send(res: ServerResponse, reply: AzureReply): void {
   res.end(text);
 }
 
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
   if (text.trim() === '') return { ok: true, value: undefined };
   try {
     return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
   }
 }
 
@@ -39,10 +39,6 @@ export function listen(host: string, port: number, handle: (request: AzureReques
     const text = req.method === 'GET' ? '' : await readBody(req, MAX_BODY_BYTES);
     if (text === undefined) return payloadTooLarge(res);
     const body = parseJson(text);
-    if (!body.ok) {
-      send(res, { status: 400, headers: {}, body: { error: { code: 'InvalidRequestContent', message: 'The request content was invalid and could not be deserialized.' } } });
-      return;
-    }
     const ifMatch = req.headers['if-match'];
     const reply = await handle({
       method: (req.method ?? 'GET').toUpperCase(),
@@ -51,7 +47,7 @@ export function listen(host: string, port: number, handle: (request: AzureReques
       base: `http://${req.headers.host ?? `${host}:${port}`}`,
       ...(typeof ifMatch === 'string' && { ifMatch }),
       authorization: req.headers.authorization !== undefined,
-      body: body.value,
+      ...(body.ok ? { body: body.value } : { body: undefined, malformed: body.reason }),
     });
     answer(req, res, reply, send);
   });

@@ -14,8 +14,11 @@ process.env.no_proxy = '127.0.0.1,localhost';
 /** The repository root, from this file's location. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The official Azure REST API examples live beside the repository clone, never inside it. */
-export const FIXTURES_DIR = join(REPO_ROOT, '..', 'shared', 'fixtures', 'azure');
+/**
+ * The official Azure REST API examples live beside the repository clone, never inside it;
+ * DRAINCTL_AZURE_FIXTURES names another directory (a git worktree, say, is not beside them).
+ */
+export const FIXTURES_DIR = process.env.DRAINCTL_AZURE_FIXTURES ?? join(REPO_ROOT, '..', 'shared', 'fixtures', 'azure');
 
 /**
  * True when the official examples are present. When they are not, says so loudly and, under
@@ -86,4 +89,29 @@ export class FakeClock {
   advance(ms: number): void {
     this.ms += ms;
   }
+}
+
+/**
+ * The smallest application gateway ARM accepts, at `id`: one of each required part, a basic
+ * rule sending listener `listener` to pool `pool` (10.0.0.4) through settings `settings`.
+ */
+export function minimalGateway(id: string): Record<string, unknown> & { properties: Record<string, unknown[] | Record<string, unknown>> } {
+  const ref = (kind: string, name: string) => ({ id: `${id}/${kind}/${name}` });
+  const network = id.replace(/\/applicationGateways\/[^/]+$/i, '');
+  return {
+    id,
+    location: 'westus',
+    properties: {
+      sku: { name: 'Standard_v2', tier: 'Standard_v2', capacity: 1 },
+      gatewayIPConfigurations: [{ name: 'ipc', properties: { subnet: { id: `${network}/virtualNetworks/vnet/subnets/agw` } } }],
+      frontendIPConfigurations: [{ name: 'fip', properties: { publicIPAddress: { id: `${network}/publicIPAddresses/pip` } } }],
+      frontendPorts: [{ name: 'port80', properties: { port: 80 } }],
+      backendAddressPools: [{ name: 'pool', properties: { backendAddresses: [{ ipAddress: '10.0.0.4' }] } }],
+      backendHttpSettingsCollection: [{ name: 'settings', properties: { port: 80, protocol: 'Http', connectionDraining: { enabled: true, drainTimeoutInSec: 5 } } }],
+      httpListeners: [{ name: 'listener', properties: { frontendIPConfiguration: ref('frontendIPConfigurations', 'fip'), frontendPort: ref('frontendPorts', 'port80'), protocol: 'Http' } }],
+      requestRoutingRules: [
+        { name: 'rule', properties: { ruleType: 'Basic', priority: 100, httpListener: ref('httpListeners', 'listener'), backendAddressPool: ref('backendAddressPools', 'pool'), backendHttpSettings: ref('backendHttpSettingsCollection', 'settings') } },
+      ],
+    },
+  };
 }

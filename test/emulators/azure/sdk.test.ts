@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ApplicationGateway } from '@azure/arm-network';
 import { describe, expect, it } from 'vitest';
 import { seedFromOfficialExamples, type AzureSeed } from '../../../src/emulators/azure/index.js';
-import { EXAMPLE_SUBSCRIPTION, FIXTURES_DIR, azureHarness, officialExamplesAvailable, rejectionOf, sdkClient } from './helpers.js';
+import { EXAMPLE_SUBSCRIPTION, FIXTURES_DIR, FakeClock, azureHarness, officialExamplesAvailable, rejectionOf, sdkClient } from './helpers.js';
 
 const haveExamples = officialExamplesAvailable();
 const appgw = { subscription: EXAMPLE_SUBSCRIPTION, resourceGroup: 'rg1', name: 'appgw' };
@@ -46,7 +46,13 @@ describe.runIf(haveExamples)('@azure/arm-network against the emulator seeded fro
   });
 
   it('beginCreateOrUpdateAndWait follows Azure-AsyncOperation to Succeeded and returns the final GET', async () => {
-    const emulator = await start({ operationDelayMs: 40 });
+    // The operation ends only when the clock is moved, at the second poll: two polls, whatever the machine's speed.
+    const clock = new FakeClock();
+    const emulator = await start({ operationDelayMs: 5000, clock });
+    let polls = 0;
+    emulator.onRequest(({ action }) => {
+      if (action === 'operations.get' && ++polls === 2) clock.advance(5000);
+    });
     const client = sdkClient(emulator);
     const gw = await client.applicationGateways.get('rg1', 'appgw');
     gw.backendAddressPools!.find((p) => p.name === 'appgwpool1')!.backendAddresses = [{ ipAddress: '10.0.0.1' }];
@@ -57,7 +63,7 @@ describe.runIf(haveExamples)('@azure/arm-network against the emulator seeded fro
     expect(result.etag).not.toBe(gw.etag);
     const actions = emulator.requestLog.map((e) => e.action);
     expect(actions[0]).toBe('applicationGateways.createOrUpdate');
-    expect(actions.filter((a) => a === 'operations.get').length).toBeGreaterThanOrEqual(2);
+    expect(actions.filter((a) => a === 'operations.get')).toHaveLength(2);
     expect(actions.at(-1)).toBe('applicationGateways.get');
   });
 
@@ -101,8 +107,8 @@ describe.runIf(haveExamples)('@azure/arm-network against the emulator seeded fro
     const gw = await client.applicationGateways.get('rg1', 'appgw');
     gw.backendHttpSettingsCollection![0]!.connectionDraining = { enabled: true, drainTimeoutInSec: 3601 };
     const error = await rejectionOf(client.applicationGateways.beginCreateOrUpdateAndWait('rg1', 'appgw', gw, poll));
-    expect(error).toMatchObject({ statusCode: 400, code: 'InvalidRequestFormat' });
-    expect(error.message).toContain('drainTimeoutInSec must be an integer from 1 to 3600 (got 3601)');
+    expect(error).toMatchObject({ statusCode: 400, code: 'ApplicationGatewayConnectionDrainingTimeoutInvalid' });
+    expect(error.message).toBe(`Backend Http Settings ${gw.backendHttpSettingsCollection![0]!.id} connection draining timeout is invalid. The current value is 3601. Supported range is [1, 3600].`);
     expect((await client.applicationGateways.get('rg1', 'appgw')).etag).toBe(gw.etag);
   });
 
@@ -210,7 +216,14 @@ describe('an ApplicationGateway body as the SDK sends it', () => {
         body: JSON.stringify({ location: 'westus', properties: { backendAddressPools: [{ name: 'p', properties: { backendAddresses: ['10.0.0.1'] } }] } } satisfies ApplicationGateway | Record<string, unknown>),
       });
       expect(response.status).toBe(400);
-      expect(((await response.json()) as { error: { message: string } }).error.message).toContain('properties.backendAddressPools[0].properties.backendAddresses[0] must be an object');
+      // As ARM answers it: the deserializer's complaint, naming the path, in the details.
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'InvalidRequestFormat',
+          message: 'Cannot parse the request.',
+          details: [{ code: 'InvalidJson', message: "Error converting value \"10.0.0.1\" to type 'Microsoft.WindowsAzure.Networking.Nrp.Frontend.Contract.Csm.Public.ApplicationGatewayBackendAddress'. Path 'properties.backendAddressPools[0].properties.backendAddresses[0]'." }],
+        },
+      });
     } finally {
       await emulator.stop();
     }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoSeed, loadSeedFile, parseSeed, seedFromOfficialExamples, startAzureEmulator, type Json } from '../../../src/emulators/azure/index.js';
-import { FIXTURES_DIR, officialExamplesAvailable } from './helpers.js';
+import { FIXTURES_DIR, minimalGateway, officialExamplesAvailable } from './helpers.js';
 
 const haveExamples = officialExamplesAvailable();
 const gatewayId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationGateways/g';
@@ -69,7 +69,13 @@ describe('demoSeed', () => {
 });
 
 describe('parseSeed', () => {
-  const gateway = (properties: Json): Json => ({ applicationGateways: [{ resource: { id: gatewayId, properties } }] });
+  /** A valid gateway at gatewayId, changed by `change`. */
+  const gateway = (change: (g: ReturnType<typeof minimalGateway>) => void = () => {}, extra: Json = {}): Json => {
+    const g = minimalGateway(gatewayId);
+    change(g);
+    return { applicationGateways: [{ resource: g, ...extra }] };
+  };
+  const settings0 = (g: ReturnType<typeof minimalGateway>) => ((g.properties.backendHttpSettingsCollection as Json[])[0]!.properties as Json);
   it.each([
     [[], 'seed.json: the seed must be a JSON object'],
     [{ gateways: [] }, 'seed.json: gateways is not a known field (known: location, applicationGateways, loadBalancers)'],
@@ -77,12 +83,23 @@ describe('parseSeed', () => {
     [{ applicationGateways: [{ resource: { properties: {} } }] }, 'seed.json: applicationGateways[0].resource.id is required: /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/applicationGateways/<name>'],
     [{ applicationGateways: [{ resource: { id: lbId, properties: {} } }] }, `seed.json: applicationGateways[0].resource.id must be /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/applicationGateways/<name> (got "${lbId}")`],
     [{ applicationGateways: [{ resource: { id: gatewayId, name: 'other', properties: {} } }] }, 'seed.json: applicationGateways[0].resource.name must match the id\'s last segment "g" (got "other")'],
-    [gateway({ backendHttpSettingsCollection: [{ name: 's', properties: { connectionDraining: { enabled: true, drainTimeoutInSec: 0 } } }] }), 'seed.json: applicationGateways[0].resource.properties.backendHttpSettingsCollection[0].properties.connectionDraining.drainTimeoutInSec must be an integer from 1 to 3600 (got 0)'],
-    [gateway({ requestRoutingRules: [{ name: 'r', properties: { backendAddressPool: { id: `${gatewayId}/backendAddressPools/missing` } } }] }), 'seed.json: applicationGateways[0].resource.properties.requestRoutingRules[0].properties.backendAddressPool.id refers to backend pool "missing", which the gateway does not have'],
-    [{ applicationGateways: [{ resource: { id: gatewayId, properties: {} }, health: { '10.0.0.1': 'Draining' } }] }, 'seed.json: applicationGateways[0].health["10.0.0.1"] must be one of Up, Down, Unknown, Partial (got "Draining")'],
-    [{ applicationGateways: [{ resource: { id: gatewayId, properties: {} } }, { resource: { id: gatewayId.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/'), properties: {} } }] }, 'seed.json: applicationGateways[1].resource.id repeats applicationGateways[0]'],
+    // A seed is what GET returns: a gateway ARM would not accept cannot be seeded.
+    [{ applicationGateways: [{ resource: { id: gatewayId, properties: {} } }] }, 'seed.json: applicationGateways[0].resource.properties.gatewayIPConfigurations must list at least one GatewayIPConfiguration'],
+    [gateway((g) => delete g.properties.sku), 'seed.json: applicationGateways[0].resource.properties.sku is required'],
+    [gateway((g) => (settings0(g).connectionDraining = { enabled: true, drainTimeoutInSec: 0 })), 'seed.json: applicationGateways[0].resource.properties.backendHttpSettingsCollection[0].properties.connectionDraining.drainTimeoutInSec must be an integer from 1 to 3600 (got 0)'],
+    [gateway((g) => (settings0(g).port = '80')), 'seed.json: applicationGateways[0].resource.properties.backendHttpSettingsCollection[0].properties.port must be an integer (got "80")'],
+    [
+      gateway((g) => (((g.properties.requestRoutingRules as Json[])[0]!.properties as Json).backendAddressPool = { id: `${gatewayId}/backendAddressPools/missing` })),
+      `seed.json: applicationGateways[0].resource.properties.requestRoutingRules[0].properties.backendAddressPool.id refers to ${gatewayId}/backendAddressPools/missing, which is not there`,
+    ],
+    [gateway(() => {}, { health: { '10.0.0.1': 'Draining' } }), 'seed.json: applicationGateways[0].health["10.0.0.1"] must be one of Up, Down, Unknown, Partial (got "Draining")'],
+    [{ applicationGateways: [{ resource: minimalGateway(gatewayId) }, { resource: minimalGateway(gatewayId.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/')) }] }, 'seed.json: applicationGateways[1].resource.id repeats applicationGateways[0]'],
     [{ loadBalancers: [{ resource: { id: lbId, properties: { backendAddressPools: [{ name: 'p', properties: { loadBalancerBackendAddresses: [{ name: 'a', properties: { adminState: 'Drain' } }] } }] } } }] }, 'seed.json: loadBalancers[0].resource.properties.backendAddressPools[0].properties.loadBalancerBackendAddresses[0].properties.adminState must be one of None, Up, Down (got "Drain")'],
     [{ loadBalancers: [{ resource: { id: lbId, properties: { backendAddressPools: [{ name: 'p', properties: { loadBalancerBackendAddresses: [{ properties: {} }] } }] } } }] }, 'seed.json: loadBalancers[0].resource.properties.backendAddressPools[0].properties.loadBalancerBackendAddresses[0].name is required'],
+    [
+      { loadBalancers: [{ resource: { id: lbId, properties: { loadBalancingRules: [{ name: 'r', properties: { frontendPort: 80, backendAddressPool: { id: `${lbId}/backendAddressPools/gone` } } }] } } }] },
+      `seed.json: loadBalancers[0].resource.properties.loadBalancingRules[0].properties.backendAddressPool.id refers to ${lbId}/backendAddressPools/gone, which is not there`,
+    ],
     [{ loadBalancers: [{ resource: { id: lbId, properties: {} }, health: { ghost: 'Down' } }] }, 'seed.json: loadBalancers[0].health["ghost"] names no backend address of this load balancer'],
   ])('%j → one line naming the path', (json, message) => {
     const error = seedError(json);
