@@ -3,6 +3,9 @@
  * (docs/exit-codes.md) and, where there is one, the way out.
  */
 
+/** Why a failed call may be worth repeating. */
+export type Retryable = 'throttle' | 'transient' | 'unreachable';
+
 /** What went wrong, in the terms a caller branches on. */
 export type ErrorKind =
   | 'usage' // bad reference, bad duration, unknown option: the caller must change the call
@@ -18,8 +21,12 @@ export interface DrainctlErrorOptions {
   readonly cause?: unknown;
   /** Structured facts for json/ndjson output. */
   readonly details?: Record<string, unknown>;
-  /** Set when the same call may succeed later: throttled, or a transient server or network fault. */
-  readonly retryable?: 'throttle' | 'transient';
+  /**
+   * Set when the same call may succeed later: throttled, a transient server fault, or an endpoint
+   * that did not answer at all (connection refused, reset, no route; details.endpoint names it),
+   * which is retried a bounded number of times only.
+   */
+  readonly retryable?: Retryable;
 }
 
 /** The one error type the core throws on purpose. */
@@ -27,7 +34,7 @@ export class DrainctlError extends Error {
   readonly kind: ErrorKind;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown>;
-  readonly retryable: 'throttle' | 'transient' | undefined;
+  readonly retryable: Retryable | undefined;
 
   constructor(kind: ErrorKind, message: string, options: DrainctlErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

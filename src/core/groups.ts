@@ -20,12 +20,10 @@ export async function groupTargets(targets: readonly TargetRef[], providers: Pro
     entry.targets.set(formatRef(target), target);
     byGroup.set(key, entry);
   }
-  const loaded = new Map<string, DrainProvider>();
   const work: GroupWork[] = [];
   for (const [groupText, entry] of byGroup) {
-    const name = entry.group.provider;
-    const provider = loaded.get(name) ?? (await providers(name));
-    loaded.set(name, provider);
+    // Settings may differ per group (the configuration file): the resolver shares a provider where they do not.
+    const provider = await providers(entry.group.provider, entry.group);
     work.push({ group: entry.group, groupText, provider, targets: [...entry.targets.values()] });
   }
   return work;
