@@ -31,6 +31,17 @@ describe('the provider registry', () => {
     }
   });
 
+  it("each provider's docs page states its declared facts: timeout setting and range, and its own options", () => {
+    const missing: string[] = [];
+    for (const p of PROVIDERS) {
+      const page = readFileSync(join(REPO_ROOT, p.docs), 'utf8');
+      if (p.timeout && !page.includes(p.timeout.setting)) missing.push(`${p.docs}: ${p.name} timeout setting ${p.timeout.setting}`);
+      if (p.timeout && !page.includes(`${p.timeout.minSeconds}-${p.timeout.maxSeconds}`) && !page.includes(`${p.timeout.minSeconds}–${p.timeout.maxSeconds}`)) missing.push(`${p.docs}: ${p.name} range ${p.timeout.minSeconds}-${p.timeout.maxSeconds}`);
+      for (const o of p.options) if (!page.includes(o.flag.split(' ')[0]!)) missing.push(`${p.docs}: ${p.name} option ${o.flag}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('nothing outside src/providers names a provider: adding one is its folder plus a registry line', () => {
     const quoted = new RegExp(`(['"\`])(${PROVIDERS.map((p) => p.name.replace('-', '\\-')).join('|')})\\1`, 'g');
     const offenders: string[] = [];
