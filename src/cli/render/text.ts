@@ -12,13 +12,28 @@ interface Spinner {
   render(): Spinner;
 }
 
+/** The ora options drainctl sets. */
+export interface SpinnerOptions {
+  readonly text: string;
+  readonly stream: NodeJS.WritableStream;
+  readonly isEnabled: boolean;
+  /**
+   * Always false: ora's default puts the terminal in raw mode to swallow keystrokes, and then
+   * Ctrl-C is a plain byte, not SIGINT, so the operator cannot stop a drain.
+   */
+  readonly discardStdin: false;
+  /** Hidden while spinning; ora shows it again on stop, and on exit if the process ends first. */
+  readonly hideCursor: true;
+  readonly color: 'cyan' | false;
+}
+
 export interface TextOutputOptions {
   readonly terminal: TerminalFacts;
   readonly writeOut: (text: string) => void;
   readonly writeErr: (text: string) => void;
   readonly debug: boolean;
   /** ora's constructor, loaded only on an interactive terminal. */
-  readonly createSpinner?: (options: { text: string; stream: NodeJS.WritableStream; isEnabled: boolean }) => Spinner;
+  readonly createSpinner?: (options: SpinnerOptions) => Spinner;
 }
 
 /** Text for people: progress on stderr (a live spinner on a TTY, plain lines elsewhere), the result on stdout. */
@@ -96,7 +111,14 @@ export class TextOutput implements Output {
   }
 
   private ensureSpinner(): Spinner {
-    this.spinner ??= this.options.createSpinner!({ text: '', stream: process.stderr, isEnabled: true }).start();
+    this.spinner ??= this.options.createSpinner!({
+      text: '',
+      stream: process.stderr,
+      isEnabled: true,
+      discardStdin: false,
+      hideCursor: true,
+      color: this.options.terminal.colorLevel > 0 ? 'cyan' : false,
+    }).start();
     return this.spinner;
   }
 
