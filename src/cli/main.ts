@@ -84,7 +84,9 @@ export async function main(io: MainIo): Promise<number> {
     await program.parseAsync(io.argv as string[]);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    if (error.exitCode === 0) {
+    // `drainctl` or `drainctl timeout` alone: commander calls that an error (it writes the help to
+    // stderr, exit 1), but someone who typed just the command wants the help, and nothing failed.
+    if (error.exitCode === 0 || error.code === 'commander.help') {
       if (commanderError) writeOut(commanderError);
       return EXIT.ok;
     }
@@ -128,10 +130,13 @@ function ignoreClosedPipe(stream: NodeJS.WritableStream): void {
   });
 }
 
-/** Commander's message, as one line that names the fix. */
+/** Commander's message, as one line that names the fix: its "did you mean" suggestion when it has one, else the help. */
 function usageLine(text: string): string {
-  const first = text.split('\n').find((l) => l.trim() !== '') ?? text;
-  const message = first.replace(/^error:\s*/, '');
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const message = (lines[0] ?? text).replace(/^error:\s*/, '');
+  // Commander puts the suggestion on a line of its own: "(Did you mean drain?)".
+  const suggestion = lines.map((l) => /^\(Did you mean (.+)\?\)$/.exec(l)?.[1]).find((s) => s !== undefined);
+  if (suggestion !== undefined) return `${message}; did you mean ${suggestion}?`;
   return /--help/.test(message) ? message : `${message} (see drainctl --help)`;
 }
 
