@@ -1,12 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import { CommanderError } from 'commander';
 import { DrainctlError } from '../core/errors.js';
-import { createContext, type GlobalOptions } from './context.js';
+import { refSyntaxes } from '../providers/registry.js';
+import { createContext, type GlobalOptions, refDefaults } from './context.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import { createRedactor } from './redact.js';
 import { JsonOutput, NdjsonOutput } from './render/json.js';
 import type { Output } from './render/output.js';
+import { shortenRefs } from './render/refs.js';
 import { TextOutput } from './render/text.js';
 import { detectTerminal } from './terminal.js';
 import { drainctlVersion, OUTPUT_SCHEMA } from './version.js';
@@ -109,7 +111,16 @@ async function createOutput(options: GlobalOptions, io: MainIo, writeOut: (t: st
   const terminal = detectTerminal(io.env, io.stderr);
   // ora is loaded only for an interactive terminal, where a spinner will actually be drawn.
   const createSpinner = terminal.interactive ? ((await import('ora')).default as unknown as TextSpinnerFactory) : undefined;
-  return new TextOutput({ terminal, writeOut, writeErr, debug, createSpinner });
+  const defaults = refDefaults(options, io.env);
+  return new TextOutput({
+    terminal,
+    stdoutColorLevel: detectTerminal(io.env, io.stdout).colorLevel,
+    writeOut,
+    writeErr,
+    debug,
+    createSpinner,
+    shortenRefs: (text) => shortenRefs(text, refSyntaxes, defaults),
+  });
 }
 
 type TextSpinnerFactory = NonNullable<ConstructorParameters<typeof TextOutput>[0]['createSpinner']>;

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { AwsEmulator } from '../../src/emulators/aws/index.js';
 import { cleanEnv, DRAINCTL_BIN, endpointArgs, freshLedgerPath, REPO_ROOT } from '../support/cli.js';
@@ -108,5 +109,25 @@ describe.each(cases)('Ctrl-C during $command on a terminal', ({ command, ref, pr
     expect(run.output).toMatch(/drainctl: interrupted by SIGINT/);
     expect(run.output).toContain(HIDE_CURSOR);
     expect(run.output.lastIndexOf(SHOW_CURSOR), 'the cursor is shown after it was last hidden').toBeGreaterThan(run.output.lastIndexOf(HIDE_CURSOR));
+  });
+});
+
+describe('status colours states when colour is on', () => {
+  const color = new Chalk({ level: 1 });
+
+  it('FORCE_COLOR: active green, draining yellow; NO_COLOR alone: none', async () => {
+    const emulator = await startEmulator();
+    const env = { DRAINCTL_LEDGER: freshLedgerPath() };
+    const drained = await runAgainst(emulator, ['drain', SLOW1, '--no-wait'], { env });
+    expect(drained.code, drained.stderr).toBe(0);
+
+    const coloured = await runAgainst(emulator, ['status', 'elbv2:slow'], { env: { ...env, FORCE_COLOR: '1' } });
+    expect(coloured.code, coloured.stderr).toBe(0);
+    expect(coloured.stdout).toContain(color.yellow('draining'));
+    expect(coloured.stdout).toContain(color.green('active'));
+
+    const plain = await runAgainst(emulator, ['status', 'elbv2:slow'], { env }); // cleanEnv sets NO_COLOR=1
+    expect(plain.stdout).not.toMatch(/\u001B\[/);
+    expect(plain.stdout).toMatch(/draining/);
   });
 });
