@@ -102,7 +102,7 @@ export class TextOutput implements Output {
   }
 
   note(line: string): void {
-    this.printAboveSpinner(this.color.bold(line));
+    this.printAboveSpinner(this.color.bold(this.refs(line)));
   }
 
   close(): void {
