@@ -1,12 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import { CommanderError } from 'commander';
 import { DrainctlError } from '../core/errors.js';
-import { createContext, type GlobalOptions } from './context.js';
+import { refSyntaxes } from '../providers/registry.js';
+import { createContext, type GlobalOptions, refDefaults } from './context.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import { createRedactor } from './redact.js';
 import { JsonOutput, NdjsonOutput } from './render/json.js';
 import type { Output } from './render/output.js';
+import { shortenRefs } from './render/refs.js';
 import { TextOutput } from './render/text.js';
 import { detectTerminal } from './terminal.js';
 import { drainctlVersion, OUTPUT_SCHEMA } from './version.js';
@@ -84,7 +86,9 @@ export async function main(io: MainIo): Promise<number> {
     await program.parseAsync(io.argv as string[]);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    if (error.exitCode === 0) {
+    // `drainctl` or `drainctl timeout` alone: commander calls that an error (it writes the help to
+    // stderr, exit 1), but someone who typed just the command wants the help, and nothing failed.
+    if (error.exitCode === 0 || error.code === 'commander.help') {
       if (commanderError) writeOut(commanderError);
       return EXIT.ok;
     }
@@ -107,7 +111,16 @@ async function createOutput(options: GlobalOptions, io: MainIo, writeOut: (t: st
   const terminal = detectTerminal(io.env, io.stderr);
   // ora is loaded only for an interactive terminal, where a spinner will actually be drawn.
   const createSpinner = terminal.interactive ? ((await import('ora')).default as unknown as TextSpinnerFactory) : undefined;
-  return new TextOutput({ terminal, writeOut, writeErr, debug, createSpinner });
+  const defaults = refDefaults(options, io.env);
+  return new TextOutput({
+    terminal,
+    stdoutColorLevel: detectTerminal(io.env, io.stdout).colorLevel,
+    writeOut,
+    writeErr,
+    debug,
+    createSpinner,
+    shortenRefs: (text) => shortenRefs(text, refSyntaxes, defaults),
+  });
 }
 
 type TextSpinnerFactory = NonNullable<ConstructorParameters<typeof TextOutput>[0]['createSpinner']>;
@@ -128,10 +141,13 @@ function ignoreClosedPipe(stream: NodeJS.WritableStream): void {
   });
 }
 
-/** Commander's message, as one line that names the fix. */
+/** Commander's message, as one line that names the fix: its "did you mean" suggestion when it has one, else the help. */
 function usageLine(text: string): string {
-  const first = text.split('\n').find((l) => l.trim() !== '') ?? text;
-  const message = first.replace(/^error:\s*/, '');
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const message = (lines[0] ?? text).replace(/^error:\s*/, '');
+  // Commander puts the suggestion on a line of its own: "(Did you mean drain?)".
+  const suggestion = lines.map((l) => /^\(Did you mean (.+)\?\)$/.exec(l)?.[1]).find((s) => s !== undefined);
+  if (suggestion !== undefined) return `${message}; did you mean ${suggestion}?`;
   return /--help/.test(message) ? message : `${message} (see drainctl --help)`;
 }
 

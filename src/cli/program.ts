@@ -49,6 +49,8 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--reload-command <cmd>', 'NGINX: how to apply a change (default: nginx -c <main config> -s reload)')
     .option('--status-url <url>', 'NGINX: stub_status URL to show connection counts while waiting')
     .showHelpAfterError(false)
+    // Inherited by every command created below: `drainctl drain --help` lists --region, -o and the rest too.
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', EXAMPLES);
 
   program

@@ -3,7 +3,9 @@ import { GROUP_ROW_TARGET, type Ledger, type LedgerEvent } from '../../core/ledg
 import { parseRef, targetCovers, type TargetRef } from '../../core/refs.js';
 import { refSyntaxes } from '../../providers/registry.js';
 import type { CommandContext } from '../context.js';
+import { describeDetails } from '../render/ledger-details.js';
 import type { CommandResult } from '../render/output.js';
+import { PLAIN_STYLE } from '../render/style.js';
 import { table } from '../render/table.js';
 
 /** A target's events under the provider's naming rules: `i-0a` also finds `i-0a:8080`. */
@@ -15,6 +17,11 @@ function targetHistory(ledger: Ledger, ref: TargetRef, limit: number): LedgerEve
     .slice(0, limit);
 }
 
+/** The target (or, for a group's own row, the group) an event is about, as a reference. */
+function eventRef(e: LedgerEvent): string {
+  return `${e.instance.provider}:${e.instance.group}${e.instance.target === GROUP_ROW_TARGET ? '' : `/${e.instance.target}`}`;
+}
+
 /** `drainctl history [ref]`: what drainctl did, newest first, from the ledger. */
 export async function historyCommand(ctx: CommandContext, text: string | undefined, flags: { limit?: string }): Promise<CommandResult> {
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
@@ -22,7 +29,8 @@ export async function historyCommand(ctx: CommandContext, text: string | undefin
   const ref = text === undefined ? undefined : parseRef(text, refSyntaxes, 'any', ctx.defaults);
   const ledger = await ctx.ledger();
   const events = ref?.kind === 'target' ? targetHistory(ledger, ref, limit) : ledger.history({ provider: ref?.provider, group: ref?.group, limit });
-  const rows = events.map((e) => [e.at, `${e.instance.provider}:${e.instance.group}${e.instance.target === GROUP_ROW_TARGET ? '' : `/${e.instance.target}`}`, e.type, JSON.stringify(e.details)]);
+  const style = ctx.output.style ?? PLAIN_STYLE;
+  const rows = events.map((e) => [e.at, style.ref(eventRef(e)), e.type, describeDetails(e.type, e.details)]);
   return {
     kind: 'history',
     data: { events: events.map((e) => ({ at: e.at, provider: e.instance.provider, group: e.instance.group, target: e.instance.target, type: e.type, details: e.details })) },

@@ -30,7 +30,9 @@ function summaryText(report: OperationReport): string {
   const counts = new Map<string, number>();
   for (const r of report.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const parts = [...counts].map(([outcome, n]) => `${n} ${outcome.replace('_', ' ')}`);
-  return `${report.operation}${report.dryRun ? ' (dry run)' : ''}: ${parts.join(', ') || 'nothing to do'} in ${formatDuration(elapsed)}`;
+  // A dry run's time is how long the checks took; after "would drain" it would read as an estimate of the drain.
+  const took = report.dryRun ? '' : ` in ${formatDuration(elapsed)}`;
+  return `${report.operation}${report.dryRun ? ' (dry run)' : ''}: ${parts.join(', ') || 'nothing to do'}${took}`;
 }
 
 function timeoutProblem(report: OperationReport, targets: readonly string[], refs: readonly TargetRef[]): { message: string; hint: string } {

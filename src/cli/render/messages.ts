@@ -1,10 +1,14 @@
 import { formatDuration } from '../../core/duration.js';
 import type { DrainEvent } from '../../core/events.js';
+import { type DeadlineFormat, isoDeadline } from './deadline.js';
 
 export type Level = 'info' | 'warn' | 'error' | 'debug';
 
-/** One human sentence per event, shared by the text and ndjson renderers. */
-export function describeEvent(event: DrainEvent, now: number = Date.now()): { level: Level; message: string } {
+/**
+ * One human sentence per event, shared by the text and ndjson renderers. Deadlines are written by
+ * `deadline`: RFC 3339 by default (ndjson), relative and local for text.
+ */
+export function describeEvent(event: DrainEvent, now: number = Date.now(), deadline: DeadlineFormat = isoDeadline): { level: Level; message: string } {
   switch (event.type) {
     case 'plan': {
       const verb = { drain: 'Draining', restore: 'Restoring', status: 'Describing', watch: 'Watching' }[event.operation];
@@ -13,7 +17,7 @@ export function describeEvent(event: DrainEvent, now: number = Date.now()): { le
     case 'group':
       return {
         level: 'info',
-        message: `${event.group}: ${event.drainTimeoutSeconds === undefined ? '' : `drain timeout ${event.drainTimeoutSeconds}s; `}waiting until ${event.deadline ?? 'done'} at most`,
+        message: `${event.group}: ${event.drainTimeoutSeconds === undefined ? '' : `drain timeout ${event.drainTimeoutSeconds}s; `}${event.deadline === undefined ? 'waiting with no time limit' : `will stop waiting ${deadline(event.deadline, now)}`}`,
       };
     case 'action': {
       const verb = event.action === 'deregister' ? (event.dryRun ? 'would drain' : 'draining') : event.action === 'register' ? (event.dryRun ? 'would restore' : 'restoring') : 'unchanged';

@@ -1,4 +1,5 @@
 import type { DrainEvent } from '../../core/events.js';
+import type { TextStyle } from './style.js';
 
 export type OutputFormat = 'text' | 'json' | 'ndjson';
 
@@ -26,6 +27,8 @@ export interface CommandFailure {
 /** Where commands send what happens. One implementation per output format. */
 export interface Output {
   readonly format: OutputFormat;
+  /** How the text a result shows is dressed (colours, short references); absent means plain. */
+  readonly style?: TextStyle;
   event(event: DrainEvent): void;
   result(result: CommandResult): void;
   failure(failure: CommandFailure): void;
