@@ -1,4 +1,4 @@
-import { parseDuration } from '../../core/duration.js';
+import { DAY_MS, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import type { GroupRef } from '../../core/refs.js';
 import { type PodTimers, readK8sManifest } from '../../audit/manifest.js';
@@ -28,6 +28,9 @@ export interface AuditDeps {
   readonly insights?: (options: ProviderOptions) => Promise<Pick<AwsGroupInsights, 'facts' | 'close'>>;
 }
 
+/** The longest drain timeout any provider allows (1h); also bounds --health-interval, which no provider lets exceed it. */
+const LONGEST_LB_TIMEOUT_MS = 3_600_000;
+
 /** Providers whose health check drainctl can read (cloudwatch.ts AwsGroupInsights.facts). */
 const HEALTH_CHECK_READABLE = new Set(['elbv2', 'elb']);
 
@@ -38,10 +41,10 @@ const HEALTH_CHECK_READABLE = new Set(['elbv2', 'elb']);
  */
 export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps: AuditDeps = {}): Promise<CommandResult> {
   const given = {
-    lbTimeout: optionalSeconds(flags.lbTimeout, '--lb-timeout'),
-    healthInterval: optionalSeconds(flags.healthInterval, '--health-interval'),
+    lbTimeout: optionalSeconds(flags.lbTimeout, '--lb-timeout', LONGEST_LB_TIMEOUT_MS),
+    healthInterval: optionalSeconds(flags.healthInterval, '--health-interval', LONGEST_LB_TIMEOUT_MS),
     unhealthyThreshold: optionalCount(flags.unhealthyThreshold, '--unhealthy-threshold'),
-    appTimeout: optionalSeconds(flags.appTimeout, '--app-timeout'),
+    appTimeout: optionalSeconds(flags.appTimeout, '--app-timeout', DAY_MS),
   };
   const group = flags.lb === undefined ? undefined : parseGroupRef(ctx, flags.lb);
   const anyLbFlag = given.lbTimeout !== undefined || given.healthInterval !== undefined || given.unhealthyThreshold !== undefined || flags.nlb === true;
@@ -134,8 +137,8 @@ function inputsData(pods: readonly PodTimers[], lb: LoadBalancerTimers | undefin
   };
 }
 
-function optionalSeconds(text: string | undefined, flag: string): number | undefined {
-  return text === undefined ? undefined : parseDuration(text, flag) / 1000;
+function optionalSeconds(text: string | undefined, flag: string, maxMs: number): number | undefined {
+  return text === undefined ? undefined : parseDuration(text, flag, maxMs) / 1000;
 }
 
 function optionalCount(text: string | undefined, flag: string): number | undefined {

@@ -1,5 +1,5 @@
 import { settingData } from './timeout.js';
-import { parseDuration } from '../../core/duration.js';
+import { DAY_MS, parseDuration } from '../../core/duration.js';
 import { DrainctlError, usageError } from '../../core/errors.js';
 import { formatRef, type GroupRef } from '../../core/refs.js';
 import { checkTimeoutInRange, setDrainTimeout } from '../../core/timeouts.js';
@@ -93,24 +93,31 @@ function flagOf(kind: SourceKind): string {
   return { p99: '--p99', log: '--from-log', cloudwatch: '--from-cloudwatch', history: '--from-history' }[kind];
 }
 
+/** The longest p99 accepted: a day. Longer work is not drained but handed over (docs/timeouts.md#long-running-work). */
+const MAX_P99_MS = DAY_MS;
+/** The longest drain timeout any provider allows. */
+const MAX_FLOOR_MS = 3_600_000;
+/** CloudWatch keeps ELB metrics for 455 days (15 months). */
+const MAX_SINCE_MS = 455 * DAY_MS;
+
+/** `--p99`: a latency, so a bare number is refused: `850` is as likely meant in milliseconds as in seconds. */
 function parseP99(text: string): number {
-  const ms = parseDuration(text, '--p99');
+  const ms = parseDuration(text, '--p99', { maxMs: MAX_P99_MS, bare: 'refuse' });
   if (ms <= 0) throw usageError(`invalid --p99 "${text}": a p99 latency must be more than zero`, 'e.g. --p99 850ms');
   return ms / 1000;
 }
 
 function parseFloor(text: string): number {
-  const seconds = parseDuration(text, '--floor') / 1000;
-  if (seconds > 3600) throw usageError(`invalid --floor "${text}": at most 3600s (the longest drain timeout any provider allows)`);
-  return seconds;
+  // A floor is a drain timeout, so a bare number means seconds, as in `timeout set`.
+  return parseDuration(text, '--floor', { maxMs: MAX_FLOOR_MS, maxReason: 'the longest drain timeout any provider allows' }) / 1000;
 }
 
 /** `--since`: a duration (ms, s, m, h) or days and weeks (`7d`, `2w`). */
 export function parseSince(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)(d|w)\s*$/.exec(text);
-  const ms = match ? Number(match[1]) * (match[2] === 'w' ? 7 : 1) * 86_400_000 : parseDuration(text, '--since');
+  const ms = match ? Number(match[1]) * (match[2] === 'w' ? 7 : 1) * DAY_MS : parseDuration(text, '--since', { maxMs: MAX_SINCE_MS, maxReason: 'CloudWatch keeps ELB metrics for 15 months' });
   if (ms < 60_000) throw usageError(`invalid --since "${text}": at least 1m (CloudWatch keeps ELB metrics per minute)`);
-  if (ms > 455 * 86_400_000) throw usageError(`invalid --since "${text}": at most 455d (CloudWatch keeps ELB metrics for 15 months)`);
+  if (!(ms <= MAX_SINCE_MS)) throw usageError(`invalid --since "${text}": at most 455d (CloudWatch keeps ELB metrics for 15 months)`);
   return ms;
 }
 
