@@ -3,13 +3,13 @@
  * invocations: exit 2, one stderr line naming the value and the fix, nothing on stdout, and no call
  * at all reaching the load balancer (each row gets its own emulator, so its request log is that run's alone).
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nonEmptyLines, runCli } from '../support/cli.js';
 import { cleanupAfterAll, ID, withEmulator } from './helpers.js';
 
 interface Row {
   readonly name: string;
-  /** The whole command line; {URL} is the emulator's http:// address. */
+  /** The whole command line; {URL} is the emulator's http:// address, {FTP} the same with ftp://. */
   readonly args: readonly string[];
   /** Must match the single stderr line. */
   readonly stderr: RegExp;
@@ -49,6 +49,24 @@ const rows: readonly Row[] = [
     stderr: /invalid --p99 "850": a bare number is ambiguous here, give a unit \(ms, s, m or h\); say which: --p99 850ms or --p99 850s/ },
   { name: 'timeout set --p99 850 (no unit)', args: [...AT, 'timeout', 'set', 'elbv2:web', '--p99', '850'],
     stderr: /invalid --p99 "850": a bare number is ambiguous here, give a unit/ },
+
+  // Endpoints and regions are checked before any provider is loaded.
+  { name: '--endpoint-url not-a-url', args: ['--endpoint-url', 'not-a-url', '--region', 'us-east-1', 'drain', W1],
+    stderr: /invalid --endpoint-url "not-a-url": not a URL; e\.g\. --endpoint-url http:\/\/127\.0\.0\.1:4566/ },
+  { name: '--endpoint-url ftp://', args: ['--endpoint-url', '{FTP}', '--region', 'us-east-1', 'status', 'elbv2:web'],
+    stderr: /invalid --endpoint-url "ftp:\/\/127\.0\.0\.1:\d+": only http:\/\/ and https:\/\/ endpoints are supported, not ftp:\/\// },
+  { name: '--endpoint-url file:///etc/passwd', args: ['--endpoint-url', 'file:///etc/passwd', '--region', 'us-east-1', 'status', 'elbv2:web'],
+    stderr: /invalid --endpoint-url "file:\/\/\/etc\/passwd": only http:\/\/ and https:\/\/ endpoints are supported, not file:\/\// },
+  { name: 'DRAINCTL_ENDPOINT_URL=file:///etc/passwd', args: ['--region', 'us-east-1', 'drain', W1], env: { DRAINCTL_ENDPOINT_URL: 'file:///etc/passwd' },
+    stderr: /invalid --endpoint-url "file:\/\/\/etc\/passwd": only http:\/\/ and https:\/\/ endpoints/ },
+  { name: 'AWS_ENDPOINT_URL=ftp://…', args: ['--region', 'us-east-1', 'status', 'elbv2:web'], env: { AWS_ENDPOINT_URL: 'ftp://127.0.0.1:21' },
+    stderr: /invalid AWS_ENDPOINT_URL "ftp:\/\/127\.0\.0\.1:21": only http:\/\/ and https:\/\/ endpoints are supported/ },
+  { name: "--region 'us east 1;'", args: ['--endpoint-url', '{URL}', '--region', 'us east 1;', 'drain', W1],
+    stderr: /invalid AWS region "us east 1;" \(from --region\): expected a region name like us-east-1; fix --region/ },
+  { name: 'AWS_REGION with a newline', args: ['--endpoint-url', '{URL}', 'status', 'elbv2:web'], env: { AWS_REGION: 'us-east-1\nx' },
+    stderr: /invalid AWS region "us-east-1\\nx" \(from AWS_REGION\): expected a region name like us-east-1; fix AWS_REGION/ },
+  { name: 'AWS_DEFAULT_REGION=../../etc', args: ['--endpoint-url', '{URL}', 'status', 'elbv2:web'], env: { AWS_DEFAULT_REGION: '../../etc' },
+    stderr: /invalid AWS region "\.\.\/\.\.\/etc" \(from AWS_DEFAULT_REGION\)/ },
 ];
 
 cleanupAfterAll();
@@ -57,7 +75,7 @@ describe('hostile and out-of-range input', () => {
   for (const row of rows) {
     it.concurrent(`${row.name} -> exit 2, nothing called`, async ({ expect }) => {
       await withEmulator({}, async (emulator) => {
-        const args = row.args.map((a) => a.replace('{URL}', emulator.url));
+        const args = row.args.map((a) => a.replace('{URL}', emulator.url).replace('{FTP}', emulator.url.replace(/^http:/, 'ftp:')));
         const result = await runCli(args, { timeoutMs: 20_000, env: row.env });
         const context = `drainctl ${args.join(' ')}\nexit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
         expect(result.code, context).toBe(2);
@@ -70,6 +88,15 @@ describe('hostile and out-of-range input', () => {
       });
     });
   }
+
+  it.each(['us-east-1', 'us-gov-west-1', 'cn-north-1', 'eu-central-2', 'ap-southeast-4'])('accepts the region %s', async (region) => {
+    // Syntax only: the emulator serves one region, so the run reaches it and is answered.
+    await withEmulator({}, async (emulator) => {
+      const result = await runCli(['--endpoint-url', emulator.url, '--region', region, 'timeout', 'get', 'elbv2:web']);
+      expect(result.stderr).not.toMatch(/invalid AWS region/);
+      expect(emulator.requestLog.length).toBeGreaterThan(0);
+    });
+  });
 
   it('a bare number still means seconds for a timeout (timeout set elbv2:web 60)', async ({ expect }) => {
     await withEmulator({}, async (emulator) => {

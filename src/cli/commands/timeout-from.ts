@@ -123,13 +123,7 @@ export function parseSince(text: string): number {
 
 /** The provider options the CLI would give a provider, for the AWS clients read here. */
 export function providerOptionsOf(ctx: CommandContext): ProviderOptions {
-  return {
-    region: ctx.options.region,
-    profile: ctx.options.profile,
-    endpointUrl: ctx.options.endpointUrl,
-    env: ctx.env,
-    debug: ctx.options.debug ? (line) => ctx.output.debug(line) : undefined,
-  };
+  return ctx.providerOptions;
 }
 
 /** Reads the latency from the one source the flags name. `defaultGroup` serves a bare --from-cloudwatch / --from-history. */
