@@ -3,13 +3,11 @@ import { usageError } from '../../core/errors.js';
 import type { GroupRef } from '../../core/refs.js';
 import { type PodTimers, readK8sManifest } from '../../audit/manifest.js';
 import { type AuditInputs, type LoadBalancerTimers, runAudit } from '../../audit/rules.js';
-import type { AwsGroupInsights } from '../../providers/aws/cloudwatch.js';
-import type { ProviderOptions } from '../../providers/options.js';
+import { type InsightsFactory, readHealthCheck } from '../../providers/aws/group-facts.js';
 import { type CommandContext, parseGroupRef } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandResult } from '../render/output.js';
 import { table } from '../render/table.js';
-import { providerOptionsOf } from './timeout-from.js';
 
 export interface AuditFlags {
   readonly k8s?: string;
@@ -25,14 +23,11 @@ export interface AuditFlags {
 
 /** Test seams: how AWS health-check facts are read. */
 export interface AuditDeps {
-  readonly insights?: (options: ProviderOptions) => Promise<Pick<AwsGroupInsights, 'facts' | 'close'>>;
+  readonly insights?: InsightsFactory<'facts'>;
 }
 
 /** The longest drain timeout any provider allows (1h); also bounds --health-interval, which no provider lets exceed it. */
 const LONGEST_LB_TIMEOUT_MS = 3_600_000;
-
-/** Providers whose health check drainctl can read (cloudwatch.ts AwsGroupInsights.facts). */
-const HEALTH_CHECK_READABLE = new Set(['elbv2', 'elb']);
 
 /**
  * `drainctl audit [--k8s <file>] [--lb <group-ref>] [--lb-timeout <d>] [--health-interval <d>]
@@ -99,18 +94,10 @@ async function loadBalancerTimers(
     const setting = await provider.getTimeout(group, ctx.signal);
     // Draining switched off (Classic ELB) means connections are cut at once: a drain timeout of zero.
     drainTimeoutSeconds = setting.enabled ? setting.seconds : 0;
-    if (HEALTH_CHECK_READABLE.has(group.provider)) {
-      const create = deps.insights ?? (async (o: ProviderOptions) => (await import('../../providers/aws/cloudwatch.js')).AwsGroupInsights.create(o));
-      const insights = await create(providerOptionsOf(ctx));
-      try {
-        const facts = await insights.facts(group, ctx.signal);
-        healthIntervalSeconds = facts.healthCheckIntervalSeconds;
-        unhealthyThreshold = facts.unhealthyThresholdCount;
-        loadBalancerType = facts.loadBalancerType;
-      } finally {
-        insights.close();
-      }
-    }
+    const facts = await readHealthCheck(ctx.providerOptions, group, ctx.signal, deps.insights);
+    healthIntervalSeconds = facts?.healthCheckIntervalSeconds;
+    unhealthyThreshold = facts?.unhealthyThresholdCount;
+    loadBalancerType = facts?.loadBalancerType;
   }
   // Flags fill what the provider does not say, and override what it does ("what if" audits).
   return {
