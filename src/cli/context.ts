@@ -3,7 +3,10 @@ import type { Ledger } from '../core/ledger.js';
 import type { ProviderResolver } from '../core/provider.js';
 import { type Expect, parseRef, type Ref, type RefDefaults, type TargetRef, type GroupRef } from '../core/refs.js';
 import { refSyntaxes, createProviderResolver } from '../providers/registry.js';
+import type { ProviderOptions } from '../providers/options.js';
+import { type Redactor, redactingLedger } from './redact.js';
 import type { Output } from './render/output.js';
+import { validateGlobalOptions } from './validate.js';
 
 /** Options every command accepts (see `drainctl --help`). */
 export interface GlobalOptions {
@@ -26,6 +29,8 @@ export interface CommandContext {
   readonly options: GlobalOptions;
   readonly output: Output;
   readonly providers: ProviderResolver;
+  /** What providers were created with, for the provider-specific readers a command calls directly (CloudWatch). */
+  readonly providerOptions: ProviderOptions;
   readonly signal: AbortSignal;
   readonly env: NodeJS.ProcessEnv;
   /** What references may leave out: the Google Cloud project, the Azure subscription. */
@@ -34,9 +39,10 @@ export interface CommandContext {
   ledger(): Promise<Ledger>;
 }
 
-/** Builds the context; nothing is opened or loaded until a command asks for it. */
-export function createContext(options: GlobalOptions, output: Output, signal: AbortSignal, env: NodeJS.ProcessEnv): CommandContext & { dispose(): void } {
-  const providers = createProviderResolver({
+/** Builds the context; nothing is opened or loaded until a command asks for it. Bad endpoints and regions are refused here (exit 2). */
+export function createContext(options: GlobalOptions, output: Output, signal: AbortSignal, env: NodeJS.ProcessEnv, redact?: Redactor): CommandContext & { dispose(): void } {
+  validateGlobalOptions(options, env);
+  const providerOptions: ProviderOptions = {
     region: options.region,
     profile: options.profile,
     project: refDefaults(options, env).project,
@@ -45,12 +51,15 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
     debug: options.debug ? (line) => output.debug(line) : undefined,
     env,
     options: providerOptionValues(options),
-  });
+    registerSecret: redact?.add,
+  };
+  const providers = createProviderResolver(providerOptions);
   let opened: Ledger | undefined;
   return {
     options,
     output,
     providers,
+    providerOptions,
     signal,
     env,
     defaults: refDefaults(options, env),
@@ -58,7 +67,9 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
       if (!opened) {
         const { openSqliteLedger, defaultLedgerPath, LedgerError } = await import('../ledger/index.js');
         try {
-          opened = openSqliteLedger(options.ledger ?? defaultLedgerPath(env));
+          const ledger = openSqliteLedger(options.ledger ?? defaultLedgerPath(env));
+          // What is recorded is masked like what is printed: a failure message can carry an echoed header.
+          opened = redact ? redactingLedger(ledger, redact) : ledger;
         } catch (error) {
           // Opening fails because of the path the user gave or the environment picked: theirs to fix.
           if (error instanceof LedgerError) throw new DrainctlError('usage', error.message, { cause: error });

@@ -56,8 +56,9 @@ export async function main(io: MainIo): Promise<number> {
   const program = buildProgram(version, async (handler) => {
     const options = program.opts<GlobalOptions>();
     const output = await createOutput(options, io, writeOut, writeErr, version);
-    const ctx = createContext(options, output, controller.signal, io.env);
+    let ctx: ReturnType<typeof createContext> | undefined;
     try {
+      ctx = createContext(options, output, controller.signal, io.env, redact);
       const result = await handler(ctx);
       output.result(result);
       exitCode = result.exitCode;
@@ -66,7 +67,7 @@ export async function main(io: MainIo): Promise<number> {
       output.failure(toFailure(error, exitCode, Boolean(options.debug)));
     } finally {
       output.close();
-      ctx.dispose();
+      ctx?.dispose();
     }
   });
   program.exitOverride();

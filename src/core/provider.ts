@@ -95,6 +95,12 @@ export interface ProviderSettings {
    * use no credentials (or fixed dummy ones where a signature is required) and never send a real token.
    */
   readonly endpointUrl?: string;
+  /**
+   * Called with every credential value the provider resolves (key IDs, secrets, session tokens),
+   * whatever its source (environment, profile file, SSO, role), before it is used, so that
+   * everything drainctl prints or records can mask it.
+   */
+  readonly registerSecret?: (value: string) => void;
   /** Debug lines, already free of credentials. */
   readonly debug?: (line: string) => void;
   /** Attempts per API call including the first (SDK retry), default 3. */

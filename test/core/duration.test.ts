@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseWholeSeconds } from '../../src/core/duration.js';
+import { DEFAULT_MAX_DURATION_MS, formatDuration, parseDuration, parseWholeSeconds } from '../../src/core/duration.js';
 import { DrainctlError } from '../../src/core/errors.js';
 
 describe('parseDuration', () => {
@@ -26,9 +26,27 @@ describe('parseDuration', () => {
     }
   });
 
+  it.each(['99999999999h', `${'9'.repeat(400)}s`, '169h'])('refuses %s above the default maximum of 7 days', (text) => {
+    expect(() => parseDuration(text, '--timeout')).toThrow(/^invalid --timeout ".*": at most 168h \(7 days\)$/);
+  });
+
+  it('takes a maximum per flag, with its reason', () => {
+    expect(parseDuration('1h', '--floor', 3_600_000)).toBe(3_600_000);
+    expect(() => parseDuration('3601s', '--floor', { maxMs: 3_600_000, maxReason: 'the longest drain timeout' })).toThrow(/^invalid --floor "3601s": at most 1h, the longest drain timeout$/);
+    expect(parseDuration('168h')).toBe(DEFAULT_MAX_DURATION_MS);
+  });
+
+  it('refuses a bare number where a unit is required, except zero', () => {
+    expect(() => parseDuration('850', '--p99', { bare: 'refuse' })).toThrow(/^invalid --p99 "850": a bare number is ambiguous here, give a unit/);
+    expect(parseDuration('850ms', '--p99', { bare: 'refuse' })).toBe(850);
+    expect(parseDuration('0', '--p99', { bare: 'refuse' })).toBe(0);
+    expect(parseDuration('850')).toBe(850_000);
+  });
+
   it('whole seconds refuse fractions the provider would round', () => {
     expect(parseWholeSeconds('90s')).toBe(90);
     expect(() => parseWholeSeconds('850ms')).toThrow(/whole seconds/);
+    expect(() => parseWholeSeconds('99999999999h', 'drain timeout')).toThrow(/at most 168h/);
   });
 });
 

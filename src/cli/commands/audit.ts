@@ -1,16 +1,14 @@
 import { standaloneCall } from '../../core/call.js';
-import { parseDuration } from '../../core/duration.js';
+import { DAY_MS, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import type { GroupRef } from '../../core/refs.js';
 import { type PodTimers, readK8sManifest } from '../../audit/manifest.js';
 import { type AuditInputs, type LoadBalancerTimers, runAudit } from '../../audit/rules.js';
-import type { AwsGroupInsights } from '../../providers/aws/cloudwatch.js';
-import type { ProviderOptions } from '../../providers/options.js';
+import { type InsightsFactory, readHealthCheck } from '../../providers/aws/group-facts.js';
 import { type CommandContext, parseGroupRef } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandResult } from '../render/output.js';
 import { table } from '../render/table.js';
-import { providerOptionsOf } from './timeout-from.js';
 
 export interface AuditFlags {
   readonly k8s?: string;
@@ -26,8 +24,11 @@ export interface AuditFlags {
 
 /** Test seams: how AWS health-check facts are read. */
 export interface AuditDeps {
-  readonly insights?: (options: ProviderOptions) => Promise<Pick<AwsGroupInsights, 'facts' | 'close'>>;
+  readonly insights?: InsightsFactory<'facts'>;
 }
+
+/** The longest drain timeout any provider allows (1h); also bounds --health-interval, which no provider lets exceed it. */
+const LONGEST_LB_TIMEOUT_MS = 3_600_000;
 
 /**
  * `drainctl audit [--k8s <file>] [--lb <group-ref>] [--lb-timeout <d>] [--health-interval <d>]
@@ -36,10 +37,10 @@ export interface AuditDeps {
  */
 export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps: AuditDeps = {}): Promise<CommandResult> {
   const given = {
-    lbTimeout: optionalSeconds(flags.lbTimeout, '--lb-timeout'),
-    healthInterval: optionalSeconds(flags.healthInterval, '--health-interval'),
+    lbTimeout: optionalSeconds(flags.lbTimeout, '--lb-timeout', LONGEST_LB_TIMEOUT_MS),
+    healthInterval: optionalSeconds(flags.healthInterval, '--health-interval', LONGEST_LB_TIMEOUT_MS),
     unhealthyThreshold: optionalCount(flags.unhealthyThreshold, '--unhealthy-threshold'),
-    appTimeout: optionalSeconds(flags.appTimeout, '--app-timeout'),
+    appTimeout: optionalSeconds(flags.appTimeout, '--app-timeout', DAY_MS),
   };
   const group = flags.lb === undefined ? undefined : parseGroupRef(ctx, flags.lb);
   const anyLbFlag = given.lbTimeout !== undefined || given.healthInterval !== undefined || given.unhealthyThreshold !== undefined || flags.nlb === true;
@@ -94,18 +95,10 @@ async function loadBalancerTimers(
     const setting = await provider.getTimeout(group, standaloneCall({ signal: ctx.signal }));
     // Draining switched off (Classic ELB) means connections are cut at once: a drain timeout of zero.
     drainTimeoutSeconds = setting.enabled ? setting.seconds : 0;
-    if (provider.descriptor.healthCheckReadable) {
-      const create = deps.insights ?? (async (o: ProviderOptions) => (await import('../../providers/aws/cloudwatch.js')).AwsGroupInsights.create(o));
-      const insights = await create(providerOptionsOf(ctx));
-      try {
-        const facts = await insights.facts(group, ctx.signal);
-        healthIntervalSeconds = facts.healthCheckIntervalSeconds;
-        unhealthyThreshold = facts.unhealthyThresholdCount;
-        loadBalancerType = facts.loadBalancerType;
-      } finally {
-        insights.close();
-      }
-    }
+    const facts = await readHealthCheck(ctx.providerOptions, group, ctx.signal, deps.insights);
+    healthIntervalSeconds = facts?.healthCheckIntervalSeconds;
+    unhealthyThreshold = facts?.unhealthyThresholdCount;
+    loadBalancerType = facts?.loadBalancerType;
   }
   // Flags fill what the provider does not say, and override what it does ("what if" audits).
   return {
@@ -132,8 +125,8 @@ function inputsData(pods: readonly PodTimers[], lb: LoadBalancerTimers | undefin
   };
 }
 
-function optionalSeconds(text: string | undefined, flag: string): number | undefined {
-  return text === undefined ? undefined : parseDuration(text, flag) / 1000;
+function optionalSeconds(text: string | undefined, flag: string, maxMs: number): number | undefined {
+  return text === undefined ? undefined : parseDuration(text, flag, maxMs) / 1000;
 }
 
 function optionalCount(text: string | undefined, flag: string): number | undefined {

@@ -1,9 +1,11 @@
 import { formatRef } from '../../core/refs.js';
 import { type Advice, type ProviderFit, type Recommendation, recommendDrainTimeout } from '../../latency/recommend.js';
+import { checkLatencyFlags, type LatencySourceFlags, resolveLatency } from '../../latency/sources.js';
 import { type CommandContext, parseGroupRef } from '../context.js';
+import { type LatencyDeps, latencyReaders } from '../latency-readers.js';
+import { cutLine, latencyData, latencyLine, recommendationData, warnAdvice } from '../render/latency.js';
 import type { CommandResult } from '../render/output.js';
 import { table } from '../render/table.js';
-import { checkLatencyFlags, cutLine, type LatencyDeps, type LatencySourceFlags, latencyData, latencyLine, recommendationData, resolveLatency, warn } from './timeout-from.js';
 
 /**
  * `drainctl timeout recommend (--p99 <d> | --from-log <file|-> --format <f> | --from-cloudwatch <ref> | --from-history <ref>)`:
@@ -11,11 +13,11 @@ import { checkLatencyFlags, cutLine, type LatencyDeps, type LatencySourceFlags, 
  */
 export async function timeoutRecommendCommand(ctx: CommandContext, flags: LatencySourceFlags, deps: LatencyDeps = {}): Promise<CommandResult> {
   const { kind, options } = checkLatencyFlags(flags);
-  const basis = await resolveLatency(ctx, flags, kind, undefined, deps);
+  const basis = await resolveLatency(flags, kind, undefined, latencyReaders(ctx, deps));
   const recommendation = recommendDrainTimeout(basis.summary, options);
   // Advice about a provider's range belongs in its row; the NLB minimum only matters for NLB target groups, so it stays a note.
   const advice = [...providerAdvice(recommendation.providers, recommendation.seconds, basis.summary.p99), ...basis.advice, ...recommendation.advice];
-  warn(ctx, advice);
+  warnAdvice(ctx.output, advice);
   const example = exampleGroup(ctx, flags);
   const rows = recommendation.providers.map((p) => [
     p.provider,

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../../core/duration.js';
+import { formatDuration, MAX_WAIT_MS, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import { formatRef, type TargetRef } from '../../core/refs.js';
 import type { OperationReport, TargetResult } from '../../core/report.js';
@@ -49,5 +49,5 @@ function timeoutProblem(report: OperationReport, targets: readonly string[], ref
 /** The --timeout of a waiting command, refused with --no-wait where it would mean nothing. */
 export function waitBound(flags: { readonly timeout?: string; readonly wait: boolean }): number | undefined {
   if (!flags.wait && flags.timeout !== undefined) throw usageError('--timeout bounds the wait and cannot be used with --no-wait', 'drop one of the two');
-  return flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+  return flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout', MAX_WAIT_MS);
 }

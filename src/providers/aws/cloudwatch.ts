@@ -8,7 +8,10 @@ import type { ProviderOptions } from '../options.js';
 import { awsClientConfig } from './client-config.js';
 import { addDebugLogging } from './debug.js';
 import { call } from './errors.js';
+import { loadBalancerType } from './group-facts.js';
 import { requireRegion } from './region.js';
+
+export { loadBalancerType };
 
 /**
  * The AWS facts the timeout features need and the DrainProvider interface does not expose:
@@ -177,13 +180,6 @@ export function periodFor(sinceMs: number): number {
   if (sinceMs > MAX_CLOUDWATCH_WINDOW_MS) throw usageError(`--since must be at most 455d: CloudWatch keeps ELB metrics for 15 months`);
   const step = sinceMs <= 15 * DAY_MS ? 60 : sinceMs <= 63 * DAY_MS ? 300 : 3600;
   return Math.ceil(sinceMs / 1000 / step) * step;
-}
-
-/** ELBv2 target group protocol → the kind of load balancer it can sit behind. */
-export function loadBalancerType(protocol: string | undefined): AwsGroupFacts['loadBalancerType'] {
-  if (protocol === 'GENEVE') return 'gateway';
-  if (protocol === 'TCP' || protocol === 'UDP' || protocol === 'TLS' || protocol === 'TCP_UDP' || protocol === 'QUIC' || protocol === 'TCP_QUIC') return 'network';
-  return 'application';
 }
 
 /** The part of an ARN CloudWatch uses as a dimension: `targetgroup/web/0123…`, `app/my-lb/0123…`. */
