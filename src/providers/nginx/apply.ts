@@ -41,17 +41,17 @@ const STALE_LOCK_MS = 120_000;
  * Nothing to do still reloads when NGINX has not reloaded since the file changed: a run killed
  * between its edit and its reload left the file as wanted but not in force.
  */
-export async function applyChange(file: string, edit: (text: string) => string, control: NginxControl): Promise<ApplyResult> {
+export async function applyChange(file: string, edit: (text: string) => string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
   const real = await realpath(file).catch((error: NodeJS.ErrnoException) => {
     throw fileError(file, error);
   });
   // Nothing to do needs no lock (and works on a read-only file).
   const first = await readText(real);
   if (edit(first) === first && (await inForce(real, control)) !== false) return { changed: false };
-  return serialised(real, () => withLockFile(real, () => applyLocked(real, edit, control)));
+  return serialised(real, () => withLockFile(real, () => applyLocked(real, edit, control, signal)));
 }
 
-async function applyLocked(real: string, edit: (text: string) => string, control: NginxControl): Promise<ApplyResult> {
+async function applyLocked(real: string, edit: (text: string) => string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
   const originalBytes = await readFile(real).catch((error: NodeJS.ErrnoException) => {
     throw fileError(real, error);
   });
@@ -59,7 +59,7 @@ async function applyLocked(real: string, edit: (text: string) => string, control
   const candidate = edit(original);
   if (candidate === original) {
     if ((await inForce(real, control)) !== false) return { changed: false };
-    return finishReload(real, control);
+    return finishReload(real, control, signal);
   }
   await checkCurrent(real, control);
   const before = await runningSnapshot(control);
@@ -75,7 +75,7 @@ async function applyLocked(real: string, edit: (text: string) => string, control
         details: { file: real, nginx: nginxMessage(tested) },
       });
     }
-    await reloadAndWait(real, control, before, 'the file was put back as it was; check the reload command and that nginx runs with this configuration');
+    await reloadAndWait(real, control, before, signal, 'the file was put back as it was; check the reload command and that nginx runs with this configuration');
     return { changed: true, before };
   } catch (error) {
     try {
@@ -98,25 +98,25 @@ function inForce(real: string, control: NginxControl): Promise<boolean | undefin
 }
 
 /** The file is already as wanted but NGINX has not reloaded since it changed: check it as it is, then reload. */
-async function finishReload(real: string, control: NginxControl): Promise<ApplyResult> {
+async function finishReload(real: string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
   control.options.debug?.(`nginx: ${shownPath(real)} changed after the workers started; reloading to put it in force`);
   await checkCurrent(real, control);
   const before = await runningSnapshot(control);
   try {
-    await reloadAndWait(real, control, before, 'nothing was changed; check the reload command and that nginx runs with this configuration');
+    await reloadAndWait(real, control, before, signal, 'nothing was changed; check the reload command and that nginx runs with this configuration');
   } catch (error) {
     throw await settleFailure(error, control, before, false);
   }
   return { changed: true, before };
 }
 
-/** Runs the reload command and waits until the master has acted on it. */
-async function reloadAndWait(real: string, control: NginxControl, before: WorkerSnapshot, hint: string): Promise<void> {
-  const result = await control.reload();
+/** Runs the reload command and waits until the master has acted on it; Ctrl-C stops both. */
+async function reloadAndWait(real: string, control: NginxControl, before: WorkerSnapshot, signal: AbortSignal | undefined, hint: string): Promise<void> {
+  const result = await control.reload(signal);
   if (result.code !== 0) {
     throw new DrainctlError('provider', `reloading nginx failed: ${nginxMessage(result)}`, { hint, details: { file: real, nginx: nginxMessage(result) } });
   }
-  await control.waitForReload(before);
+  await control.waitForReload(before, signal);
 }
 
 /**

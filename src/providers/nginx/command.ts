@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { DrainctlError } from '../../core/errors.js';
+import { DrainctlError, interruptedError } from '../../core/errors.js';
 import { printable } from '../../core/quote.js';
 
 /**
@@ -26,6 +26,8 @@ export interface RunOptions {
   readonly timeoutHint?: string;
   /** Says what to do when the command does not exist. */
   readonly missingHint?: string;
+  /** Stops the command (its whole group) when it fires: the group does not get the terminal's Ctrl-C. */
+  readonly signal?: AbortSignal;
 }
 
 const OUTPUT_LIMIT = 8 * 1024 * 1024;
@@ -59,6 +61,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
   const shown = printable([command, ...args].join(' '), 300);
   options.debug?.(`nginx -> ${shown}`);
   return new Promise((resolvePromise, reject) => {
+    if (options.signal?.aborted) return reject(interruptedError(options.signal.reason));
     const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const pid = child.pid;
     if (pid !== undefined) trackGroup(pid);
@@ -75,6 +78,12 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       timedOut = true;
       if (pid !== undefined) killGroup(pid);
     }, options.timeoutMs);
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+      if (pid !== undefined) killGroup(pid);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     let grace: NodeJS.Timeout | undefined;
     child.on('exit', () => {
       grace = setTimeout(() => {
@@ -85,6 +94,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     const done = (): void => {
       clearTimeout(timer);
       clearTimeout(grace);
+      options.signal?.removeEventListener('abort', onAbort);
       if (pid !== undefined) runningGroups.delete(pid);
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
@@ -98,6 +108,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     child.on('close', (code, signal) => {
       done();
       options.debug?.(`nginx <- ${shown}: exit ${code ?? signal} in ${Date.now() - started}ms`);
+      if (aborted) return reject(interruptedError(options.signal?.reason));
       if (timedOut) {
         const seconds = Math.max(1, Math.round(options.timeoutMs / 1000));
         // Not retryable: running the same command again would hang the same way.

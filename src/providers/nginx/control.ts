@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { DrainctlError } from '../../core/errors.js';
+import { DrainctlError, throwIfAborted } from '../../core/errors.js';
 import { printable } from '../../core/quote.js';
 import { type CommandResult, runCommand } from './command.js';
 import { isMaster, workersOf } from './processes.js';
@@ -50,10 +50,10 @@ export class NginxControl {
     return this.run(this.binary, ['-T', '-q', '-c', this.options.mainConfig]);
   }
 
-  /** The reload command, or `nginx -c <main> -s reload`. */
-  reload(): Promise<CommandResult> {
-    if (this.options.reloadCommand) return this.run('/bin/sh', ['-c', this.options.reloadCommand]);
-    return this.run(this.binary, ['-c', this.options.mainConfig, '-s', 'reload']);
+  /** The reload command, or `nginx -c <main> -s reload`; an aborted signal stops it. */
+  reload(signal?: AbortSignal): Promise<CommandResult> {
+    if (this.options.reloadCommand) return this.run('/bin/sh', ['-c', this.options.reloadCommand], signal);
+    return this.run(this.binary, ['-c', this.options.mainConfig, '-s', 'reload'], signal);
   }
 
   /** Where the master writes its PID: the main config's `pid`, else nginx's compiled-in default. */
@@ -96,10 +96,11 @@ export class NginxControl {
    * new configuration keeps its old workers, so this runs out; it also runs out when the
    * master was never signalled. Bounded by reloadWaitMs.
    */
-  async waitForReload(before: WorkerSnapshot): Promise<void> {
+  async waitForReload(before: WorkerSnapshot, signal?: AbortSignal): Promise<void> {
     const bound = this.options.reloadWaitMs ?? 10_000;
     const deadline = Date.now() + bound;
     for (let i = 0; i < 10_000; i++) {
+      throwIfAborted(signal);
       const master = await this.masterPid();
       if (master !== undefined && master !== before.master) return;
       if (master === undefined) throw new DrainctlError('provider', `the nginx master (pid ${before.master}) exited during the reload`, { hint: 'see its error log' });
@@ -146,9 +147,10 @@ export class NginxControl {
   }
 
   /** Runs a command in its own process group, bounded by commandTimeoutMs (default 15 s). */
-  run(command: string, args: readonly string[]): Promise<CommandResult> {
+  run(command: string, args: readonly string[], signal?: AbortSignal): Promise<CommandResult> {
     const reload = command === '/bin/sh';
     return runCommand(command, args, {
+      signal,
       env: this.options.env,
       debug: this.options.debug,
       timeoutMs: this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,

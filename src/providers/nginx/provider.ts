@@ -132,7 +132,7 @@ export class NginxProvider implements DrainProvider {
     if (missing.length > 0) {
       throw notFoundError(`upstream ${g.upstream} in ${shownPath(g.file)} has no server ${missing.join(', ')} (servers: ${printable(block.servers.map((s) => s.address).join(', ') || 'none', 400)})`, `check the reference with: drainctl status nginx:${shownPath(group.group)}`);
     }
-    const result = await applyChange(g.file, (text) => setDown(text, g.upstream, addresses, down), this.control);
+    const result = await applyChange(g.file, (text) => setDown(text, g.upstream, addresses, down), this.control, signal);
     if (result.changed) for (const pid of result.before.workers) this.oldWorkers.add(pid);
   }
 

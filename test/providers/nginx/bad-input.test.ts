@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrainctlError } from '../../../src/core/errors.js';
@@ -172,6 +172,23 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     expect(started).toHaveLength(2);
     for (const pid of started) expect(await running(pid), `pid ${pid}`).toBe(false);
   }, 15_000);
+
+  it('Ctrl-C during a hanging reload command stops its whole group at once and puts the file back', async () => {
+    const dir = makeTempDir('nginx-abort');
+    const pids = join(dir, 'pids');
+    const abort = new AbortController();
+    const command = `sleep 60 & echo $! >> ${pids}; echo $$ >> ${pids}; sleep 60`;
+    const change = provider({ reloadCommand: command }).drain(group, [first()], abort.signal);
+    const error = await refusedUnchanged(async () => {
+      // Its own process group does not get the terminal's SIGINT: drainctl's signal must reach it.
+      for (let i = 0; i < 200 && !(existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length === 2); i++) await new Promise((r) => setTimeout(r, 25));
+      abort.abort('SIGINT');
+      return change;
+    });
+    expect(error.kind).toBe('interrupted');
+    expect(error.details.applied).toBe(false);
+    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) expect(await running(pid), `pid ${pid}`).toBe(false);
+  }, 10_000);
 
   it('a reload that nginx never acts on runs out (bounded) and the file is put back', async () => {
     const error = await refusedUnchanged(() => provider({ reloadCommand: 'true', reloadWaitMs: 500 }).drain(group, [first()]));
