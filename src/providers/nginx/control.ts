@@ -129,7 +129,10 @@ export class NginxControl {
     if (serving.length === 0) return undefined;
     // The oldest serving worker: one respawned after a crash is newer than the configuration it runs.
     const startedAt = Math.min(...serving.map((w) => w.startedAt));
-    return startedAt >= (await stat(file)).mtimeMs;
+    const { mtimeMs } = await stat(file);
+    // A modification time in the future (copied with its times from a skewed clock) tells nothing.
+    if (mtimeMs > Date.now()) return undefined;
+    return startedAt >= mtimeMs;
   }
 
   /** Prefix and PID path nginx was built with (`nginx -V`), read once. */

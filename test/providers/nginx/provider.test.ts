@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupRef, TargetRef } from '../../../src/core/refs.js';
 import type { TargetStatus } from '../../../src/core/state.js';
@@ -116,7 +116,23 @@ describe('NGINX provider on a real NGINX 1.22', () => {
     expect(readFileSync(nginx.upstreamFile, 'latin1')).toBe(original);
   });
 
-  it('has no drain timeout of its own and shows worker_shutdown_timeout', async () => {
+  it('tells a file NGINX runs from one changed since its workers started, and ignores a modification time in the future', async () => {
+    const { mtimeMs } = statSync(nginx.upstreamFile);
+    const control = provider.control;
+    try {
+      utimesSync(nginx.upstreamFile, new Date(0), new Date(0));
+      expect(await control.fileInForce(nginx.upstreamFile)).toBe(true);
+      utimesSync(nginx.upstreamFile, new Date(), new Date());
+      expect(await control.fileInForce(nginx.upstreamFile)).toBe(false);
+      utimesSync(nginx.upstreamFile, new Date(Date.now() + 3_600_000), new Date(Date.now() + 3_600_000));
+      expect(await control.fileInForce(nginx.upstreamFile)).toBeUndefined();
+    } finally {
+      utimesSync(nginx.upstreamFile, new Date(mtimeMs), new Date(mtimeMs));
+    }
+    expect(await control.fileInForce(nginx.upstreamFile)).toBe(true);
+  });
+
+    it('has no drain timeout of its own and shows worker_shutdown_timeout', async () => {
     expect(provider.timeoutLimits).toBeUndefined();
     expect(await provider.getTimeout(group)).toEqual({ seconds: undefined, enabled: true, extra: { workerShutdownTimeout: 'none' } });
     await expect(provider.setTimeout(group)).rejects.toMatchObject({ kind: 'usage' });
