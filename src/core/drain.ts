@@ -311,10 +311,12 @@ function interruptedWhileDraining(error: DrainctlError, lastSeen: Map<string, Ta
 }
 
 function recordFailure(ledger: Ledger, status: TargetStatus, clock: Clock, error: unknown): void {
-  // A refusal or invalid input changed nothing, so the row goes back to active. Anything
-  // else may have been applied before its response was lost: the row stays 'draining',
-  // and a rerun describes the target again and carries on from whatever is true.
-  const rejected = error instanceof DrainctlError && (error.kind === 'refused' || error.kind === 'usage' || error.kind === 'not_found');
+  // A refusal or invalid input changed nothing, so the row goes back to active; so does a
+  // failure the provider knows was not applied (`details.applied === false`: an NGINX reload
+  // rolled back before NGINX acted on it). Anything else may have been applied before its
+  // response was lost: the row stays 'draining', and a rerun describes the target again and
+  // carries on from whatever is true.
+  const rejected = error instanceof DrainctlError && (error.kind === 'refused' || error.kind === 'usage' || error.kind === 'not_found' || error.details.applied === false);
   const update = rejected ? { status: 'active' as const, drainStartedAt: null } : {};
   ledger.record(instanceKey(status.ref), update, { type: 'failed', at: isoTime(clock.now()), details: { message: error instanceof Error ? error.message : String(error), changed: !rejected } });
 }

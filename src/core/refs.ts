@@ -1,4 +1,5 @@
 import { usageError } from './errors.js';
+import { printable, quote } from './quote.js';
 
 /**
  * Target references share one grammar across providers:
@@ -51,6 +52,10 @@ export interface RefSyntax {
 
 export type Expect = 'target' | 'group' | 'any';
 
+// References are shown whole in messages up to this length (a long ARN or file path fits).
+const REFERENCE_MAX_LENGTH = 400;
+const MESSAGE_MAX_LENGTH = 1000;
+
 /** Formats a reference back to text; parseRef(formatRef(r)) returns r. */
 export function formatRef(ref: Ref): string {
   return ref.kind === 'group' ? `${ref.provider}:${ref.group}` : `${ref.provider}:${ref.group}/${ref.target}`;
@@ -66,7 +71,7 @@ export function parseRef(text: string, syntaxes: readonly RefSyntax[], expect: E
   const colon = text.indexOf(':');
   if (colon <= 0) {
     throw usageError(
-      `invalid reference "${text}": expected <provider>:<group>/<target>`,
+      `invalid reference ${shown(text)}: expected <provider>:<group>/<target>`,
       `known providers: ${syntaxes.map((s) => s.provider).join(', ')}; example: ${syntaxes[0]?.targetExample ?? ''}`,
     );
   }
@@ -75,7 +80,7 @@ export function parseRef(text: string, syntaxes: readonly RefSyntax[], expect: E
   const syntax = syntaxes.find((s) => s.provider === provider);
   if (!syntax) {
     throw usageError(
-      `invalid reference "${text}": unknown provider "${provider}"`,
+      `invalid reference ${shown(text)}: unknown provider ${quote(provider)}`,
       `known providers: ${syntaxes.map((s) => s.provider).join(', ')} (see docs/targets.md)`,
     );
   }
@@ -86,7 +91,7 @@ export function parseRef(text: string, syntaxes: readonly RefSyntax[], expect: E
 
 function parseBody(text: string, body: string, syntax: RefSyntax, defaults: RefDefaults): Ref {
   if (body === '') {
-    throw usageError(`invalid reference "${text}": the ${syntax.groupNoun} is missing`, `example: ${syntax.targetExample}`);
+    throw usageError(`invalid reference ${shown(text)}: the ${syntax.groupNoun} is missing`, `example: ${syntax.targetExample}`);
   }
   const slash = body.lastIndexOf('/');
   if (slash < 0 || syntax.isWholeGroup(body)) {
@@ -95,11 +100,11 @@ function parseBody(text: string, body: string, syntax: RefSyntax, defaults: RefD
   const groupPart = body.slice(0, slash);
   const targetPart = body.slice(slash + 1);
   if (groupPart === '') {
-    throw usageError(`invalid reference "${text}": the ${syntax.groupNoun} before "/" is empty`, `example: ${syntax.targetExample}`);
+    throw usageError(`invalid reference ${shown(text)}: the ${syntax.groupNoun} before "/" is empty`, `example: ${syntax.targetExample}`);
   }
   if (targetPart === '') {
     throw usageError(
-      `invalid reference "${text}": the ${syntax.targetNoun} after the last "/" is empty`,
+      `invalid reference ${shown(text)}: the ${syntax.targetNoun} after the last "/" is empty`,
       `name a target (${syntax.targetExample}) or the group alone (${syntax.groupExample})`,
     );
   }
@@ -113,11 +118,16 @@ function parseBody(text: string, body: string, syntax: RefSyntax, defaults: RefD
 
 function checkExpectation(text: string, ref: Ref, syntax: RefSyntax, expect: Expect): void {
   if (expect === 'target' && ref.kind !== 'target') {
-    throw usageError(`"${text}" names a whole ${syntax.groupNoun}, not a target`, `add the target: ${syntax.targetExample}`);
+    throw usageError(`${shown(text)} names a whole ${syntax.groupNoun}, not a target`, `add the target: ${syntax.targetExample}`);
   }
   if (expect === 'group' && ref.kind !== 'group') {
-    throw usageError(`"${text}" names a target, not a ${syntax.groupNoun}`, `drop the target: ${syntax.groupExample}`);
+    throw usageError(`${shown(text)} names a target, not a ${syntax.groupNoun}`, `drop the target: ${syntax.groupExample}`);
   }
+}
+
+/** A reference as typed, for a message: quoted, control characters escaped, bounded. */
+function shown(text: string): string {
+  return quote(text, REFERENCE_MAX_LENGTH);
 }
 
 /** Prefixes a provider's complaint with the reference it is about. */
@@ -126,7 +136,8 @@ function withContext<T>(text: string, parse: () => T): T {
     return parse();
   } catch (error) {
     if (error instanceof Error && 'kind' in error) {
-      error.message = `invalid reference "${text}": ${error.message}`;
+      // The provider's complaint may repeat part of the reference: escape it as well.
+      error.message = `invalid reference ${shown(text)}: ${printable(error.message, MESSAGE_MAX_LENGTH)}`;
     }
     throw error;
   }

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { DrainctlError, interruptedError } from '../../core/errors.js';
+import { printable, quote } from '../../core/quote.js';
 import { formatHaproxyAddress, type HaproxyAddress } from './syntax.js';
 
 /** How long one runtime API command may take, connect to end of answer. */
@@ -63,10 +64,10 @@ export function runtimeCommand(address: HaproxyAddress, command: string, options
   });
 }
 
-/** A peer that answered, but not as HAProxy does. */
+/** A peer that answered, but not as HAProxy does; its answer is shown quoted and cut short, as it may be anything. */
 export function notHaproxy(where: string, answer: string): DrainctlError {
-  const shown = answer.replace(/\s+/g, ' ').trim().slice(0, 60);
-  return new DrainctlError('usage', `${where} is not an HAProxy runtime API (it answered "${shown}")`, {
+  const shown = quote(answer.replace(/[ \t\r\n]+/g, ' ').trim(), 60);
+  return new DrainctlError('usage', `${where} is not an HAProxy runtime API (it answered ${shown})`, {
     hint: 'point the reference at a stats socket: "stats socket ipv4@127.0.0.1:9999 level admin" or "stats socket /run/haproxy/admin.sock level admin"',
     details: { address: where },
   });
@@ -98,5 +99,5 @@ function connectionError(where: string, address: HaproxyAddress, error: NodeJS.E
       details,
     });
   }
-  return new DrainctlError('provider', `HAProxy runtime API at ${where}: ${code}: ${error.message}`, { cause: error, details });
+  return new DrainctlError('provider', `HAProxy runtime API at ${where}: ${code}: ${printable(error.message)}`, { cause: error, details });
 }

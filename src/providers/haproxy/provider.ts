@@ -4,6 +4,7 @@ import type { CallContext } from '../../core/call.js';
 import { haproxyDescriptor } from './descriptor.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { Registration, TargetStatus } from '../../core/state.js';
+import { printable, quote } from '../../core/quote.js';
 import type { ProviderOptions } from '../options.js';
 import { type CommandOptions, notHaproxy, runtimeCommand } from './client.js';
 import { type AdminState, mapServer } from './state-map.js';
@@ -149,7 +150,7 @@ export class HaproxyProvider implements DrainProvider {
     return runtimeCommand(g.address, command, options);
   }
 
-  /** Turns a runtime API complaint into a DrainctlError naming what it is about. */
+  /** Turns a runtime API complaint into a DrainctlError naming what it is about; the answer is quoted, as it may come from anything. */
   private async answerError(g: HaproxyGroup, answer: string, server: string | undefined, signal?: AbortSignal, command?: string): Promise<DrainctlError> {
     const where = formatHaproxyAddress(g.address);
     const first = answer.trim().split('\n')[0] ?? '';
@@ -157,25 +158,26 @@ export class HaproxyProvider implements DrainProvider {
       return notFoundError(`HAProxy at ${where} has no backend ${g.backend}${await this.knownBackends(g, signal)}`, 'check the backend name in the reference');
     }
     if (/^No such server/.test(first)) {
-      return server === undefined ? notFoundError(`HAProxy at ${where}: ${first}`) : this.missingServer(g, server, undefined, signal);
+      return server === undefined ? notFoundError(`HAProxy at ${where}: ${printable(first)}`) : this.missingServer(g, server, undefined, signal);
     }
     if (/Permission denied/i.test(first)) {
-      return new DrainctlError('provider', `HAProxy at ${where} refused "${command ?? 'the command'}": permission denied`, {
-        hint: 'the stats socket needs "level admin" to change servers (e.g. "stats socket ipv4@127.0.0.1:9999 level admin")',
-        details: { address: where, answer: first },
+      // HAProxy refused before doing anything: a refusal, not a failure that may have half-happened.
+      return new DrainctlError('refused', `HAProxy at ${where} refused "${command ?? 'the command'}": permission denied`, {
+        hint: 'the stats socket needs "level admin" to change servers, e.g. "stats socket ipv4@127.0.0.1:9999 level admin"; nothing was changed',
+        details: { address: where, answer: printable(first), applied: false },
       });
     }
     if (command === undefined) return notHaproxy(where, answer);
     if (/^Unknown command/.test(first)) {
       return new DrainctlError('provider', `HAProxy at ${where} does not know "${command}"`, { hint: 'drainctl is tested with HAProxy 2.6; upgrade HAProxy', details: { address: where } });
     }
-    return new DrainctlError('provider', `HAProxy at ${where} answered "${command}" with: ${first}`, { details: { address: where, answer: first } });
+    return new DrainctlError('provider', `HAProxy at ${where} answered "${command}" with: ${quote(first)}`, { details: { address: where, answer: printable(first) } });
   }
 
   private async missingServer(g: HaproxyGroup, server: string, known: readonly ServerStateRow[] | undefined, signal?: AbortSignal): Promise<DrainctlError> {
     const rows = known ?? (await this.serversState(g, signal).catch(() => []));
-    const names = rows.map((r) => r.server);
-    return notFoundError(`backend ${g.backend} on HAProxy at ${formatHaproxyAddress(g.address)} has no server ${server} (servers: ${names.join(', ') || 'none'})`, `check the reference with: drainctl status haproxy:${g.addressText}/${g.backend}`);
+    const names = printable(rows.map((r) => r.server).join(', ') || 'none', 400);
+    return notFoundError(`backend ${g.backend} on HAProxy at ${formatHaproxyAddress(g.address)} has no server ${server} (servers: ${names})`, `check the reference with: drainctl status haproxy:${printable(g.addressText, 400)}/${g.backend}`);
   }
 
   /** " (backends: a, b)" when HAProxy will list them, for not-found messages. */
@@ -184,7 +186,7 @@ export class HaproxyProvider implements DrainProvider {
       const text = await this.command(g, 'show backend', signal);
       const names = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
       if (names.length === 0) return '';
-      return ` (backends: ${names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ')})`;
+      return ` (backends: ${printable(names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', '), 400)})`;
     } catch {
       return '';
     }

@@ -1,4 +1,5 @@
 import { usageError } from '../../core/errors.js';
+import { printable, quote } from '../../core/quote.js';
 import type { RefSyntax } from '../../core/refs.js';
 
 /**
@@ -35,19 +36,19 @@ export function parseHaproxyAddress(text: string): HaproxyAddress {
   if (text.startsWith('/')) {
     // A trailing `/` is left by the `//` marker: `/var/lib/haproxy/stats//be_app`.
     const path = text.endsWith('/') ? text.slice(0, -1) : text;
-    if (path === '' || path.includes('//')) throw usageError(`"${text}" is not a unix socket path`, `example: ${EXAMPLE}`);
+    if (path === '' || path.includes('//')) throw usageError(`${quote(text)} is not a unix socket path`, `example: ${EXAMPLE}`);
     return { kind: 'unix', path };
   }
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
     const host = close > 0 ? text.slice(1, close) : '';
-    if (close < 0 || !IPV6.test(host) || !host.includes(':')) throw usageError(`"${text}" is not an IPv6 address in brackets with a port`, 'example: haproxy:[::1]:9999/be_app/app1');
+    if (close < 0 || !IPV6.test(host) || !host.includes(':')) throw usageError(`${quote(text)} is not an IPv6 address in brackets with a port`, 'example: haproxy:[::1]:9999/be_app/app1');
     return { kind: 'tcp', host, port: parsePort(text.slice(close + 1), text) };
   }
   const colon = text.lastIndexOf(':');
   const host = colon < 0 ? text : text.slice(0, colon);
   if (colon < 0 || !HOST.test(host)) {
-    throw usageError(`"${text}" is not a runtime API address: expected host:port, [ipv6]:port or an absolute socket path`, `example: ${EXAMPLE}`);
+    throw usageError(`${quote(text)} is not a runtime API address: expected host:port, [ipv6]:port or an absolute socket path`, `example: ${EXAMPLE}`);
   }
   return { kind: 'tcp', host, port: parsePort(text.slice(colon), text) };
 }
@@ -55,7 +56,7 @@ export function parseHaproxyAddress(text: string): HaproxyAddress {
 function parsePort(suffix: string, text: string): number {
   const digits = suffix.startsWith(':') ? suffix.slice(1) : '';
   const port = /^\d{1,5}$/.test(digits) ? Number(digits) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw usageError(`"${text}" needs a port 1-65535 after ":"`, `example: ${EXAMPLE}`);
+  if (!(port >= 1 && port <= 65535)) throw usageError(`${quote(text)} needs a port 1-65535 after ":"`, `example: ${EXAMPLE}`);
   return port;
 }
 
@@ -72,12 +73,12 @@ export function parseHaproxyGroup(group: string): HaproxyGroup {
 }
 
 function checkName(name: string, noun: 'backend' | 'server'): void {
-  if (!NAME.test(name)) throw usageError(`"${name}" is not an HAProxy ${noun} name (letters, digits, "-", "_", ".", ":")`, `example: ${EXAMPLE}`);
+  if (!NAME.test(name)) throw usageError(`${quote(name)} is not an HAProxy ${noun} name (letters, digits, "-", "_", ".", ":")`, `example: ${EXAMPLE}`);
 }
 
-/** Formats an address for messages: `127.0.0.1:9999`, `[::1]:9999`, `/run/haproxy/admin.sock`. */
+/** Formats an address for messages: `127.0.0.1:9999`, `[::1]:9999`, `/run/haproxy/admin.sock` (control characters escaped). */
 export function formatHaproxyAddress(address: HaproxyAddress): string {
-  if (address.kind === 'unix') return address.path;
+  if (address.kind === 'unix') return printable(address.path, 400);
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, chown, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { statSync, type Stats } from 'node:fs';
+import { type FileHandle, chown, open, readFile, realpath, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DrainctlError, notFoundError, usageError } from '../../core/errors.js';
+import { printable } from '../../core/quote.js';
 import { type NginxControl, nginxMessage, type WorkerSnapshot } from './control.js';
+import { ConfigSyntaxError, parseConfig } from './tokenizer.js';
 
 /**
  * One change to an upstream file, applied so that a bad candidate never takes effect and
@@ -15,7 +18,12 @@ import { type NginxControl, nginxMessage, type WorkerSnapshot } from './control.
  *   3. `nginx -t` checks the candidate where NGINX will read it; on failure the original
  *      bytes go back, before any reload;
  *   4. reload, then wait until the master has new workers; on failure the original bytes
- *      go back (and NGINX is asked to reload them, in case it took the candidate).
+ *      go back with their modification time (and NGINX is asked to reload them, in case it
+ *      took the candidate). When NGINX never acted, the error carries `applied: false`.
+ *
+ * A file that already says what is wanted is reloaded all the same when NGINX has not
+ * reloaded since it changed (NginxControl.fileInForce): that finishes a run killed between
+ * its edit and its reload.
  *
  * Changes to one file are serialised: in this process by a queue, across processes by a
  * lock file next to it (a dot file, which `include *.conf` globs do not match).
@@ -28,65 +36,113 @@ const queues = new Map<string, Promise<unknown>>();
 const LOCK_WAIT_MS = 15_000;
 const STALE_LOCK_MS = 120_000;
 
-/** Applies `edit` to the file; `edit` returns the text unchanged when there is nothing to do. */
-export async function applyChange(file: string, edit: (text: string) => string, control: NginxControl): Promise<ApplyResult> {
+/**
+ * Applies `edit` to the file; `edit` returns the text unchanged when there is nothing to do.
+ * Nothing to do still reloads when NGINX has not reloaded since the file changed: a run killed
+ * between its edit and its reload left the file as wanted but not in force.
+ */
+export async function applyChange(file: string, edit: (text: string) => string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
   const real = await realpath(file).catch((error: NodeJS.ErrnoException) => {
     throw fileError(file, error);
   });
   // Nothing to do needs no lock (and works on a read-only file).
   const first = await readText(real);
-  if (edit(first) === first) return { changed: false };
-  return serialised(real, () => withLockFile(real, () => applyLocked(real, edit, control)));
+  if (edit(first) === first && (await inForce(real, control)) !== false) return { changed: false };
+  return serialised(real, () => withLockFile(real, () => applyLocked(real, edit, control, signal)));
 }
 
-async function applyLocked(real: string, edit: (text: string) => string, control: NginxControl): Promise<ApplyResult> {
+async function applyLocked(real: string, edit: (text: string) => string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
   const originalBytes = await readFile(real).catch((error: NodeJS.ErrnoException) => {
     throw fileError(real, error);
   });
   const original = originalBytes.toString('latin1');
   const candidate = edit(original);
-  if (candidate === original) return { changed: false };
-  await checkCurrent(real, control);
-  const before = await control.snapshot();
-  if (!before) {
-    throw new DrainctlError('provider', `nginx is not running: no master process found from the pid file ${await control.pidFile()}`, {
-      hint: `start nginx with this configuration (nginx -c ${control.options.mainConfig}), or pass --nginx-conf for the one that runs`,
-    });
+  if (candidate === original) {
+    if ((await inForce(real, control)) !== false) return { changed: false };
+    return finishReload(real, control, signal);
   }
+  await checkCurrent(real, control);
+  const before = await runningSnapshot(control);
+  const originalTimes = await stat(real).catch((error: NodeJS.ErrnoException) => {
+    throw fileError(real, error);
+  });
   await replaceFile(real, Buffer.from(candidate, 'latin1'));
-  let reloaded = false;
   try {
     const tested = await control.test();
     if (tested.code !== 0) {
-      throw new DrainctlError('usage', `nginx -t rejected the change to ${real}: ${nginxMessage(tested)}`, {
+      throw new DrainctlError('usage', `nginx -t rejected the change to ${shownPath(real)}: ${nginxMessage(tested)}`, {
         hint: 'the file was put back as it was; nothing was reloaded',
         details: { file: real, nginx: nginxMessage(tested) },
       });
     }
-    reloaded = true;
-    const result = await control.reload();
-    if (result.code !== 0) {
-      reloaded = false;
-      throw new DrainctlError('provider', `reloading nginx failed: ${nginxMessage(result)}`, {
-        hint: 'the file was put back as it was; check the reload command and that nginx runs with this configuration',
-        details: { file: real, nginx: nginxMessage(result) },
-      });
-    }
-    await control.waitForReload(before);
+    await reloadAndWait(real, control, before, signal, 'the file was put back as it was; check the reload command and that nginx runs with this configuration');
     return { changed: true, before };
   } catch (error) {
     try {
-      await replaceFile(real, originalBytes);
+      // The original bytes and modification time: the file is again exactly what NGINX runs.
+      await replaceFile(real, originalBytes, originalTimes);
     } catch (restoreError) {
       const why = restoreError instanceof Error ? restoreError.message : String(restoreError);
-      throw new DrainctlError('provider', `${error instanceof Error ? error.message : String(error)}; putting the original ${real} back failed too: ${why}`, {
-        hint: `${real} now holds drainctl's candidate: check it before nginx reloads again`,
+      throw new DrainctlError('provider', `${error instanceof Error ? error.message : String(error)}; putting the original ${shownPath(real)} back failed too: ${printable(why)}`, {
+        hint: `${shownPath(real)} now holds drainctl's candidate: check it before nginx reloads again`,
         cause: error,
       });
     }
-    if (reloaded) await control.reload().catch(() => undefined);
-    throw error;
+    throw await settleFailure(error, control, before, true);
   }
+}
+
+/** Whether NGINX runs the file as it is; undefined (taken as yes) when that cannot be told, e.g. without /proc. */
+function inForce(real: string, control: NginxControl): Promise<boolean | undefined> {
+  return control.fileInForce(real).catch(() => undefined);
+}
+
+/** The file is already as wanted but NGINX has not reloaded since it changed: check it as it is, then reload. */
+async function finishReload(real: string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
+  control.options.debug?.(`nginx: ${shownPath(real)} changed after the workers started; reloading to put it in force`);
+  await checkCurrent(real, control);
+  const before = await runningSnapshot(control);
+  try {
+    await reloadAndWait(real, control, before, signal, 'nothing was changed; check the reload command and that nginx runs with this configuration');
+  } catch (error) {
+    throw await settleFailure(error, control, before, false);
+  }
+  return { changed: true, before };
+}
+
+/** Runs the reload command and waits until the master has acted on it; Ctrl-C stops both. */
+async function reloadAndWait(real: string, control: NginxControl, before: WorkerSnapshot, signal: AbortSignal | undefined, hint: string): Promise<void> {
+  const result = await control.reload(signal);
+  if (result.code !== 0) {
+    throw new DrainctlError('provider', `reloading nginx failed: ${nginxMessage(result)}`, { hint, details: { file: real, nginx: nginxMessage(result) } });
+  }
+  await control.waitForReload(before, signal);
+}
+
+/**
+ * After a failure (and the file put back, when `putBack`): when NGINX never acted (the same
+ * workers still serve), nothing took effect, which the error says with `applied: false` so the
+ * ledger does not record a change. When it did act, it may run the candidate: it is asked to
+ * reload the file as it now is.
+ */
+async function settleFailure(error: unknown, control: NginxControl, before: WorkerSnapshot, putBack: boolean): Promise<unknown> {
+  const now = await control.snapshot().catch(() => undefined);
+  const untouched = now !== undefined && now.master === before.master && now.workers.every((pid) => before.workers.includes(pid));
+  if (!untouched) {
+    if (putBack) await control.reload().catch(() => undefined);
+    return error;
+  }
+  if (error instanceof DrainctlError) error.details.applied = false;
+  return error;
+}
+
+/** The running master and its workers; a change needs one to reload. */
+async function runningSnapshot(control: NginxControl): Promise<WorkerSnapshot> {
+  const before = await control.snapshot();
+  if (before) return before;
+  throw new DrainctlError('provider', `nginx is not running: no master process found from the pid file ${shownPath(await control.pidFile())}`, {
+    hint: `start nginx with this configuration (nginx -c ${shownPath(control.options.mainConfig)}), or pass --nginx-conf for the one that runs`,
+  });
 }
 
 /** The configuration must pass as it is and must read this file; otherwise nothing is changed. */
@@ -94,7 +150,11 @@ async function checkCurrent(real: string, control: NginxControl): Promise<void> 
   const main = control.options.mainConfig;
   const dumped = await control.dump();
   if (dumped.code !== 0) {
-    throw new DrainctlError('usage', `nginx rejects ${main} as it is, before any change: ${nginxMessage(dumped)}`, {
+    // NGINX quotes the words it rejects: of a file that is not NGINX's at all, say only that.
+    if (!(await looksLikeNginx(main))) {
+      throw usageError(`${shownPath(main)} does not look like an NGINX configuration file`, 'point --nginx-conf at the main configuration nginx runs');
+    }
+    throw new DrainctlError('usage', `nginx rejects ${shownPath(main)} as it is, before any change: ${nginxMessage(dumped)}`, {
       hint: 'point --nginx-conf at the main configuration nginx runs, and fix what nginx -t reports',
       details: { mainConfig: main, nginx: nginxMessage(dumped) },
     });
@@ -102,12 +162,32 @@ async function checkCurrent(real: string, control: NginxControl): Promise<void> 
   const files = [...dumped.stdout.matchAll(/^# configuration file (.+):$/gm)].map((m) => m[1]!);
   const reals = await Promise.all(files.map((f) => realpath(f).catch(() => f)));
   if (!reals.includes(real)) {
-    throw usageError(`${real} is not part of the configuration ${main} (nginx -T does not read it)`, 'pass --nginx-conf with the main configuration that includes this upstream file');
+    throw usageError(`${shownPath(real)} is not part of the configuration ${shownPath(main)} (nginx -T does not read it)`, 'pass --nginx-conf with the main configuration that includes this upstream file');
   }
 }
 
-/** Writes the bytes to a temp file beside the target (same mode and owner), then renames it over the target. */
-async function replaceFile(real: string, bytes: Buffer): Promise<void> {
+/** True when the file reads as NGINX configuration (balanced blocks, directives ended by ";"). */
+async function looksLikeNginx(file: string): Promise<boolean> {
+  try {
+    parseConfig(await readFile(file, 'latin1'));
+    return true;
+  } catch (error) {
+    if (error instanceof ConfigSyntaxError) return false;
+    return true; // unreadable: NGINX's own message says so, and quotes nothing of it
+  }
+}
+
+/** A path for a message: control characters escaped, bounded (a reference's path may hold anything). */
+export function shownPath(path: string): string {
+  return printable(path, 400);
+}
+
+/**
+ * Writes the bytes to a temp file beside the target (same mode and owner), then renames it over
+ * the target. With `times` (putting the original back), the file gets its modification time back
+ * too, so it does not look changed since NGINX last read it.
+ */
+async function replaceFile(real: string, bytes: Buffer, times?: Stats): Promise<void> {
   const info = await stat(real);
   const temp = join(dirname(real), `.${basename(real)}.drainctl-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   let handle: FileHandle | undefined;
@@ -118,6 +198,7 @@ async function replaceFile(real: string, bytes: Buffer): Promise<void> {
     await handle.close();
     handle = undefined;
     await chown(temp, info.uid, info.gid).catch(() => undefined); // only root may; others keep their own
+    if (times) await utimes(temp, times.atimeMs / 1000, times.mtimeMs / 1000);
     await rename(temp, real);
   } catch (error) {
     await handle?.close().catch(() => undefined);
@@ -198,15 +279,38 @@ async function staleLock(lock: string): Promise<boolean> {
 export function fileError(file: string, error: NodeJS.ErrnoException): DrainctlError {
   if (error instanceof DrainctlError) return error;
   const code = error.code ?? 'ERROR';
-  if (code === 'ENOENT') return notFoundError(`upstream file ${file} does not exist`, 'check the path in the reference (it must be absolute)');
+  const shown = shownPath(file);
+  if (code === 'ENOENT') return notFoundError(`upstream file ${shown} does not exist`, 'check the path in the reference (it must be absolute)');
+  if (code === 'ENOTDIR') {
+    const through = fileAlongPath(file);
+    return usageError(
+      `upstream file ${shown} cannot exist: ${through === undefined ? 'part of its path is a file, not a directory' : `${shownPath(through)} is a file, not a directory`}`,
+      'a reference is nginx:<upstream file>/<upstream>/<server>; end the file path with // when it is not named *.conf (servers on unix sockets cannot be named)',
+    );
+  }
+  if (code === 'ENAMETOOLONG' || code === 'ELOOP') {
+    return usageError(`upstream file ${shown} cannot be opened: ${code === 'ELOOP' ? 'too many symbolic links' : 'the path is too long'}`, 'check the path in the reference');
+  }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     const why = code === 'EROFS' ? 'read-only file system' : 'permission denied';
-    return new DrainctlError('provider', `cannot change ${file}: ${why}`, {
-      hint: `drainctl writes a temp file in ${dirname(file)} and renames it over ${basename(file)}: it needs write access to that directory`,
+    return new DrainctlError('provider', `cannot change ${shown}: ${why}`, {
+      hint: `drainctl writes a temp file in ${shownPath(dirname(file))} and renames it over ${shownPath(basename(file))}: it needs write access to that directory`,
       cause: error,
       details: { file, code },
     });
   }
-  if (code === 'EISDIR') return usageError(`${file} is a directory, not an upstream file`, 'name the file that holds the upstream block');
-  return new DrainctlError('provider', `cannot change ${file}: ${code}: ${error.message}`, { cause: error, details: { file, code } });
+  if (code === 'EISDIR') return usageError(`${shown} is a directory, not an upstream file`, 'name the file that holds the upstream block');
+  return new DrainctlError('provider', `cannot change ${shown}: ${code}: ${printable(error.message)}`, { cause: error, details: { file, code } });
+}
+
+/** The first ancestor of `path` that exists and is not a directory (what ENOTDIR is about). */
+function fileAlongPath(path: string): string | undefined {
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      if (!statSync(dir).isDirectory()) return fileAlongPath(dir) ?? dir;
+    } catch {
+      // not there, or not ours to see: look further up
+    }
+  }
+  return undefined;
 }

@@ -1,26 +1,22 @@
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { DrainctlError } from '../../core/errors.js';
+import { DrainctlError, throwIfAborted } from '../../core/errors.js';
+import { printable } from '../../core/quote.js';
+import { type CommandResult, runCommand } from './command.js';
 import { isMaster, workersOf } from './processes.js';
 import { mainDirective } from './upstream.js';
 
-/** What running a command gave. */
-export interface CommandResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { CommandResult } from './command.js';
 
 export interface ControlOptions {
   readonly mainConfig: string;
-  /** Replaces `nginx -c <main> -s reload`; run with /bin/sh -c. */
+  /** Replaces `nginx -c <main> -s reload`; runs through /bin/sh -c, in its own process group. */
   readonly reloadCommand?: string;
   /** The nginx binary (default `nginx` from PATH). */
   readonly nginxBinary?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly debug?: (line: string) => void;
-  /** Bound on each command (default 15 s). */
+  /** Bound on each command, the reload command included, with everything it starts (default 15 s). */
   readonly commandTimeoutMs?: number;
   /** How long a reload may take to start new workers (default 10 s). */
   readonly reloadWaitMs?: number;
@@ -32,7 +28,7 @@ export interface WorkerSnapshot {
   readonly workers: readonly number[];
 }
 
-const OUTPUT_LIMIT = 8 * 1024 * 1024;
+const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
 
 /** Runs nginx (test, dump, reload) and watches its processes. */
 export class NginxControl {
@@ -54,10 +50,10 @@ export class NginxControl {
     return this.run(this.binary, ['-T', '-q', '-c', this.options.mainConfig]);
   }
 
-  /** The reload command, or `nginx -c <main> -s reload`. */
-  reload(): Promise<CommandResult> {
-    if (this.options.reloadCommand) return this.run('/bin/sh', ['-c', this.options.reloadCommand]);
-    return this.run(this.binary, ['-c', this.options.mainConfig, '-s', 'reload']);
+  /** The reload command, or `nginx -c <main> -s reload`; an aborted signal stops it. */
+  reload(signal?: AbortSignal): Promise<CommandResult> {
+    if (this.options.reloadCommand) return this.run('/bin/sh', ['-c', this.options.reloadCommand], signal);
+    return this.run(this.binary, ['-c', this.options.mainConfig, '-s', 'reload'], signal);
   }
 
   /** Where the master writes its PID: the main config's `pid`, else nginx's compiled-in default. */
@@ -100,10 +96,11 @@ export class NginxControl {
    * new configuration keeps its old workers, so this runs out; it also runs out when the
    * master was never signalled. Bounded by reloadWaitMs.
    */
-  async waitForReload(before: WorkerSnapshot): Promise<void> {
+  async waitForReload(before: WorkerSnapshot, signal?: AbortSignal): Promise<void> {
     const bound = this.options.reloadWaitMs ?? 10_000;
     const deadline = Date.now() + bound;
     for (let i = 0; i < 10_000; i++) {
+      throwIfAborted(signal);
       const master = await this.masterPid();
       if (master !== undefined && master !== before.master) return;
       if (master === undefined) throw new DrainctlError('provider', `the nginx master (pid ${before.master}) exited during the reload`, { hint: 'see its error log' });
@@ -117,6 +114,25 @@ export class NginxControl {
     throw new DrainctlError('provider', `nginx did not apply the new configuration within ${Math.round(bound / 1000)}s (its workers from before the reload still serve)`, {
       hint: 'check the reload command and the nginx error log',
     });
+  }
+
+  /**
+   * Whether NGINX runs what the file holds now: its serving workers started after the file last
+   * changed. The master reads its configuration only when it starts or reloads, so a file changed
+   * since (a drain killed between its edit and its reload, or an edit by hand) is on disk but not
+   * in force. Undefined when no master or worker runs to tell by.
+   */
+  async fileInForce(file: string): Promise<boolean | undefined> {
+    const master = await this.masterPid();
+    if (master === undefined) return undefined;
+    const serving = (await workersOf(master)).filter((w) => !w.shuttingDown);
+    if (serving.length === 0) return undefined;
+    // The oldest serving worker: one respawned after a crash is newer than the configuration it runs.
+    const startedAt = Math.min(...serving.map((w) => w.startedAt));
+    const { mtimeMs } = await stat(file);
+    // A modification time in the future (copied with its times from a skewed clock) tells nothing.
+    if (mtimeMs > Date.now()) return undefined;
+    return startedAt >= mtimeMs;
   }
 
   /** Prefix and PID path nginx was built with (`nginx -V`), read once. */
@@ -133,54 +149,31 @@ export class NginxControl {
     return this.defaults;
   }
 
-  /** Runs a command with a time bound, capturing its output. */
-  run(command: string, args: readonly string[]): Promise<CommandResult> {
-    const started = Date.now();
-    const shown = [command, ...args].join(' ');
-    this.options.debug?.(`nginx -> ${shown}`);
-    return new Promise((resolvePromise, reject) => {
-      const child = spawn(command, args, { env: this.options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        if (stdout.length < OUTPUT_LIMIT) stdout += d.toString('utf8');
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        if (stderr.length < OUTPUT_LIMIT) stderr += d.toString('utf8');
-      });
-      const timeoutMs = this.options.commandTimeoutMs ?? 15_000;
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(
-          new DrainctlError('provider', `cannot run ${command}: ${error.code === 'ENOENT' ? 'not found' : error.message}`, {
-            hint: error.code === 'ENOENT' && command === this.binary ? 'install nginx or put it on PATH' : undefined,
-            cause: error,
-          }),
-        );
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        this.options.debug?.(`nginx <- ${shown}: exit ${code ?? signal} in ${Date.now() - started}ms`);
-        if (signal === 'SIGKILL' && Date.now() - started >= timeoutMs) {
-          return reject(new DrainctlError('provider', `${shown} did not finish within ${Math.round(timeoutMs / 1000)}s`, { retryable: 'transient' }));
-        }
-        resolvePromise({ code, stdout, stderr });
-      });
+  /** Runs a command in its own process group, bounded by commandTimeoutMs (default 15 s). */
+  run(command: string, args: readonly string[], signal?: AbortSignal): Promise<CommandResult> {
+    const reload = command === '/bin/sh';
+    return runCommand(command, args, {
+      signal,
+      env: this.options.env,
+      debug: this.options.debug,
+      timeoutMs: this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      timeoutHint: reload ? 'the reload command runs through /bin/sh -c and must finish within the bound: run it by hand to see why it hangs' : 'check that nginx runs normally (nginx -t by hand)',
+      missingHint: command === this.binary ? 'install nginx or put it on PATH' : undefined,
     });
   }
 }
 
 /**
  * NGINX's own complaint from a command's output: the first [emerg]/[alert]/[crit]/[error]
- * line without its timestamp and PID ("unknown directive "foo" in /etc/nginx/x.conf:3").
+ * line without its timestamp and PID ("unknown directive "foo" in /etc/nginx/x.conf:3"),
+ * control characters escaped (a reload command may print anything).
  */
 export function nginxMessage(result: CommandResult): string {
-  const lines = `${result.stderr}\n${result.stdout}`.split('\n');
+  const lines = `${result.stderr}\n${result.stdout}`.split(/\r?\n/);
   for (const line of lines) {
     const m = /\[(emerg|alert|crit|error)\]\s+(?:\d+#\d+:\s+(?:\*\d+\s+)?)?(.*)$/.exec(line);
-    if (m) return m[2]!.trim();
+    if (m) return printable(m[2]!.trim());
   }
   const last = lines.map((l) => l.trim()).filter((l) => l !== '').pop();
-  return last ?? `exit code ${result.code}`;
+  return last === undefined ? `exit code ${result.code}` : printable(last);
 }

@@ -10,7 +10,12 @@ import { isIPv4, isIPv6 } from 'node:net';
 export interface WorkerProcess {
   readonly pid: number;
   readonly shuttingDown: boolean;
+  /** When it started, in ms since the epoch (to about 10 ms). */
+  readonly startedAt: number;
 }
+
+// /proc/<pid>/stat gives start times in clock ticks since boot; USER_HZ is 100 on every Linux architecture.
+const TICKS_PER_SECOND = 100;
 
 /** The process title NGINX set (its argv area), or undefined when the process is gone. */
 export async function processTitle(pid: number): Promise<string | undefined> {
@@ -34,23 +39,35 @@ export async function isMaster(pid: number): Promise<boolean> {
 /** The worker processes whose parent is the master (cache manager and loader are left out). */
 export async function workersOf(master: number): Promise<WorkerProcess[]> {
   const entries = await readdir('/proc');
+  const bootedAt = await bootTime();
   const found = await Promise.all(
     entries
       .filter((e) => /^\d+$/.test(e))
       .map(async (entry): Promise<WorkerProcess | undefined> => {
         try {
           const stat = await readFile(`/proc/${entry}/stat`, 'latin1');
-          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-          if (ppid !== master) return undefined;
+          // Fields after the command name: state, ppid, … starttime is field 22 of the whole line.
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          if (Number(fields[1]) !== master) return undefined;
           const title = (await processTitle(Number(entry))) ?? '';
           if (!/^nginx: worker process/.test(title)) return undefined;
-          return { pid: Number(entry), shuttingDown: /is shutting down/.test(title) };
+          const startedAt = bootedAt + (Number(fields[19]) / TICKS_PER_SECOND) * 1000;
+          return { pid: Number(entry), shuttingDown: /is shutting down/.test(title), startedAt };
         } catch {
           return undefined; // exited while listing
         }
       }),
   );
   return found.filter((w): w is WorkerProcess => w !== undefined).sort((a, b) => a.pid - b.pid);
+}
+
+/**
+ * When the system booted, in ms since the epoch: now less /proc/uptime (to 10 ms), which is
+ * finer than /proc/stat's btime (whole seconds) and follows time namespaces as /proc/<pid>/stat does.
+ */
+async function bootTime(): Promise<number> {
+  const uptime = Number((await readFile('/proc/uptime', 'latin1')).split(' ')[0]);
+  return Date.now() - uptime * 1000;
 }
 
 /** An address a server line resolves to, normalised for comparison with /proc/net/tcp. */

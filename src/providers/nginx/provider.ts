@@ -2,13 +2,14 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { notFoundError, throwIfAborted, usageError } from '../../core/errors.js';
+import { printable } from '../../core/quote.js';
 import type { DrainProvider, GroupSnapshot, RestoreRequest, TimeoutSetting } from '../../core/provider.js';
 import type { CallContext } from '../../core/call.js';
 import { nginxDescriptor } from './descriptor.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import type { TargetStatus } from '../../core/state.js';
 import type { ProviderOptions } from '../options.js';
-import { applyChange, fileError } from './apply.js';
+import { applyChange, fileError, shownPath } from './apply.js';
 import { type ControlOptions, NginxControl } from './control.js';
 import { connectionsTo, type Endpoint, endpointKey, isWorker, workersOf } from './processes.js';
 import { formatStubStatus, readStubStatus } from './stub-status.js';
@@ -60,12 +61,14 @@ export class NginxProvider implements DrainProvider {
     const block = await this.readUpstream(g);
     const servers = uniqueServers(block);
     const down = servers.filter((s) => s.down);
+    // A `down` the running NGINX has not read yet (no reload since the file changed) is not in force.
+    const pending = down.length > 0 && (await this.control.fileInForce(g.file).catch(() => undefined)) === false;
     const old = down.length > 0 ? await this.runningOldWorkers() : { pids: [] };
     const counts = old.pids.length > 0 ? await this.countConnections(old.pids, down) : new Map<string, number>();
     const stub = down.length > 0 && this.settings.statusUrl ? await readStubStatus(this.settings.statusUrl, signal, this.settings.debug) : undefined;
     const context = stub ? `; ${formatStubStatus(stub)}` : '';
-    const registered = servers.map((s) => toStatus(group, s, old, counts.get(s.address), context));
-    const providerId = `${g.file}: upstream ${g.upstream}`;
+    const registered = servers.map((s) => (pending && s.down ? notReloaded(group, s, g) : toStatus(group, s, old, counts.get(s.address), context)));
+    const providerId = `${shownPath(g.file)}: upstream ${g.upstream}`;
     if (targets === 'all') return { group, providerId, targets: registered, registered };
     const named = targets.map((ref) => registered.find((s) => s.ref.target === ref.target) ?? absent(ref, g));
     return { group, providerId, targets: named, registered };
@@ -96,7 +99,7 @@ export class NginxProvider implements DrainProvider {
 
   async setTimeout(group: GroupRef, _seconds: number, _ctx: CallContext): Promise<TimeoutSetting> {
     throw usageError(
-      `NGINX has no per-upstream drain timeout to set (nginx:${group.group}): drainctl waits until the workers from before the reload have finished`,
+      `NGINX has no per-upstream drain timeout to set (nginx:${shownPath(group.group)}): drainctl waits until the workers from before the reload have finished`,
       'bound the wait with drain --timeout <duration>; worker_shutdown_timeout in the main configuration bounds every reload',
     );
   }
@@ -131,9 +134,9 @@ export class NginxProvider implements DrainProvider {
     const block = await this.readUpstream(g);
     const missing = addresses.filter((a) => !block.servers.some((s) => s.address === a));
     if (missing.length > 0) {
-      throw notFoundError(`upstream ${g.upstream} in ${g.file} has no server ${missing.join(', ')} (servers: ${block.servers.map((s) => s.address).join(', ') || 'none'})`, `check the reference with: drainctl status nginx:${group.group}`);
+      throw notFoundError(`upstream ${g.upstream} in ${shownPath(g.file)} has no server ${missing.join(', ')} (servers: ${printable(block.servers.map((s) => s.address).join(', ') || 'none', 400)})`, `check the reference with: drainctl status nginx:${shownPath(group.group)}`);
     }
-    const result = await applyChange(g.file, (text) => setDown(text, g.upstream, addresses, down), this.control);
+    const result = await applyChange(g.file, (text) => setDown(text, g.upstream, addresses, down), this.control, signal);
     if (result.changed) for (const pid of result.before.workers) this.oldWorkers.add(pid);
   }
 
@@ -149,13 +152,14 @@ export class NginxProvider implements DrainProvider {
     try {
       blocks = findUpstreams(text);
     } catch (error) {
-      if (error instanceof ConfigSyntaxError) throw usageError(`${g.file} is not an NGINX configuration file: ${error.message}`, 'name the file that holds the upstream block');
+      // Never quote what such a file holds: it may be any file at all (/etc/shadow).
+      if (error instanceof ConfigSyntaxError) throw usageError(`${shownPath(g.file)} does not look like an NGINX configuration file (it cannot be parsed at line ${error.line})`, 'name the file that holds the upstream block');
       throw error;
     }
     const block = blocks.find((b) => b.name === g.upstream);
     if (!block) {
       const names = blocks.map((b) => b.name);
-      throw notFoundError(`${g.file} has no upstream ${g.upstream}${names.length > 0 ? ` (upstreams: ${names.join(', ')})` : ' (no upstream block at all)'}`, 'check the upstream name and the file in the reference');
+      throw notFoundError(`${shownPath(g.file)} has no upstream ${g.upstream}${names.length > 0 ? ` (upstreams: ${printable(names.join(', '), 400)})` : ' (no upstream block at all)'}`, 'check the upstream name and the file in the reference');
     }
     return block;
   }
@@ -200,7 +204,7 @@ function uniqueServers(block: UpstreamBlock): UpstreamServer[] {
 
 function toStatus(group: GroupRef, server: UpstreamServer, old: OldWorkers, connections: number | undefined, context: string): TargetStatus {
   const ref: TargetRef = { kind: 'target', provider: 'nginx', group: group.group, target: server.address };
-  const registration = { address: server.address, ...(server.parameters.length > 0 && { parameters: server.parameters.join(' ') }) };
+  const registration = registrationOf(server);
   if (!server.down) {
     return { ref, state: 'active', health: 'healthy', raw: { state: 'up', description: `in rotation (line ${server.line}; NGINX open source runs no health checks)` }, registration };
   }
@@ -215,8 +219,22 @@ function toStatus(group: GroupRef, server: UpstreamServer, old: OldWorkers, conn
   return { ref, state: 'drained', health: 'unknown', registration, inFlight: 0, raw: { state: 'down', description: `no worker process from before the reload is left${context}` } };
 }
 
+/** A server marked `down` in a file NGINX has not reloaded since: it still takes traffic, so a drain must reload. */
+function notReloaded(group: GroupRef, server: UpstreamServer, g: NginxGroup): TargetStatus {
+  const ref: TargetRef = { kind: 'target', provider: 'nginx', group: group.group, target: server.address };
+  return {
+    ref, state: 'active', health: 'healthy', registration: registrationOf(server),
+    raw: { state: 'down', reason: 'not reloaded', description: `marked down in ${shownPath(g.file)} (line ${server.line}), but nginx has not reloaded since the file changed: it still sends this server traffic` },
+  };
+}
+
+/** A server's line as restore puts it back: its address and its parameters other than `down`. */
+function registrationOf(server: UpstreamServer): { address: string; parameters?: string } {
+  return { address: server.address, ...(server.parameters.length > 0 && { parameters: server.parameters.join(' ') }) };
+}
+
 function absent(ref: TargetRef, g: NginxGroup): TargetStatus {
-  return { ref, state: 'absent', health: 'unknown', raw: { state: 'not listed', description: `upstream ${g.upstream} in ${g.file} has no server ${ref.target}` } };
+  return { ref, state: 'absent', health: 'unknown', raw: { state: 'not listed', description: `upstream ${g.upstream} in ${shownPath(g.file)} has no server ${ref.target}` } };
 }
 
 /** The IPs and port a server address stands for (`host` alone means port 80, as in NGINX). */

@@ -1,4 +1,5 @@
 import { usageError } from '../../core/errors.js';
+import { quote } from '../../core/quote.js';
 import type { RefSyntax } from '../../core/refs.js';
 
 /**
@@ -16,8 +17,8 @@ export interface NginxGroup {
 }
 
 const UPSTREAM = /^[A-Za-z0-9_.:-]+$/;
-/** A server address as written: host[:port], [v6][:port]; no `/` (so `unix:` sockets cannot be named). */
-const ADDRESS = /^[^\s/;{}#"'\\]+$/;
+/** A server address as written: host[:port], [v6][:port]; no `/` (so `unix:` sockets cannot be named), no control characters. */
+const ADDRESS = /^[^\s/;{}#"'\\\u0000-\u001f\u007f-\u009f]+$/;
 const CONF_NAME = /\.conf$/i;
 const EXAMPLE = 'nginx:/etc/nginx/conf.d/upstreams.conf/app/10.0.1.12:8080';
 
@@ -27,10 +28,13 @@ export function parseNginxGroup(group: string): NginxGroup {
   const upstream = slash < 0 ? '' : group.slice(slash + 1);
   let file = slash < 0 ? group : group.slice(0, slash);
   if (file.endsWith('/')) file = file.slice(0, -1); // the `//` marker
-  if (!file.startsWith('/') || upstream === '' || file.includes('//')) {
-    throw usageError(`"${group}" is not <absolute path of the upstream file>/<upstream name>`, `example: ${EXAMPLE}`);
+  if (group.split('/').some((segment) => segment.startsWith('unix:'))) {
+    throw usageError('a server on a unix socket ("unix:/…") cannot be named in a reference: its address contains "/"', 'see every server of the upstream with: drainctl status nginx:<upstream file>/<upstream>');
   }
-  if (!UPSTREAM.test(upstream)) throw usageError(`"${upstream}" is not an upstream name (letters, digits, "-", "_", ".", ":")`, `example: ${EXAMPLE}`);
+  if (!file.startsWith('/') || upstream === '' || file.includes('//')) {
+    throw usageError(`${quote(group)} is not <absolute path of the upstream file>/<upstream name>`, `example: ${EXAMPLE}`);
+  }
+  if (!UPSTREAM.test(upstream)) throw usageError(`${quote(upstream)} is not an upstream name (letters, digits, "-", "_", ".", ":")`, `example: ${EXAMPLE}`);
   return { file, upstream };
 }
 
@@ -45,7 +49,7 @@ export const nginxSyntax: RefSyntax = {
     return group;
   },
   parseTarget(target) {
-    if (!ADDRESS.test(target)) throw usageError(`"${target}" is not a server address as written on a "server" line`, `example: ${EXAMPLE}`);
+    if (!ADDRESS.test(target)) throw usageError(`${quote(target)} is not a server address as written on a "server" line`, `example: ${EXAMPLE}`);
     return target;
   },
   isWholeGroup(body) {

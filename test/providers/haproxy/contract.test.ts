@@ -3,7 +3,7 @@ import { startBackends, startHaproxy, stopAll } from '../../support/servers.js';
 import { providerContract } from '../contract.js';
 
 // Run unchanged, as for every provider. timeoutSeconds is unused: HAProxy has no drain timeout
-// (timeoutLimits undefined), which the contract checks as such.
+// (descriptor.timeout undefined), which the contract checks as such.
 providerContract('haproxy on a real HAProxy 2.6 (TCP runtime API)', async () => {
   const backends = await startBackends(3);
   const haproxy = await startHaproxy(backends);

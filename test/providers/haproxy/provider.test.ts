@@ -155,14 +155,29 @@ describe('HAProxy provider errors', () => {
     expect(error.message).toBe(`127.0.0.1:${garbagePort} is not an HAProxy runtime API (it answered "?? show stat be_app 4 -1")`);
   });
 
-  it('a socket without admin level refuses changes: provider error with the fix', async () => {
+  it('a socket without admin level refuses changes: a refusal (nothing applied) with the fix', async () => {
     const group: GroupRef = { kind: 'group', provider: 'haproxy', group: `127.0.0.1:${haproxy.operatorPort}/be_app` };
     const status = (await provider.describe(group, 'all', testCall())).targets[0]!;
     const error = await failure(provider.drain(group, [status], testCall()));
-    expect(error.kind).toBe('provider');
+    expect(error.kind).toBe('refused');
+    expect(error.details.applied).toBe(false);
     expect(error.message).toBe(`HAProxy at 127.0.0.1:${haproxy.operatorPort} refused "set server be_app/app1 state drain": permission denied`);
     expect(error.hint).toMatch(/level admin/);
     expect((await one(tcpGroup, 'app1')).state).toBe('active');
+  });
+
+  it('a peer answering escape sequences and CR/LF is quoted: nothing raw reaches the message', async () => {
+    const hostile = createServer((socket) => socket.on('data', () => socket.end('\u001b[2J\u001b]0;owned\u0007\r\nHTTP/1.1 200 OK\r\n\u009b31m"x"\u202e')));
+    const port = await freePort();
+    await new Promise<void>((r) => hostile.listen(port, '127.0.0.1', r));
+    try {
+      const error = await failure(provider.describe({ kind: 'group', provider: 'haproxy', group: `127.0.0.1:${port}/be_app` }, 'all', testCall()));
+      expect(error.kind).toBe('usage');
+      expect(error.message).toBe(`127.0.0.1:${port} is not an HAProxy runtime API (it answered "\\e[2J\\e]0;owned\\x07 HTTP/1.1 200 OK \\x9b31m\\"x\\"\\u202e")`);
+      expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    } finally {
+      await new Promise<void>((r) => hostile.close(() => r()));
+    }
   });
 
   it('connection refused is a retryable provider error; a missing socket path is not retryable', async () => {

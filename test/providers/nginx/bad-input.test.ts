@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCall } from '../../support/call.js';
 import { DrainctlError } from '../../../src/core/errors.js';
 import type { GroupRef, TargetRef } from '../../../src/core/refs.js';
 import type { TargetStatus } from '../../../src/core/state.js';
 import { workersOf } from '../../../src/providers/nginx/processes.js';
 import { NginxProvider, type NginxProviderOptions } from '../../../src/providers/nginx/provider.js';
 import { type Backend, makeTempDir, type NginxServer, startBackends, startNginx, stopAll } from '../../support/servers.js';
-import { testCall } from '../../support/call.js';
 
 let backends: Backend[];
 let nginx: NginxServer;
@@ -30,6 +30,22 @@ const failure = async (p: Promise<unknown>): Promise<DrainctlError> => {
   return error as DrainctlError;
 };
 const workers = async (): Promise<number[]> => (await workersOf(nginx.masterPid())).map((w) => w.pid);
+
+/** True while the process exists and is not a zombie (a killed child its parent has not reaped yet); polls up to 2 s. */
+async function running(pid: number): Promise<boolean> {
+  for (let i = 0; i < 40; i++) {
+    let state: string;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return false;
+    }
+    if (state === 'Z') return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
 
 /** Runs a failing change and checks: the error, the upstream file byte-identical, and no reload. */
 async function refusedUnchanged(change: () => Promise<unknown>, file = nginx.upstreamFile): Promise<DrainctlError> {
@@ -70,7 +86,32 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     const file = join(dir, 'garbage.conf');
     writeFileSync(file, 'hello "world\nthis is not nginx\n');
     const error = await refusedUnchanged(() => provider().drain({ kind: 'group', provider: 'nginx', group: `${file}/app` }, [status({ kind: 'group', provider: 'nginx', group: `${file}/app` }, '127.0.0.1:1')], testCall()), file);
-    expect(error).toMatchObject({ kind: 'usage', message: `${file} is not an NGINX configuration file: unterminated double-quoted string starting at line 1` });
+    expect(error).toMatchObject({ kind: 'usage', message: `${file} does not look like an NGINX configuration file (it cannot be parsed at line 1)` });
+  });
+
+  it('names a file that is not NGINX configuration without quoting a word of it (a shadow file)', async () => {
+    const dir = makeTempDir('nginx-shadow');
+    const file = join(dir, 'shadow');
+    writeFileSync(file, 'root:$6$SECRETSALT$SECRETHASH:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n');
+    const g: GroupRef = { kind: 'group', provider: 'nginx', group: `${file}/app` };
+    for (const op of [() => provider().describe(g, 'all', testCall()), () => provider().drain(g, [status(g, '127.0.0.1:1')], testCall())]) {
+      const error = await refusedUnchanged(op, file);
+      expect(error).toMatchObject({ kind: 'usage', message: `${file} does not look like an NGINX configuration file (it cannot be parsed at line 2)` });
+      expect(`${error.message} ${error.hint}`).not.toMatch(/SECRET|root|daemon/);
+    }
+    // The same file given as the main configuration: NGINX would quote its first line; drainctl does not pass that on.
+    const error = await refusedUnchanged(() => provider({ mainConfig: file }).drain(group, [first()], testCall()));
+    expect(error).toMatchObject({ kind: 'usage', message: `${file} does not look like an NGINX configuration file` });
+    expect(`${error.message} ${error.hint}`).not.toMatch(/SECRET|root|daemon/);
+  });
+
+  it('a path that runs through a file is a usage error saying which file, not ENOTDIR', async () => {
+    const g: GroupRef = { kind: 'group', provider: 'nginx', group: `${nginx.upstreamFile}/x/app` };
+    for (const op of [() => provider().describe(g, 'all', testCall()), () => provider().drain(g, [status(g, '127.0.0.1:1')], testCall())]) {
+      const error = await refusedUnchanged(op);
+      expect(error).toMatchObject({ kind: 'usage', message: `upstream file ${nginx.upstreamFile}/x cannot exist: ${nginx.upstreamFile} is a file, not a directory` });
+      expect(error.hint).toMatch(/end the file path with \/\//);
+    }
   });
 
   it('a main configuration that is not NGINX\'s is a usage error with NGINX\'s own message', async () => {
@@ -101,10 +142,54 @@ describe('NGINX provider: bad input leaves the configuration as it was', () => {
     expect(error).toMatchObject({ kind: 'usage', message: `nginx -t rejected the change to ${nginx.upstreamFile}: invalid parameter "down" in ${nginx.upstreamFile}:4` });
   });
 
-  it('a failing reload command is a provider error and the file is put back', async () => {
+  it('a failing reload command is a provider error, the file is put back, and the error says nothing was applied', async () => {
+    const mtime = statSync(nginx.upstreamFile).mtimeMs;
     const error = await refusedUnchanged(() => provider({ reloadCommand: 'echo "nginx: [error] reload refused by test" >&2; exit 1' }).drain(group, [first()], testCall()));
     expect(error).toMatchObject({ kind: 'provider', message: 'reloading nginx failed: reload refused by test' });
+    expect(error.details.applied).toBe(false);
+    // Put back with its modification time: the file does not look changed since NGINX read it.
+    expect(Math.abs(statSync(nginx.upstreamFile).mtimeMs - mtime)).toBeLessThan(1); // utimes takes seconds as a double
   });
+
+  it('a reload command printing escape sequences is quoted in the message', async () => {
+    const error = await refusedUnchanged(() => provider({ reloadCommand: "printf 'nginx: [error] \\033[2Jgone\\r\\n' >&2; exit 1" }).drain(group, [first()], testCall()));
+    expect(error.message).toBe('reloading nginx failed: \\e[2Jgone');
+  });
+
+  it('a reload command that hangs is stopped at the bound with everything it started, not retryable, run once', async () => {
+    const dir = makeTempDir('nginx-hang');
+    const runs = join(dir, 'runs');
+    const pids = join(dir, 'pids');
+    // The shell, a background child and a foreground child that both hold the output pipes.
+    const command = `echo run >> ${runs}; sleep 60 & echo $! >> ${pids}; echo $$ >> ${pids}; sleep 60; echo done`;
+    const error = await refusedUnchanged(() => provider({ reloadCommand: command, commandTimeoutMs: 300 }).drain(group, [first()], testCall()));
+    expect(error.kind).toBe('provider');
+    expect(error.retryable).toBeUndefined();
+    expect(error.message).toBe(`/bin/sh -c ${command} did not finish within 1s; it was stopped with every process it started`);
+    expect(error.hint).toMatch(/\/bin\/sh -c/);
+    expect(error.details.applied).toBe(false);
+    expect(readFileSync(runs, 'utf8')).toBe('run\n');
+    const started = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    expect(started).toHaveLength(2);
+    for (const pid of started) expect(await running(pid), `pid ${pid}`).toBe(false);
+  }, 15_000);
+
+  it('Ctrl-C during a hanging reload command stops its whole group at once and puts the file back', async () => {
+    const dir = makeTempDir('nginx-abort');
+    const pids = join(dir, 'pids');
+    const abort = new AbortController();
+    const command = `sleep 60 & echo $! >> ${pids}; echo $$ >> ${pids}; sleep 60`;
+    const change = provider({ reloadCommand: command }).drain(group, [first()], testCall({ signal: abort.signal }));
+    const error = await refusedUnchanged(async () => {
+      // Its own process group does not get the terminal's SIGINT: drainctl's signal must reach it.
+      for (let i = 0; i < 200 && !(existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length === 2); i++) await new Promise((r) => setTimeout(r, 25));
+      abort.abort('SIGINT');
+      return change;
+    });
+    expect(error.kind).toBe('interrupted');
+    expect(error.details.applied).toBe(false);
+    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) expect(await running(pid), `pid ${pid}`).toBe(false);
+  }, 10_000);
 
   it('a reload that nginx never acts on runs out (bounded) and the file is put back', async () => {
     const error = await refusedUnchanged(() => provider({ reloadCommand: 'true', reloadWaitMs: 500 }).drain(group, [first()], testCall()));

@@ -3,7 +3,7 @@ import { startBackends, startNginx, stopAll } from '../../support/servers.js';
 import { providerContract } from '../contract.js';
 
 // Run unchanged, as for every provider. timeoutSeconds is unused: NGINX has no drain timeout
-// (timeoutLimits undefined), which the contract checks as such.
+// (descriptor.timeout undefined), which the contract checks as such.
 providerContract('nginx on a real NGINX 1.22', async () => {
   const backends = await startBackends(3);
   const nginx = await startNginx(backends);

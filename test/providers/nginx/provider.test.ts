@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCall } from '../../support/call.js';
 import type { GroupRef, TargetRef } from '../../../src/core/refs.js';
@@ -47,7 +47,8 @@ describe('NGINX provider on a real NGINX 1.22', () => {
   it('drain: new requests stop at once, in-flight ones finish on the old workers, drained when those exit; restore gives back the same bytes', async () => {
     const original = readFileSync(nginx.upstreamFile);
     // Six slow requests on fresh connections: each worker sends its requests round robin, so app1 gets at least one.
-    const slow = Array.from({ length: 6 }, () => httpGet(`http://127.0.0.1:${nginx.frontendPort}/slow?ms=1200`));
+    // 3 s each, so they still run when the drain is done even on a loaded machine (nginx -T, -t and a reload).
+    const slow = Array.from({ length: 6 }, () => httpGet(`http://127.0.0.1:${nginx.frontendPort}/slow?ms=3000`));
     await sleep(300);
     const workersBefore = (await workersOf(nginx.masterPid())).map((w) => w.pid);
     await provider.drain(group, [await one(0)], testCall());
@@ -95,7 +96,44 @@ describe('NGINX provider on a real NGINX 1.22', () => {
     expect((await provider.describe(group, 'all', testCall())).targets.every((t) => t.state === 'active')).toBe(true);
   });
 
-  it('has no drain timeout of its own and shows worker_shutdown_timeout', async () => {
+  it('a `down` on disk that NGINX never reloaded is not in force: described as active, and a drain finishes the reload', async () => {
+    const original = readFileSync(nginx.upstreamFile, 'latin1');
+    // The first half of a drain: the edit, and no reload (as when drainctl is killed between the two).
+    writeFileSync(nginx.upstreamFile, original.replace(`${address(0)} max_fails=0;`, `${address(0)} max_fails=0 down;`), 'latin1');
+    const pending = await one(0);
+    expect(pending).toMatchObject({ state: 'active', raw: { state: 'down', reason: 'not reloaded' } });
+    expect(pending.raw.description).toMatch(/nginx has not reloaded since the file changed: it still sends this server traffic/);
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) seen.add(String((await httpGet(`http://127.0.0.1:${nginx.frontendPort}/`)).headers['x-backend']));
+    expect(seen).toContain('app1');
+
+    const workers = (await workersOf(nginx.masterPid())).map((w) => w.pid);
+    await provider.drain(group, [pending], testCall());
+    const serving = (await workersOf(nginx.masterPid())).filter((w) => !w.shuttingDown).map((w) => w.pid);
+    expect(serving.some((pid) => workers.includes(pid))).toBe(false);
+    expect(await until(0, (s) => s.state === 'drained')).toMatchObject({ raw: { state: 'down' } });
+    for (let i = 0; i < 12; i++) expect((await httpGet(`http://127.0.0.1:${nginx.frontendPort}/`)).headers['x-backend']).not.toBe('app1');
+    await provider.restore(group, [{ ref: target(0), registration: pending.registration }], testCall());
+    expect(readFileSync(nginx.upstreamFile, 'latin1')).toBe(original);
+  });
+
+  it('tells a file NGINX runs from one changed since its workers started, and ignores a modification time in the future', async () => {
+    const { mtimeMs } = statSync(nginx.upstreamFile);
+    const control = provider.control;
+    try {
+      utimesSync(nginx.upstreamFile, new Date(0), new Date(0));
+      expect(await control.fileInForce(nginx.upstreamFile)).toBe(true);
+      utimesSync(nginx.upstreamFile, new Date(), new Date());
+      expect(await control.fileInForce(nginx.upstreamFile)).toBe(false);
+      utimesSync(nginx.upstreamFile, new Date(Date.now() + 3_600_000), new Date(Date.now() + 3_600_000));
+      expect(await control.fileInForce(nginx.upstreamFile)).toBeUndefined();
+    } finally {
+      utimesSync(nginx.upstreamFile, new Date(mtimeMs), new Date(mtimeMs));
+    }
+    expect(await control.fileInForce(nginx.upstreamFile)).toBe(true);
+  });
+
+    it('has no drain timeout of its own and shows worker_shutdown_timeout', async () => {
     expect(provider.descriptor.timeout).toBeUndefined();
     expect(await provider.getTimeout(group, testCall())).toEqual({ seconds: undefined, enabled: true, extra: { workerShutdownTimeout: 'none' } });
     await expect(provider.setTimeout(group, 30, testCall())).rejects.toMatchObject({ kind: 'usage' });
