@@ -1,5 +1,5 @@
-import { DrainctlError } from '../core/errors.js';
 import type { Ledger } from '../core/ledger.js';
+import type { CommandLedger, LedgerAccess } from '../ledger/index.js';
 import type { ProviderResolver } from '../core/provider.js';
 import { type Expect, parseRef, type Ref, type RefDefaults, type TargetRef, type GroupRef } from '../core/refs.js';
 import { refSyntaxes, createProviderResolver } from '../providers/registry.js';
@@ -30,8 +30,8 @@ export interface CommandContext {
   readonly env: NodeJS.ProcessEnv;
   /** What references may leave out: the Google Cloud project, the Azure subscription. */
   readonly defaults: RefDefaults;
-  /** Opens the ledger on first use. */
-  ledger(): Promise<Ledger>;
+  /** Opens the ledger on first use; `read` for commands that only read it (never created, migrated or written). */
+  ledger(access?: LedgerAccess): Promise<Ledger>;
 }
 
 /** Builds the context; nothing is opened or loaded until a command asks for it. */
@@ -49,7 +49,7 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
     reloadCommand: options.reloadCommand,
     statusUrl: options.statusUrl,
   });
-  let opened: Ledger | undefined;
+  let opened: CommandLedger | undefined;
   return {
     options,
     output,
@@ -57,17 +57,9 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
     signal,
     env,
     defaults: refDefaults(options, env),
-    async ledger() {
-      if (!opened) {
-        const { openSqliteLedger, defaultLedgerPath, LedgerError } = await import('../ledger/index.js');
-        try {
-          opened = openSqliteLedger(options.ledger ?? defaultLedgerPath(env));
-        } catch (error) {
-          // Opening fails because of the path the user gave or the environment picked: theirs to fix.
-          if (error instanceof LedgerError) throw new DrainctlError('usage', error.message, { cause: error });
-          throw error;
-        }
-      }
+    async ledger(access = 'write') {
+      const { openCommandLedger, defaultLedgerPath } = await import('../ledger/index.js');
+      opened = openCommandLedger(options.ledger ?? defaultLedgerPath(env), access, opened);
       return opened;
     },
     dispose() {

@@ -113,15 +113,16 @@ function prepareFile(path: string): void {
 }
 
 function checkExisting(path: string): void {
-  try {
-    if (fs.statSync(path).isDirectory()) {
-      throw new LedgerError(path, `ledger ${path} is a directory, not a file; ${LEDGER_FIX_HINT}`);
+  const check = (mode: number, problem: string): void => {
+    try {
+      fs.accessSync(path, mode);
+    } catch (error) {
+      throw new LedgerError(path, `ledger ${path} ${problem} (${code(error)}); check its permissions or ${LEDGER_FIX_HINT}`, { cause: error });
     }
-    fs.accessSync(path, fs.constants.R_OK | fs.constants.W_OK);
-  } catch (error) {
-    if (error instanceof LedgerError) throw error;
-    throw new LedgerError(path, `ledger ${path} is not readable and writable (${code(error)}); check its permissions or ${LEDGER_FIX_HINT}`, { cause: error });
-  }
+  };
+  if (fs.statSync(path).isDirectory()) throw new LedgerError(path, `ledger ${path} is a directory, not a file; ${LEDGER_FIX_HINT}`);
+  check(fs.constants.R_OK, 'cannot be read');
+  check(fs.constants.W_OK, 'is read-only, and commands that record what they do must write it');
   // SQLite keeps its log beside the file, so a read-only directory makes the ledger read-only: say it in those terms.
   const dir = nodePath.dirname(nodePath.resolve(path));
   try {

@@ -256,7 +256,7 @@ try {
       openSqliteLedger(file).close();
       fs.chmodSync(file, 0o444);
       const result = openAsUnprivileged(file, dir);
-      expect(result).toEqual({ name: 'LedgerError', message: `ledger ${file} is not readable and writable (EACCES); check its permissions or ${HINT}` });
+      expect(result).toEqual({ name: 'LedgerError', message: `ledger ${file} is read-only, and commands that record what they do must write it (EACCES); check its permissions or ${HINT}` });
     });
 
     it('refuses to create a ledger in a read-only directory', () => {

@@ -178,7 +178,7 @@ async function fromCloudWatch(ctx: CommandContext, group: GroupRef, groupText: s
 }
 
 async function fromHistory(ctx: CommandContext, group: GroupRef, groupText: string): Promise<LatencyBasis> {
-  const history = drainHistory(await ctx.ledger(), group);
+  const history = drainHistory(await ctx.ledger('read'), group);
   if (!history.summary) {
     throw usageError(`no finished drain of ${groupText} in the ledger${history.targets > 0 ? ` (${history.targets} target${history.targets === 1 ? '' : 's'} drained, none recorded as drained)` : ''}`, 'drain with drainctl first, or use --from-log, --from-cloudwatch or --p99');
   }
