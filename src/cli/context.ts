@@ -1,5 +1,5 @@
-import { DrainctlError } from '../core/errors.js';
 import type { Ledger } from '../core/ledger.js';
+import type { CommandLedger, LedgerAccess } from '../ledger/index.js';
 import type { ProviderResolver } from '../core/provider.js';
 import { type Expect, parseRef, type Ref, type RefDefaults, type TargetRef, type GroupRef } from '../core/refs.js';
 import { refSyntaxes, createProviderResolver } from '../providers/registry.js';
@@ -35,8 +35,8 @@ export interface CommandContext {
   readonly env: NodeJS.ProcessEnv;
   /** What references may leave out: the Google Cloud project, the Azure subscription. */
   readonly defaults: RefDefaults;
-  /** Opens the ledger on first use. */
-  ledger(): Promise<Ledger>;
+  /** Opens the ledger on first use; `read` for commands that only read it (never created, migrated or written). */
+  ledger(access?: LedgerAccess): Promise<Ledger>;
 }
 
 /** Builds the context; nothing is opened or loaded until a command asks for it. Bad endpoints and regions are refused here (exit 2). */
@@ -54,7 +54,8 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
     registerSecret: redact?.add,
   };
   const providers = createProviderResolver(providerOptions);
-  let opened: Ledger | undefined;
+  let opened: CommandLedger | undefined;
+  let masked: { readonly of: CommandLedger; readonly ledger: Ledger } | undefined;
   return {
     options,
     output,
@@ -63,20 +64,12 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
     signal,
     env,
     defaults: refDefaults(options, env),
-    async ledger() {
-      if (!opened) {
-        const { openSqliteLedger, defaultLedgerPath, LedgerError } = await import('../ledger/index.js');
-        try {
-          const ledger = openSqliteLedger(options.ledger ?? defaultLedgerPath(env));
-          // What is recorded is masked like what is printed: a failure message can carry an echoed header.
-          opened = redact ? redactingLedger(ledger, redact) : ledger;
-        } catch (error) {
-          // Opening fails because of the path the user gave or the environment picked: theirs to fix.
-          if (error instanceof LedgerError) throw new DrainctlError('usage', error.message, { cause: error });
-          throw error;
-        }
-      }
-      return opened;
+    async ledger(access = 'write') {
+      const { openCommandLedger, defaultLedgerPath } = await import('../ledger/index.js');
+      opened = openCommandLedger(options.ledger ?? defaultLedgerPath(env), access, opened);
+      // What is recorded is masked like what is printed: a failure message can carry an echoed header.
+      if (masked?.of !== opened) masked = { of: opened, ledger: redact ? redactingLedger(opened, redact) : opened };
+      return masked.ledger;
     },
     dispose() {
       providers.closeAll();

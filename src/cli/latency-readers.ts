@@ -12,7 +12,7 @@ export function latencyReaders(ctx: CommandContext, deps: LatencyDeps = {}): Lat
   return {
     signal: ctx.signal,
     parseGroup: (text) => parseGroupRef(ctx, text),
-    ledger: () => ctx.ledger(),
+    ledger: () => ctx.ledger('read'),
     metrics: (group, sinceMs) => readCloudWatchLatency(ctx.providerOptions, group, sinceMs, ctx.signal, deps.insights),
   };
 }

@@ -1,5 +1,7 @@
-export { LedgerError } from './errors.js';
+export { openCommandLedger, type CommandLedger } from './command.js';
+export { LedgerError, type LedgerProblem } from './errors.js';
 export { createMemoryLedger } from './memory.js';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, type Migration } from './migrations.js';
+export { type LedgerAccess } from './open.js';
 export { defaultLedgerPath } from './path.js';
-export { openSqliteLedger, SqliteLedger } from './sqlite.js';
+export { openSqliteLedger, SqliteLedger, type SqliteLedgerOptions } from './sqlite.js';

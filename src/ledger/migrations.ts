@@ -69,10 +69,20 @@ export function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function refuseNewer(path: string, found: number, known: number): void {
+/** Refuses a ledger whose schema this build does not know. */
+export function refuseNewer(path: string, found: number, known: number): void {
   if (found <= known) return;
   throw new LedgerError(
     path,
     `ledger ${path} was written by a newer drainctl (schema ${found}, this build knows ${known}); upgrade drainctl or point --ledger elsewhere`,
+  );
+}
+
+/** Refuses, when it cannot upgrade it, a ledger whose schema is older than this build's. */
+export function refuseOlder(path: string, found: number, known: number): void {
+  if (found >= known) return;
+  throw new LedgerError(
+    path,
+    `ledger ${path} has schema ${found} and this drainctl reads schema ${known}; the first command that writes it (drain, restore, watch or timeout set), run by a user who can write it, upgrades it`,
   );
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { HistoryQuery, InstanceKey, InstanceRecord, InstanceUpdate, Ledger, LedgerEvent, LedgerEventType } from '../core/ledger.js';
 import { LedgerError } from './errors.js';
-import { openDatabase, toLedgerError } from './open.js';
+import { openDatabase, toLedgerError, type LedgerAccess } from './open.js';
 import {
   checkKey,
   historyLimit,
@@ -14,9 +14,18 @@ import {
   type InstanceRow,
 } from './records.js';
 
-/** Opens (creating and migrating if needed) the SQLite ledger at `path`; `':memory:'` for a throwaway one. */
-export function openSqliteLedger(path: string): Ledger {
-  return new SqliteLedger(path);
+/** How to open a SQLite ledger. */
+export interface SqliteLedgerOptions {
+  /**
+   * `write` (the default) creates and migrates the file as needed. `read` changes nothing on
+   * disk: a missing ledger reads as empty, and writes fail.
+   */
+  readonly access?: LedgerAccess;
+}
+
+/** Opens (for writing: creating and migrating if needed) the SQLite ledger at `path`; `':memory:'` for a throwaway one. */
+export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
+  return new SqliteLedger(path, options);
 }
 
 // Each `set_x` flag distinguishes "leave as is" (field absent) from "set to NULL".
@@ -43,9 +52,9 @@ export class SqliteLedger implements Ledger {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly recordTx: (key: InstanceKey, update: InstanceUpdate, event: EventArg) => InstanceRow;
 
-  constructor(path: string) {
+  constructor(path: string, options: SqliteLedgerOptions = {}) {
     this.path = path;
-    this.db = openDatabase(path);
+    this.db = openDatabase(path, options.access);
     // IMMEDIATE takes the write lock up front; a deferred transaction that reads first
     // could not wait for a concurrent writer and would fail with SQLITE_BUSY at once.
     const tx = this.db.transaction((key: InstanceKey, update: InstanceUpdate, event: EventArg) =>

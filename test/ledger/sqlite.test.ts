@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, LedgerError, MIGRATIONS, migrate, openSqliteLedger } from '../../src/ledger/index.js';
+import { openDatabase } from '../../src/ledger/open.js';
 import { buildLedgerForNode, useTempDirs } from './helpers.js';
 
 const key = { provider: 'haproxy', group: 'be_web', target: 'web1' };
@@ -152,22 +153,101 @@ describe('opening', () => {
     expect(fs.existsSync(':memory:')).toBe(false);
   });
 
+  describe('for reading', () => {
+    it('reads a missing ledger as empty and creates nothing', () => {
+      const file = path.join(tempDir(), 'state', 'ledger.db');
+      const ledger = openSqliteLedger(file, { access: 'read' });
+      expect(ledger.history()).toEqual([]);
+      expect(ledger.find(key)).toBeUndefined();
+      ledger.close();
+      expect(fs.existsSync(path.dirname(file))).toBe(false);
+    });
+
+    it('reads an empty file as an empty ledger and leaves it empty', () => {
+      const file = path.join(tempDir(), 'ledger.db');
+      fs.writeFileSync(file, '');
+      const ledger = openSqliteLedger(file, { access: 'read' });
+      expect(ledger.history()).toEqual([]);
+      ledger.close();
+      expect(fs.statSync(file).size).toBe(0);
+    });
+
+    it('refuses to write, and leaves no files beside the ledger', () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'ledger.db');
+      openSqliteLedger(file).close();
+      const ledger = openSqliteLedger(file, { access: 'read' });
+      expect(() => ledger.record(key, {}, { type: 'drain_requested', at })).toThrow(/^ledger .* cannot be written \(SQLITE_READONLY/);
+      ledger.close();
+      expect(fs.readdirSync(dir)).toEqual(['ledger.db']);
+    });
+
+    it('refuses a file that is not a database, as writing does', () => {
+      const file = path.join(tempDir(), 'notes.txt');
+      fs.writeFileSync(file, 'not a database\n'.repeat(200));
+      expect(() => openSqliteLedger(file, { access: 'read' })).toThrow(`ledger ${file} is not a drainctl ledger (file is not a database); ${HINT}`);
+    });
+
+    it('does not upgrade an older ledger, even one it could write', () => {
+      const file = path.join(tempDir(), 'ledger.db');
+      openSqliteLedger(file).close();
+      const before = fs.readFileSync(file);
+      const later = [...MIGRATIONS, { version: 2, name: 'later', sql: 'CREATE TABLE later (x)' }];
+      expect(() => openDatabase(file, 'read', later)).toThrow(`ledger ${file} has schema 1 and this drainctl reads schema 2;`);
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+      openDatabase(file, 'write', later).close();
+      const upgraded = openDatabase(file, 'read', later);
+      expect(upgraded.pragma('user_version', { simple: true })).toBe(2);
+      upgraded.close();
+    });
+  });
+
   describe('read-only locations', () => {
-    // Root ignores permission bits, so the attempt runs in a child process as nobody when needed.
-    function openAsUnprivileged(target: string, dir: string): { name?: string; message?: string; ok?: boolean } {
-      const build = buildLedgerForNode(dir);
+    type Attempt = { name?: string; message?: string; ok?: boolean; events?: number };
+
+    /**
+     * Opens `target` in a child that cannot write what it does not own: as nobody when this
+     * runs as root (root ignores permission bits), else as this user.
+     */
+    function openAsUnprivileged(target: string, dir: string, how: { access?: 'read' | 'write'; extraMigration?: object } = {}): Attempt {
+      const build = buildLedgerForNode(dir, { forAnotherUser: true });
       const script = path.join(build, 'open.mjs');
       fs.writeFileSync(
         script,
         `import { openSqliteLedger } from './ledger/index.js';
-try { openSqliteLedger(process.argv[2]).close(); console.log(JSON.stringify({ ok: true })); }
-catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }\n`,
+import { openDatabase } from './ledger/open.js';
+import { MIGRATIONS } from './ledger/migrations.js';
+const { file, access, extraMigration } = JSON.parse(process.argv[2]);
+try {
+  if (extraMigration) {
+    openDatabase(file, access, [...MIGRATIONS, extraMigration]).close();
+    console.log(JSON.stringify({ ok: true }));
+  } else {
+    const ledger = openSqliteLedger(file, { access });
+    const events = ledger.history().length;
+    ledger.close();
+    console.log(JSON.stringify({ ok: true, events }));
+  }
+} catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }\n`,
       );
       const asRoot = process.getuid?.() === 0;
-      if (asRoot) fs.chmodSync(dir, 0o755);
-      const result = spawnSync(process.execPath, [script, target], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+      const args = JSON.stringify({ file: target, ...how });
+      const result = spawnSync(process.execPath, [script, args], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
       expect(result.stderr).toBe('');
-      return JSON.parse(result.stdout);
+      return JSON.parse(result.stdout) as Attempt;
+    }
+
+    /** A ledger with two events in `dir`/locked/, then made read-only: file 0444, directory 0555. */
+    function readOnlyLedger(dir: string, fileMode = 0o444): string {
+      const locked = path.join(dir, 'locked');
+      const file = path.join(locked, 'ledger.db');
+      const ledger = openSqliteLedger(file);
+      ledger.record(key, { status: 'draining' }, { type: 'drain_requested', at });
+      ledger.record(key, { status: 'stopped' }, { type: 'drained', at });
+      ledger.close();
+      fs.chmodSync(file, fileMode);
+      fs.chmodSync(locked, 0o555);
+      return file;
     }
 
     it('refuses an existing ledger file it cannot write', () => {
@@ -176,7 +256,7 @@ catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }
       openSqliteLedger(file).close();
       fs.chmodSync(file, 0o444);
       const result = openAsUnprivileged(file, dir);
-      expect(result).toEqual({ name: 'LedgerError', message: `ledger ${file} is not readable and writable (EACCES); check its permissions or ${HINT}` });
+      expect(result).toEqual({ name: 'LedgerError', message: `ledger ${file} is read-only, and commands that record what they do must write it (EACCES); check its permissions or ${HINT}` });
     });
 
     it('refuses to create a ledger in a read-only directory', () => {
@@ -186,6 +266,53 @@ catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }
       const file = path.join(locked, 'ledger.db');
       const result = openAsUnprivileged(file, dir);
       expect(result).toEqual({ name: 'LedgerError', message: `cannot create ledger ${file} (EACCES); check permissions or ${HINT}` });
+    });
+
+    it('refuses to write a writable ledger in a read-only directory, where SQLite cannot keep its log', () => {
+      const dir = tempDir();
+      const file = readOnlyLedger(dir, 0o666);
+      const result = openAsUnprivileged(file, dir);
+      expect(result).toEqual({
+        name: 'LedgerError',
+        message: `ledger ${file} cannot be written: its directory ${path.dirname(file)} is not writable (EACCES), and SQLite keeps its log there; check the directory's permissions or ${HINT}`,
+      });
+    });
+
+    it('reads a ledger it can neither write nor add files beside', () => {
+      const dir = tempDir();
+      const file = readOnlyLedger(dir);
+      const before = fs.readFileSync(file);
+      expect(openAsUnprivileged(file, dir, { access: 'read' })).toEqual({ ok: true, events: 2 });
+      expect(fs.readdirSync(path.dirname(file))).toEqual(['ledger.db']);
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+    });
+
+    it('reads through the log of a drainctl that has the ledger open', () => {
+      const dir = tempDir();
+      const file = readOnlyLedger(dir);
+      fs.chmodSync(path.dirname(file), 0o755);
+      fs.chmodSync(file, 0o644);
+      // A writer that stays open keeps its last record in the -wal file, not yet in the ledger.
+      const writer = openSqliteLedger(file);
+      try {
+        writer.record(key, { status: 'active' }, { type: 'restored', at });
+        for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.chmodSync(f, 0o444);
+        fs.chmodSync(path.dirname(file), 0o555);
+        expect(openAsUnprivileged(file, dir, { access: 'read' })).toEqual({ ok: true, events: 3 });
+      } finally {
+        fs.chmodSync(path.dirname(file), 0o755);
+        writer.close();
+      }
+    });
+
+    it('refuses, without upgrading it, a read-only ledger older than it reads', () => {
+      const dir = tempDir();
+      const file = readOnlyLedger(dir);
+      const result = openAsUnprivileged(file, dir, { access: 'read', extraMigration: { version: 2, name: 'later', sql: 'CREATE TABLE later (x)' } });
+      expect(result).toEqual({
+        name: 'LedgerError',
+        message: `ledger ${file} has schema 1 and this drainctl reads schema 2; the first command that writes it (drain, restore, watch or timeout set), run by a user who can write it, upgrades it`,
+      });
     });
   });
 });

@@ -27,7 +27,7 @@ export async function historyCommand(ctx: CommandContext, text: string | undefin
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError(`invalid --limit "${flags.limit}": expected a whole number 1-10000`);
   const ref = text === undefined ? undefined : parseRef(text, refSyntaxes, 'any', ctx.defaults);
-  const ledger = await ctx.ledger();
+  const ledger = await ctx.ledger('read');
   const events = ref?.kind === 'target' ? targetHistory(ledger, ref, limit) : ledger.history({ provider: ref?.provider, group: ref?.group, limit });
   const style = ctx.output.style ?? PLAIN_STYLE;
   const rows = events.map((e) => [e.at, style.ref(eventRef(e)), e.type, describeDetails(e.type, e.details)]);

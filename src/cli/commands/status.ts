@@ -8,7 +8,7 @@ import { table } from '../render/table.js';
 /** `drainctl status <ref...>`: targets or whole groups, as the provider and the ledger see them. */
 export async function statusCommand(ctx: CommandContext, texts: readonly string[]): Promise<CommandResult> {
   const refs = parseRefs(ctx, texts, 'any');
-  const groups = await describeTargets({ refs, providers: ctx.providers, ledger: await ctx.ledger(), signal: ctx.signal });
+  const groups = await describeTargets({ refs, providers: ctx.providers, ledger: await ctx.ledger('read'), signal: ctx.signal });
   return { kind: 'status', data: { groups: groups.map(groupData) }, text: statusText(groups, ctx.output.style ?? PLAIN_STYLE), exitCode: 0 };
 }
 

@@ -1,0 +1,52 @@
+import { DrainctlError, type ErrorKind } from '../core/errors.js';
+import type { Ledger } from '../core/ledger.js';
+import { LedgerError } from './errors.js';
+import type { LedgerAccess } from './open.js';
+import { openSqliteLedger } from './sqlite.js';
+
+/** A ledger opened for one command, with what it was opened for. */
+export interface CommandLedger extends Ledger {
+  readonly access: LedgerAccess;
+}
+
+/**
+ * The ledger a command asked for: `current` when it already allows `access`, else a new one
+ * (closing `current`). Commands open it before touching any target, so a path that cannot be
+ * used is exit 2 with nothing changed; a damaged file is exit 1 at open and at any later call.
+ */
+export function openCommandLedger(path: string, access: LedgerAccess, current?: CommandLedger): CommandLedger {
+  if (current && (current.access === 'write' || access === 'read')) return current;
+  current?.close();
+  let ledger: Ledger;
+  try {
+    ledger = openSqliteLedger(path, { access });
+  } catch (error) {
+    throw toCommandError(error, 'usage');
+  }
+  return withCommandErrors(ledger, access);
+}
+
+// Once the command has started, a ledger failure may come after a change at the load balancer,
+// so it is never reported as "invalid input, nothing changed".
+function withCommandErrors(ledger: Ledger, access: LedgerAccess): CommandLedger {
+  const guard = <T>(call: () => T): T => {
+    try {
+      return call();
+    } catch (error) {
+      throw toCommandError(error, 'provider');
+    }
+  };
+  return {
+    access,
+    record: (key, update, event) => guard(() => ledger.record(key, update, event)),
+    find: (key) => guard(() => ledger.find(key)),
+    instances: (query) => guard(() => ledger.instances(query)),
+    history: (query) => guard(() => ledger.history(query)),
+    close: () => ledger.close(),
+  };
+}
+
+function toCommandError(error: unknown, unusable: ErrorKind): unknown {
+  if (!(error instanceof LedgerError)) return error;
+  return new DrainctlError(error.problem === 'damaged' ? 'provider' : unusable, error.message, { cause: error, details: { ledger: error.path } });
+}
