@@ -90,7 +90,7 @@ async function loadBalancerTimers(
   let unhealthyThreshold: number | undefined;
   let loadBalancerType: LoadBalancerTimers['loadBalancerType'];
   if (group) {
-    const provider = await ctx.providers(group.provider);
+    const provider = await ctx.providers(group.provider, group);
     const setting = await provider.getTimeout(group, standaloneCall({ signal: ctx.signal }));
     // Draining switched off (Classic ELB) means connections are cut at once: a drain timeout of zero.
     drainTimeoutSeconds = setting.enabled ? setting.seconds : 0;

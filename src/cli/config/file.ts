@@ -112,7 +112,12 @@ function readSettings(reader: SectionReader, node: unknown, descriptor: Provider
 /** Values with a shape of their own are checked now, so a bad one fails every command the same way. */
 function checkValue(descriptor: ProviderDescriptor, key: string, entry: Entry, where: string): void {
   if (key === TIMEOUT_KEY) {
-    const ms = parseDuration(entry.value, `timeout in ${where}`);
+    let ms: number;
+    try {
+      ms = parseDuration(entry.value, 'timeout');
+    } catch {
+      throw usageError(`invalid timeout "${entry.value}" in ${where}: expected a number with an optional unit ms, s, m or h`, 'e.g. timeout: 5m');
+    }
     if (ms <= 0) throw usageError(`invalid timeout "${entry.value}" in ${where}: must be greater than zero`, 'e.g. timeout: 5m');
     return;
   }
@@ -171,6 +176,9 @@ class SectionReader {
     const key = this.key(pair);
     const line = this.lineOf(pair.key);
     const value = pair.value;
+    if (value !== null && !isScalar(value)) {
+      throw usageError(`"${key}" in ${at(this.path, line)} (${section}) must be a single value, not a list or a mapping`, `write it as ${key}: <value>`);
+    }
     if (!isScalar(value) || value.value === null || value.value === '') {
       throw usageError(`"${key}" in ${at(this.path, line)} (${section}) needs a value`, `write it as ${key}: <value>`);
     }
