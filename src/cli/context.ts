@@ -1,9 +1,11 @@
 import type { Ledger } from '../core/ledger.js';
+import type { ProviderResolver, ProviderSettings } from '../core/provider.js';
 import type { CommandLedger, LedgerAccess } from '../ledger/index.js';
-import type { ProviderResolver } from '../core/provider.js';
-import { type Expect, parseRef, type Ref, type RefDefaults, type TargetRef, type GroupRef } from '../core/refs.js';
-import { refSyntaxes, createProviderResolver } from '../providers/registry.js';
-import type { ProviderOptions } from '../providers/options.js';
+import { parseDuration } from '../core/duration.js';
+import { type Expect, groupOf, parseRef, type Ref, type RefDefaults, type TargetRef, type GroupRef } from '../core/refs.js';
+import { refSyntaxes, createProviderResolver, descriptorOf } from '../providers/registry.js';
+import { expandAlias } from './config/aliases.js';
+import { type Configuration, type FlagValues, loadConfiguration, type Sourced } from './config/resolve.js';
 import { type Redactor, redactingLedger } from './redact.js';
 import type { Output } from './render/output.js';
 import { validateGlobalOptions } from './validate.js';
@@ -18,55 +20,77 @@ export interface GlobalOptions {
   readonly endpointUrl?: string;
   readonly ledger?: string;
   readonly debug?: boolean;
-  readonly mode?: 'drain' | 'maint';
-  readonly nginxConf?: string;
-  readonly reloadCommand?: string;
-  readonly statusUrl?: string;
+  /** The configuration file to read instead of looking for drainctl.yaml. */
+  readonly config?: string;
 }
 
 /** What a command gets to do its work: parsed options, output, providers, the ledger and the interrupt signal. */
 export interface CommandContext {
+  /** The options in force: flags, then the environment, then the configuration files (docs/configuration.md). */
   readonly options: GlobalOptions;
   readonly output: Output;
   readonly providers: ProviderResolver;
-  /** What providers were created with, for the provider-specific readers a command calls directly (CloudWatch). */
-  readonly providerOptions: ProviderOptions;
+  /** What a group's provider is created with, for the provider-specific readers a command calls directly (CloudWatch). */
+  providerSettings(group: GroupRef): ProviderSettings;
   readonly signal: AbortSignal;
   readonly env: NodeJS.ProcessEnv;
   /** What references may leave out: the Google Cloud project, the Azure subscription. */
   readonly defaults: RefDefaults;
+  /** Names that stand for references (`aliases:` in drainctl.yaml), expanded before parsing. */
+  readonly aliases?: ReadonlyMap<string, Sourced>;
+  /** The configuration files and every value's source, read on first use. */
+  readonly configuration?: () => Configuration;
   /** Opens the ledger on first use; `read` for commands that only read it (never created, migrated or written). */
   ledger(access?: LedgerAccess): Promise<Ledger>;
 }
 
-/** Builds the context; nothing is opened or loaded until a command asks for it. Bad endpoints and regions are refused here (exit 2). */
-export function createContext(options: GlobalOptions, output: Output, signal: AbortSignal, env: NodeJS.ProcessEnv, redact?: Redactor): CommandContext & { dispose(): void } {
-  validateGlobalOptions(options, env);
-  const providerOptions: ProviderOptions = {
-    region: options.region,
-    profile: options.profile,
-    project: refDefaults(options, env).project,
-    subscription: refDefaults(options, env).subscription,
-    endpointUrl: options.endpointUrl,
-    debug: options.debug ? (line) => output.debug(line) : undefined,
-    env,
-    options: providerOptionValues(options),
-    registerSecret: redact?.add,
+/**
+ * Builds the context; nothing is opened or loaded until a command asks for it. The
+ * configuration files are read on first use too, so a bad file is reported by the command
+ * (exit 2, in its output format) rather than while the context is built.
+ */
+export function createContext(
+  flags: GlobalOptions,
+  output: Output,
+  signal: AbortSignal,
+  env: NodeJS.ProcessEnv,
+  options: { readonly redact?: Redactor; readonly cwd?: string } = {},
+): CommandContext & { dispose(): void } {
+  const { redact, cwd = process.cwd() } = options;
+  let loaded: Configuration | undefined;
+  const configuration = (): Configuration => {
+    if (loaded) return loaded;
+    const config = loadConfiguration({ flags: flags as GlobalOptions & FlagValues, env, cwd });
+    // Where API calls go is checked once, whichever layer named it: a bad endpoint or region is exit 2 before any call.
+    validateGlobalOptions(effectiveOptions(flags, config), env);
+    return (loaded = config);
   };
-  const providers = createProviderResolver(providerOptions);
+  const effective = (): GlobalOptions => effectiveOptions(flags, configuration());
+  const debug = flags.debug ? (line: string) => output.debug(line) : undefined;
+  // Each group gets the settings its own sections give it: two NGINX groups may reload differently.
+  const settingsFor = (group: GroupRef): ProviderSettings => ({ ...configuration().settingsFor(descriptorOf(group.provider), group), debug, env, registerSecret: redact?.add });
+  const providers = createProviderResolver((descriptor, group) => ({ ...configuration().settingsFor(descriptor, group), debug, env, registerSecret: redact?.add }));
   let opened: CommandLedger | undefined;
   let masked: { readonly of: CommandLedger; readonly ledger: Ledger } | undefined;
   return {
-    options,
+    get options() {
+      return effective();
+    },
     output,
     providers,
-    providerOptions,
+    providerSettings: settingsFor,
     signal,
     env,
-    defaults: refDefaults(options, env),
+    get defaults() {
+      return configuration().refDefaults;
+    },
+    get aliases() {
+      return configuration().aliases();
+    },
+    configuration,
     async ledger(access = 'write') {
       const { openCommandLedger, defaultLedgerPath } = await import('../ledger/index.js');
-      opened = openCommandLedger(options.ledger ?? defaultLedgerPath(env), access, opened);
+      opened = openCommandLedger(effective().ledger ?? defaultLedgerPath(env), access, opened);
       // What is recorded is masked like what is printed: a failure message can carry an echoed header.
       if (masked?.of !== opened) masked = { of: opened, ledger: redact ? redactingLedger(opened, redact) : opened };
       return masked.ledger;
@@ -78,29 +102,59 @@ export function createContext(options: GlobalOptions, output: Output, signal: Ab
   };
 }
 
-/** Flags first, then the environment each cloud's own tools read. */
+/** What the parse helpers read from a context: defaults, and aliases when there are any. */
+type ParseContext = Pick<CommandContext, 'defaults' | 'aliases'>;
+
+/** A reference as written, or the reference an alias stands for. */
+export function expandReference(ctx: Pick<CommandContext, 'aliases'>, text: string): string {
+  return ctx.aliases ? expandAlias(text, ctx.aliases) : text;
+}
+
+/** Parses every reference before anything runs, so one bad reference changes nothing. */
+export function parseRefs(ctx: ParseContext, texts: readonly string[], expect: Expect): Ref[] {
+  return texts.map((t) => parseRef(expandReference(ctx, t), refSyntaxes, expect, ctx.defaults));
+}
+
+export function parseTargetRefs(ctx: ParseContext, texts: readonly string[]): TargetRef[] {
+  return parseRefs(ctx, texts, 'target') as TargetRef[];
+}
+
+export function parseGroupRef(ctx: ParseContext, text: string): GroupRef {
+  return parseRef(expandReference(ctx, text), refSyntaxes, 'group', ctx.defaults) as GroupRef;
+}
+
+/** The flags with what the environment and the configuration files fill in where a flag was not given. */
+function effectiveOptions(flags: GlobalOptions, config: Configuration): GlobalOptions {
+  return {
+    ...flags,
+    region: config.run('region').value,
+    profile: config.run('profile').value,
+    project: config.refDefaults.project,
+    subscription: config.refDefaults.subscription,
+    endpointUrl: config.run('endpoint-url').value,
+    ledger: config.run('ledger').value,
+  };
+}
+
+/**
+ * A waiting command's flags with the configured `timeout` of its groups filled in when
+ * --timeout was not given. The core takes one bound per command, so when the named groups
+ * have different timeouts the longest holds, and no group is cut short of its own; when one
+ * of them has none, the core's own bound per group (its drain timeout plus a margin) holds.
+ */
+export function withConfiguredTimeout<F extends { readonly timeout?: string; readonly wait?: boolean }>(ctx: CommandContext, texts: readonly string[], flags: F): F {
+  if (flags.timeout !== undefined || flags.wait === false || !ctx.configuration) return flags;
+  const config = ctx.configuration();
+  const configured = parseRefs(ctx, texts, 'any').map((ref) => config.timeoutFor(groupOf(ref)).value);
+  if (configured.length === 0 || configured.some((v) => v === undefined)) return flags;
+  const longest = configured.map((value) => ({ value: value!, ms: parseDuration(value!, 'timeout') })).reduce((a, b) => (b.ms > a.ms ? b : a));
+  return { ...flags, timeout: longest.value };
+}
+
+/** Flags first, then the environment each cloud's own tools read (text output shortens references by these). */
 export function refDefaults(options: GlobalOptions, env: NodeJS.ProcessEnv): RefDefaults {
   return {
     project: options.project ?? (env.GOOGLE_CLOUD_PROJECT || env.CLOUDSDK_CORE_PROJECT || undefined),
     subscription: options.subscription ?? (env.AZURE_SUBSCRIPTION_ID || undefined),
   };
-}
-
-/** Parses every reference before anything runs, so one bad reference changes nothing. */
-export function parseRefs(ctx: Pick<CommandContext, 'defaults'>, texts: readonly string[], expect: Expect): Ref[] {
-  return texts.map((t) => parseRef(t, refSyntaxes, expect, ctx.defaults));
-}
-
-export function parseTargetRefs(ctx: Pick<CommandContext, 'defaults'>, texts: readonly string[]): TargetRef[] {
-  return parseRefs(ctx, texts, 'target') as TargetRef[];
-}
-
-export function parseGroupRef(ctx: Pick<CommandContext, 'defaults'>, text: string): GroupRef {
-  return parseRef(text, refSyntaxes, 'group', ctx.defaults) as GroupRef;
-}
-
-/** The provider options given on the command line, by their descriptor keys. */
-function providerOptionValues(options: GlobalOptions): Record<string, string> {
-  const given: Record<string, string | undefined> = { mode: options.mode, 'nginx-conf': options.nginxConf, 'reload-command': options.reloadCommand, 'status-url': options.statusUrl };
-  return Object.fromEntries(Object.entries(given).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -13,6 +13,6 @@ export function latencyReaders(ctx: CommandContext, deps: LatencyDeps = {}): Lat
     signal: ctx.signal,
     parseGroup: (text) => parseGroupRef(ctx, text),
     ledger: () => ctx.ledger('read'),
-    metrics: (group, sinceMs) => readCloudWatchLatency(ctx.providerOptions, group, sinceMs, ctx.signal, deps.insights),
+    metrics: (group, sinceMs) => readCloudWatchLatency(ctx.providerSettings(group), group, sinceMs, ctx.signal, deps.insights),
   };
 }

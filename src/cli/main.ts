@@ -58,7 +58,7 @@ export async function main(io: MainIo): Promise<number> {
     const output = await createOutput(options, io, writeOut, writeErr, version);
     let ctx: ReturnType<typeof createContext> | undefined;
     try {
-      ctx = createContext(options, output, controller.signal, io.env, redact);
+      ctx = createContext(options, output, controller.signal, io.env, { redact });
       const result = await handler(ctx);
       output.result(result);
       exitCode = result.exitCode;

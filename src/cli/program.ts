@@ -1,23 +1,23 @@
 import { Command, Option } from 'commander';
-import type { CommandContext } from './context.js';
+import { PROVIDERS } from '../providers/registry.js';
+import { addProviderFlags, refuseMisappliedProviderFlags } from './config/provider-flags.js';
+import { type CommandContext, expandReference, type GlobalOptions, withConfiguredTimeout } from './context.js';
 import type { CommandResult } from './render/output.js';
 
 /** Runs a command's handler with the shared context; main supplies it. */
 export type Runner = (handler: (ctx: CommandContext) => Promise<CommandResult>) => Promise<void>;
 
-const EXAMPLES = `
-References (docs/targets.md):
-  elbv2:<target-group-name-or-ARN>/<target>[:<port>]          ALB, NLB, GWLB targets
-  elb:<load-balancer-name>/<instance-id>                      Classic ELB instances
-  gcp-ig:[<project>/]<zone>/<instance-group>/<instance>       unmanaged instance group members
-  gcp-neg:[<project>/]<zone>/<neg>/<ip>:<port>                zonal NEG endpoints
-  gcp-bs:[<project>/]<region|global>/<service>[/<backend>]    backend services (and whole backends)
-  azure-agw:[<subscription>/]<rg>/<gateway>/<pool>/<address>  Application Gateway pool members
-  azure-lb:[<subscription>/]<rg>/<lb>/<pool>/<address-name>   Load Balancer pool addresses
-  haproxy:<host:port|socket>/<backend>/<server>               HAProxy servers (runtime API)
-  nginx:<upstream-file>/<upstream>/<server-address>           NGINX upstream servers
-  A group alone (elbv2:web) names every target in it, where a command accepts groups.
+/** The reference table of the top-level help, one example per provider, from the descriptors. */
+function referenceHelp(): string {
+  const lines = PROVIDERS.flatMap((p) => [`  ${p.title}`, `    ${p.syntax.targetExample}`]);
+  return `
+References (docs/targets.md), one example per provider:
+${lines.join('\n')}
+  A group alone (${PROVIDERS[0]!.syntax.groupExample}) names every target in it, where a command accepts groups.
+  An alias from drainctl.yaml stands for the reference it names (docs/configuration.md).`;
+}
 
+const EXAMPLES = `
 Examples:
   drainctl drain elbv2:web/i-0abc1234def567890          drain one instance and wait until drained
   drainctl drain elbv2:web/10.0.1.12:8080 --timeout 5m  an IP target on port 8080, wait at most 5 minutes
@@ -26,7 +26,13 @@ Examples:
   drainctl status elbv2:web                             every target of a group
   drainctl timeout set elbv2:web 60s                    set the deregistration delay
   drainctl -o ndjson drain elbv2:web/i-0abc1234def567890  an event stream for CI
+  drainctl --mode maint drain haproxy:/run/haproxy/admin.sock/be_app/app1  a provider's own option
+  drainctl drain web1                                   an alias from drainctl.yaml
+  drainctl config show                                  every setting in force and where it came from
   drainctl demo                                         see it work on the built-in emulator
+
+Configuration: drainctl.yaml in this directory or a parent, then ~/.config/drainctl/drainctl.yaml;
+flags > environment > project file > user file (docs/configuration.md).
 
 Exit codes: 0 ok, 1 provider or unexpected error, 2 invalid input, 3 not found,
 4 timed out waiting, 5 refused by a safety check, 130 interrupted (docs/exit-codes.md).`;
@@ -41,17 +47,29 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--profile <name>', 'AWS named profile')
     .option('--project <id>', 'Google Cloud project for references that leave it out (default: GOOGLE_CLOUD_PROJECT)')
     .option('--subscription <id>', 'Azure subscription for references that leave it out (default: AZURE_SUBSCRIPTION_ID)')
-    .addOption(new Option('--endpoint-url <url>', 'send API calls to this endpoint (an emulator)').env('DRAINCTL_ENDPOINT_URL'))
-    .addOption(new Option('--ledger <path>', 'drain record database (default: $XDG_STATE_HOME/drainctl/ledger.db)').env('DRAINCTL_LEDGER'))
+    // The environment variables of --endpoint-url and --ledger are read with the configuration
+    // files (config/resolve.ts), so `config show` can say which of flag, env or file a value came from.
+    .option('--endpoint-url <url>', 'send API calls to this endpoint (an emulator) (env: DRAINCTL_ENDPOINT_URL)')
+    .option('--ledger <path>', 'drain record database (default: ~/.local/state/drainctl/ledger.db, under $XDG_STATE_HOME when it is set) (env: DRAINCTL_LEDGER)')
     .option('--debug', 'log each API call (never credentials)')
-    .addOption(new Option('--mode <mode>', 'HAProxy: drain (state DRAIN: persistent sessions still arrive) or maint (state MAINT: nothing does)').choices(['drain', 'maint']).default('drain'))
-    .option('--nginx-conf <file>', 'NGINX: main configuration that includes the upstream file (default /etc/nginx/nginx.conf)')
-    .option('--reload-command <cmd>', 'NGINX: how to apply a change (default: nginx -c <main config> -s reload)')
-    .option('--status-url <url>', 'NGINX: stub_status URL to show connection counts while waiting')
+    .option('--config <file>', 'read this configuration file instead of looking for drainctl.yaml (env: DRAINCTL_CONFIG)')
     .showHelpAfterError(false)
     // Inherited by every command created below: `drainctl drain --help` lists --region, -o and the rest too.
     .configureHelp({ showGlobalOptions: true })
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', `${referenceHelp()}\n${EXAMPLES}`);
+  addProviderFlags(program);
+
+  /**
+   * Runs a command that names these references (some may be absent): the configuration is read,
+   * aliases are expanded, and a provider's flag that none of them uses is refused, all before
+   * the handler loads a provider or opens the ledger.
+   */
+  const runFor = (references: readonly unknown[], handler: (ctx: CommandContext) => Promise<CommandResult>): Promise<void> =>
+    run(async (ctx) => {
+      const texts = references.filter((r): r is string => typeof r === 'string').map((r) => expandReference(ctx, r));
+      refuseMisappliedProviderFlags(program.opts(), texts);
+      return handler(ctx);
+    });
 
   program
     .command('drain')
@@ -63,7 +81,7 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--force', 'drain even if a safety check objects (last healthy target, draining disabled)')
     .addOption(new Option('--on-timeout <action>', 'when the wait runs out: fail (exit 4, leave draining) or force (cut what is left, where the provider can)').choices(['fail', 'force']).default('fail'))
     .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run')
-    .action((refs: string[], flags) => run(async (ctx) => (await import('./commands/drain.js')).drainCommand(ctx, refs, flags)));
+    .action((refs: string[], flags) => runFor(refs, async (ctx) => (await import('./commands/drain.js')).drainCommand(ctx, refs, withConfiguredTimeout(ctx, refs, flags))));
 
   program
     .command('restore')
@@ -73,14 +91,14 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--no-wait', 'return once registered')
     .option('--dry-run', 'show what would change and change nothing')
     .addHelpText('after', '\nExamples:\n  drainctl restore elbv2:web/i-0abc1234def567890\n  drainctl restore elb:legacy-web/i-0abc1234def567890 --no-wait')
-    .action((refs: string[], flags) => run(async (ctx) => (await import('./commands/restore.js')).restoreCommand(ctx, refs, flags)));
+    .action((refs: string[], flags) => runFor(refs, async (ctx) => (await import('./commands/restore.js')).restoreCommand(ctx, refs, flags)));
 
   program
     .command('status')
     .description('show targets (or every target of a group) as the load balancer and the ledger see them')
     .argument('<ref...>', 'targets or groups')
     .addHelpText('after', '\nExamples:\n  drainctl status elbv2:web\n  drainctl status elbv2:web/i-0abc1234def567890 -o json')
-    .action((refs: string[]) => run(async (ctx) => (await import('./commands/status.js')).statusCommand(ctx, refs)));
+    .action((refs: string[]) => runFor(refs, async (ctx) => (await import('./commands/status.js')).statusCommand(ctx, refs)));
 
   program
     .command('watch')
@@ -88,7 +106,7 @@ export function buildProgram(version: string, run: Runner): Command {
     .argument('<ref...>', 'targets to follow')
     .option('--timeout <duration>', 'stop watching after this long (default: the drain timeout plus a margin)')
     .addHelpText('after', '\nExample:\n  drainctl watch elbv2:web/i-0abc1234def567890')
-    .action((refs: string[], flags) => run(async (ctx) => (await import('./commands/watch.js')).watchCommand(ctx, refs, flags)));
+    .action((refs: string[], flags) => runFor(refs, async (ctx) => (await import('./commands/watch.js')).watchCommand(ctx, refs, withConfiguredTimeout(ctx, refs, { ...flags, wait: true }))));
 
   const timeout = program.command('timeout').description("read or set a group's drain timeout");
   timeout
@@ -96,7 +114,7 @@ export function buildProgram(version: string, run: Runner): Command {
     .argument('<group-ref>', 'a target group or load balancer')
     .description('show the drain timeout (ELBv2 deregistration delay, Classic connection draining)')
     .addHelpText('after', '\nExample:\n  drainctl timeout get elbv2:web')
-    .action((ref: string) => run(async (ctx) => (await import('./commands/timeout.js')).timeoutGetCommand(ctx, ref)));
+    .action((ref: string) => runFor([ref], async (ctx) => (await import('./commands/timeout.js')).timeoutGetCommand(ctx, ref)));
   const latency = (c: Command, bare: boolean): Command =>
     c
       .option('--p99 <duration>', 'p99 latency, e.g. 850ms')
@@ -119,10 +137,10 @@ export function buildProgram(version: string, run: Runner): Command {
     true,
   )
     .addHelpText('after', '\nExamples:\n  drainctl timeout set elbv2:web 60s\n  drainctl timeout set elb:legacy-web 5m --dry-run\n  drainctl timeout set elbv2:web --from-log alb.log.gz --format alb --dry-run\n  drainctl timeout set elbv2:web --from-cloudwatch --since 7d')
-    .action((ref: string, duration: string | undefined, flags) => run(async (ctx) => (await import('./commands/timeout-from.js')).timeoutSetFromCommand(ctx, ref, duration, flags)));
+    .action((ref: string, duration: string | undefined, flags) => runFor([ref, flags.fromCloudwatch, flags.fromHistory], async (ctx) => (await import('./commands/timeout-from.js')).timeoutSetFromCommand(ctx, ref, duration, flags)));
   latency(timeout.command('recommend').description('recommend a drain timeout from p99 latency, per provider; changes nothing (docs/timeouts.md)'), false)
     .addHelpText('after', '\nExamples:\n  drainctl timeout recommend --p99 850ms\n  drainctl timeout recommend --from-log alb.log.gz --format alb\n  drainctl timeout recommend --from-cloudwatch elbv2:web --since 7d -o json')
-    .action((flags) => run(async (ctx) => (await import('./commands/recommend.js')).timeoutRecommendCommand(ctx, flags)));
+    .action((flags) => runFor([flags.fromCloudwatch, flags.fromHistory], async (ctx) => (await import('./commands/recommend.js')).timeoutRecommendCommand(ctx, flags)));
 
   program
     .command('audit')
@@ -136,7 +154,7 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--app-timeout <duration>', "the app's own drain timeout")
     .option('--strict', 'fail on warnings too')
     .addHelpText('after', '\nExample:\n  drainctl audit --k8s deploy.yaml --lb elbv2:web --app-timeout 20s')
-    .action((flags) => run(async (ctx) => (await import('./commands/audit.js')).auditCommand(ctx, flags)));
+    .action((flags) => runFor([flags.lb], async (ctx) => (await import('./commands/audit.js')).auditCommand(ctx, flags)));
 
   program
     .command('history')
@@ -144,13 +162,13 @@ export function buildProgram(version: string, run: Runner): Command {
     .argument('[ref]', 'limit to a target or group')
     .option('--limit <n>', 'at most this many events', '50')
     .addHelpText('after', '\nExamples:\n  drainctl history\n  drainctl history elbv2:web -o json')
-    .action((ref: string | undefined, flags) => run(async (ctx) => (await import('./commands/history.js')).historyCommand(ctx, ref, flags)));
+    .action((ref: string | undefined, flags) => runFor([ref], async (ctx) => (await import('./commands/history.js')).historyCommand(ctx, ref === undefined ? undefined : expandReference(ctx, ref), flags)));
 
   program
     .command('demo')
     .description('drain and restore a target on the built-in emulator (no cloud account needed)')
     .addOption(new Option('--provider <name>', 'which emulator').choices(['aws', 'gcp', 'azure']).default('aws'))
-    .action((flags) => run(async (ctx) => (await import('./commands/demo.js')).demoCommand(ctx, flags)));
+    .action((flags) => runFor([], async (ctx) => (await import('./commands/demo.js')).demoCommand(ctx, flags)));
 
   program
     .command('emulate')
@@ -160,7 +178,20 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--seed <file>', 'JSON file declaring the load balancers to serve (docs/emulators.md); default: the demo seed')
     .addOption(new Option('--throttle <mode>', "throttle at the cloud's published API rates (on; 'aws' is the same) or not (off)").choices(['on', 'aws', 'off']).default('on'))
     .addHelpText('after', '\nExample:\n  drainctl emulate aws --port 4566 --seed seed.json\n  aws --endpoint-url http://127.0.0.1:4566 elbv2 describe-target-groups')
-    .action((provider: string, flags) => run(async (ctx) => (await import('./commands/emulate.js')).emulateCommand(ctx, provider, flags)));
+    .action((provider: string, flags) => runFor([], async (ctx) => (await import('./commands/emulate.js')).emulateCommand(ctx, provider, flags)));
+
+  const config = program.command('config').description('show the configuration in force (drainctl.yaml, docs/configuration.md)');
+  config
+    .command('show')
+    .description('every setting in force and where it came from: flag, env NAME, a file and line, or default')
+    .addHelpText('after', '\nExamples:\n  drainctl config show\n  drainctl config show --config ci/drainctl.yaml -o json\n  drainctl --mode maint config show')
+    // Provider flags are shown here, not refused: seeing where a value comes from is the point.
+    .action(() => run(async (ctx) => (await import('./commands/config.js')).configShowCommand(ctx)));
+  config
+    .command('path')
+    .description('the configuration files that would be read, strongest first')
+    .addHelpText('after', '\nExample:\n  drainctl config path')
+    .action(() => run(async (ctx) => (await import('./commands/config.js')).configPathCommand(ctx, program.opts<GlobalOptions>().config)));
 
   return program;
 }

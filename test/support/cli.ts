@@ -19,6 +19,8 @@ export interface CliOptions {
   readonly timeoutMs?: number;
   /** Written to the child's stdin, which is then closed. */
   readonly input?: string;
+  /** The child's working directory (where it looks for drainctl.yaml); default the repository root. */
+  readonly cwd?: string;
 }
 
 export interface CliResult {
@@ -78,12 +80,12 @@ export function killAllChildren(): void {
 }
 
 /** Starts drainctl and returns the process (stdin, stdout, stderr piped) for signal tests. */
-export function startCliProcess(args: readonly string[], opts: { env?: Record<string, string> } = {}): ChildProcess {
+export function startCliProcess(args: readonly string[], opts: { env?: Record<string, string>; cwd?: string } = {}): ChildProcess {
   if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('dist/ is missing: build with `npx tsc -p tsconfig.json` before running test/cli');
   }
   const child = spawn(process.execPath, [DRAINCTL_BIN, ...args], {
-    cwd: REPO_ROOT,
+    cwd: opts.cwd ?? REPO_ROOT,
     env: cleanEnv(opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -96,7 +98,7 @@ export function startCliProcess(args: readonly string[], opts: { env?: Record<st
 /** Runs drainctl to completion. Rejects (after killing it) when it outlives timeoutMs. */
 export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const child = startCliProcess(args, { env: opts.env });
+  const child = startCliProcess(args, { env: opts.env, cwd: opts.cwd });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

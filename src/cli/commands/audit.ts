@@ -91,11 +91,11 @@ async function loadBalancerTimers(
   let unhealthyThreshold: number | undefined;
   let loadBalancerType: LoadBalancerTimers['loadBalancerType'];
   if (group) {
-    const provider = await ctx.providers(group.provider);
+    const provider = await ctx.providers(group.provider, group);
     const setting = await provider.getTimeout(group, standaloneCall({ signal: ctx.signal }));
     // Draining switched off (Classic ELB) means connections are cut at once: a drain timeout of zero.
     drainTimeoutSeconds = setting.enabled ? setting.seconds : 0;
-    const facts = await readHealthCheck(ctx.providerOptions, group, ctx.signal, deps.insights);
+    const facts = await readHealthCheck(ctx.providerSettings(group), group, ctx.signal, deps.insights);
     healthIntervalSeconds = facts?.healthCheckIntervalSeconds;
     unhealthyThreshold = facts?.unhealthyThresholdCount;
     loadBalancerType = facts?.loadBalancerType;

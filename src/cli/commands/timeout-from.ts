@@ -32,7 +32,7 @@ export async function timeoutSetFromCommand(ctx: CommandContext, text: string, d
   const { kind, options } = checkLatencyFlags(flags);
   const basis = await resolveLatency(flags, kind, text, latencyReaders(ctx, deps));
   const recommendation = recommendDrainTimeout(basis.summary, options, []);
-  const provider = await ctx.providers(group.provider);
+  const provider = await ctx.providers(group.provider, group);
   const what = `${provider.descriptor.syntax.groupNoun} ${group.group}`;
   if (!provider.descriptor.timeout) checkTimeoutInRange(0, undefined, what);
   const fit = fitToLimits(recommendation.seconds, basis.summary, group.provider, provider.descriptor.timeout!);

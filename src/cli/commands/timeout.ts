@@ -9,7 +9,7 @@ import type { CommandResult } from '../render/output.js';
 /** `drainctl timeout get <group-ref>` */
 export async function timeoutGetCommand(ctx: CommandContext, text: string): Promise<CommandResult> {
   const group = parseGroupRef(ctx, text);
-  const provider = await ctx.providers(group.provider);
+  const provider = await ctx.providers(group.provider, group);
   const setting = await provider.getTimeout(group, standaloneCall({ signal: ctx.signal }));
   return { kind: 'timeout', data: { group: formatRef(group), drain_timeout: settingData(setting), limits: provider.descriptor.timeout }, text: `${text}: ${settingText(setting)}`, exitCode: 0 };
 }
@@ -18,7 +18,7 @@ export async function timeoutGetCommand(ctx: CommandContext, text: string): Prom
 export async function timeoutSetCommand(ctx: CommandContext, text: string, duration: string, flags: { dryRun?: boolean }): Promise<CommandResult> {
   const group = groupOf(parseGroupRef(ctx, text));
   const seconds = parseWholeSeconds(duration, 'drain timeout');
-  const provider = await ctx.providers(group.provider);
+  const provider = await ctx.providers(group.provider, group);
   const { timeout, syntax } = provider.descriptor;
   if (timeout) checkTimeoutInRange(seconds, timeout, `${syntax.groupNoun} ${group.group}`);
   const result = await setDrainTimeout({ provider, group, groupText: text, seconds, ledger: await ctx.ledger(), dryRun: flags.dryRun, signal: ctx.signal });

@@ -1,0 +1,48 @@
+/**
+ * The keys of drainctl.yaml (docs/configuration.md), by where they may appear. Provider
+ * options are not listed here: each provider declares its own in its descriptor.
+ */
+
+/** A setting shared by every provider, with the flag and environment variables that also set it. */
+export interface CommonKey {
+  readonly key: string;
+  /** The command-line flag, when there is one. */
+  readonly flag?: string;
+  /** Environment variables that set it, first found wins. */
+  readonly env: readonly string[];
+  readonly description: string;
+}
+
+/** Keys of the top level only: they hold for the whole run, not per group. */
+export const RUN_KEYS: readonly CommonKey[] = [
+  { key: 'project', flag: '--project', env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], description: 'Google Cloud project for references that leave it out' },
+  { key: 'subscription', flag: '--subscription', env: ['AZURE_SUBSCRIPTION_ID'], description: 'Azure subscription for references that leave it out' },
+  { key: 'ledger', flag: '--ledger', env: ['DRAINCTL_LEDGER'], description: 'drain record database; a relative path is relative to the file' },
+];
+
+/** Keys of the top level that a provider section or a group section may set again for its own groups. */
+export const SCOPED_KEYS: readonly CommonKey[] = [
+  // awsClientConfig honours AWS_DEFAULT_REGION too, so one setting serves drainctl and the AWS CLI.
+  { key: 'region', flag: '--region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'], description: 'cloud region (AWS)' },
+  { key: 'profile', flag: '--profile', env: ['AWS_PROFILE'], description: 'AWS named profile' },
+  { key: 'endpoint-url', flag: '--endpoint-url', env: ['DRAINCTL_ENDPOINT_URL'], description: 'send API calls to this endpoint (an emulator)' },
+];
+
+/** The wait bound of `drain` and `watch` for a provider's or a group's targets, when --timeout is not given. */
+export const TIMEOUT_KEY = 'timeout';
+
+/** Sections of the top level that are not settings. */
+export const GROUPS_KEY = 'groups';
+export const ALIASES_KEY = 'aliases';
+
+/** Keys kept for later versions: refused for now, so a file written for a later drainctl fails loudly rather than being half-read. */
+export const RESERVED_KEYS: Readonly<Record<string, string>> = {
+  'app-status-url': "the application's own drain status URL",
+  'min-healthy': 'the fewest healthy targets a drain may leave',
+};
+
+/** An alias name: no `:` or `/`, so it can never be mistaken for a reference. */
+export const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The file name looked for in the current directory and its parents, and in the user's config directory. */
+export const CONFIG_FILE_NAME = 'drainctl.yaml';
