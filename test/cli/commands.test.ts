@@ -112,8 +112,7 @@ describe('drain, status, restore, history', () => {
     expect(emulator.mutatingCalls().map((e) => e.action)).toEqual(['DeregisterTargets', 'DeregisterTargets']);
   });
 
-  // BUG: the second run looks the target up in the ledger under the reference as written
-  // (i-…0001) while the first recorded it under its concrete name (i-…0001:8080), so it exits 3.
+  // Guards the ledger lookup: the first run records the concrete name (i-…0001:8080), the rerun names i-…0001.
   it('rerunning a finished drain with the same reference (no port) exits 0 and changes nothing', async () => {
     const emulator = await startEmulator();
     const env = { DRAINCTL_LEDGER: freshLedgerPath() };
@@ -124,8 +123,7 @@ describe('drain, status, restore, history', () => {
     expect(jsonDoc(again).results).toEqual([expect.objectContaining({ target: W1_CANONICAL, state: 'absent' })]);
     expect(callsOf(emulator, 'DeregisterTargets')).toHaveLength(1);
   });
-  // BUG: references are de-duplicated as written, so i-…0001 and i-…0001:8080 (the same target)
-  // are deregistered in one call with the target twice, and reported twice.
+  // Guards de-duplication by target, not by spelling: i-…0001 and i-…0001:8080 are one target.
   it('the same target named twice (with and without its port) is deregistered once and reported once', async () => {
     const emulator = await startEmulator();
     const result = await runAgainst(emulator, ['-o', 'json', 'drain', W1, `${W1}:8080`, '--no-wait']);

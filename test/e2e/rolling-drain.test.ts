@@ -6,7 +6,7 @@ import { restoreTargets } from '../../src/core/restore.js';
 import { createMemoryLedger } from '../../src/ledger/index.js';
 import { HaproxyProvider } from '../../src/providers/haproxy/provider.js';
 import { NginxProvider } from '../../src/providers/nginx/provider.js';
-import { type Backend, type LoadResult, rawCommand, runLoad, sleep, startBackends, startHaproxy, startNginx, stopAll } from '../support/servers.js';
+import { type Backend, httpGet, type LoadResult, rawCommand, runLoad, sleep, startBackends, startHaproxy, startNginx, stopAll } from '../support/servers.js';
 
 /**
  * A rolling restart behind a real load balancer under steady load (400 req/s over keep-alive,
@@ -25,6 +25,8 @@ interface Lab {
   ref(backend: Backend): TargetRef;
   /** Waits (bounded) until the load balancer uses a restarted backend again, for the roll without drain. */
   backInService(backend: Backend): Promise<void>;
+  /** Stops this lab's load balancer and backends. */
+  stop(): Promise<void>;
 }
 
 interface RollResult {
@@ -80,59 +82,89 @@ function summary(name: string, r: RollResult): string {
   return `${name}: ${l.ok}/${l.sent} ok, ${l.failed} failed, ${l.retriedOnReusedSocket} retried on a closed keep-alive socket, roll ${r.rollMs} ms (drain/restart/restore ms: ${r.steps.join(', ')}), load ${l.durationMs} ms, by backend ${JSON.stringify(l.byBackend)}${l.failures.length ? `\n  ${l.failures.slice(0, 5).join('\n  ')}` : ''}`;
 }
 
+// Each test starts its own load balancer and backends and stops them after: none depends on another's state.
 afterAll(() => stopAll());
 
+/** Runs a roll in a fresh lab, stopping the lab afterwards whatever happens. */
+async function rollIn(start: () => Promise<Lab>, withDrain: boolean, total: number): Promise<RollResult> {
+  const lab = await start();
+  try {
+    return await roll(lab, withDrain, total);
+  } finally {
+    await lab.stop();
+  }
+}
+
+/** Three backends behind a fresh HAProxy. */
+async function haproxyLab(): Promise<Lab> {
+  const backends = await startBackends(3);
+  const haproxy = await startHaproxy(backends);
+  const group = `127.0.0.1:${haproxy.adminPort}/be_app`;
+  return {
+    url: `http://127.0.0.1:${haproxy.frontendPort}`,
+    provider: new HaproxyProvider(),
+    backends,
+    ref: (b) => ({ kind: 'target', provider: 'haproxy', group, target: b.name }),
+    backInService: async (b) => {
+      for (let i = 0; i < 200; i++) {
+        if (new RegExp(`^be_app,${b.name},.*,UP,`, 'm').test(await rawCommand(haproxy.adminPort, 'show stat be_app 4 -1'))) return;
+        await sleep(25);
+      }
+    },
+    stop: async () => {
+      await haproxy.stop();
+      await Promise.all(backends.map((b) => b.stop()));
+    },
+  };
+}
+
+/** Three backends behind a fresh NGINX. */
+async function nginxLab(): Promise<Lab> {
+  const backends = await startBackends(3);
+  const nginx = await startNginx(backends);
+  const group = `${nginx.upstreamFile}/app`;
+  const url = `http://127.0.0.1:${nginx.frontendPort}`;
+  return {
+    url,
+    provider: new NginxProvider({ mainConfig: nginx.mainConfig, statusUrl: nginx.statusUrl }),
+    backends,
+    ref: (b) => ({ kind: 'target', provider: 'nginx', group, target: `127.0.0.1:${b.port}` }),
+    // NGINX open source has no health checks: it is back once a request through NGINX reaches it (bounded).
+    backInService: async (b) => {
+      for (let i = 0; i < 60; i++) {
+        if ((await httpGet(`${url}/`).catch(() => undefined))?.headers['x-backend'] === b.name) return;
+      }
+    },
+    stop: async () => {
+      await nginx.stop();
+      await Promise.all(backends.map((b) => b.stop()));
+    },
+  };
+}
+
 describe('rolling drain behind HAProxy', () => {
-  let lab: Lab;
   it('zero failed requests out of at least 5,000 with drainctl', async () => {
-    const backends = await startBackends(3);
-    const haproxy = await startHaproxy(backends);
-    const group = `127.0.0.1:${haproxy.adminPort}/be_app`;
-    lab = {
-      url: `http://127.0.0.1:${haproxy.frontendPort}`,
-      provider: new HaproxyProvider(),
-      backends,
-      ref: (b) => ({ kind: 'target', provider: 'haproxy', group, target: b.name }),
-      backInService: async (b) => {
-        for (let i = 0; i < 200; i++) {
-          if (new RegExp(`^be_app,${b.name},.*,UP,`, 'm').test(await rawCommand(haproxy.adminPort, 'show stat be_app 4 -1'))) return;
-          await sleep(25);
-        }
-      },
-    };
-    const result = await roll(lab, true, 5600);
+    const result = await rollIn(haproxyLab, true, 5600);
     console.log(summary('haproxy with drain', result));
     expectNoRequestLost(result);
   }, 60_000);
 
   it('the same roll without drain loses requests', async () => {
-    const result = await roll(lab, false, 2400);
+    const result = await rollIn(haproxyLab, false, 2400);
     console.log(summary('haproxy without drain', result));
     expect(result.load.failed).toBeGreaterThan(0);
   }, 60_000);
 });
 
 describe('rolling drain behind NGINX', () => {
-  let lab: Lab;
   it('zero failed requests out of at least 5,000 with drainctl', async () => {
-    const backends = await startBackends(3);
-    const nginx = await startNginx(backends);
-    const group = `${nginx.upstreamFile}/app`;
-    lab = {
-      url: `http://127.0.0.1:${nginx.frontendPort}`,
-      provider: new NginxProvider({ mainConfig: nginx.mainConfig, statusUrl: nginx.statusUrl }),
-      backends,
-      ref: (b) => ({ kind: 'target', provider: 'nginx', group, target: `127.0.0.1:${b.port}` }),
-      // NGINX open source has no health checks: it sends requests again as soon as the port answers.
-      backInService: async () => sleep(300),
-    };
-    const result = await roll(lab, true, 5600);
+    const result = await rollIn(nginxLab, true, 5600);
     console.log(summary('nginx with drain', result));
     expectNoRequestLost(result);
   }, 60_000);
 
   it('the same roll without drain loses requests', async () => {
-    const result = await roll(lab, false, 2400);
+    const result = await rollIn(nginxLab, false, 2400);
     console.log(summary('nginx without drain', result));
     expect(result.load.failed).toBeGreaterThan(0);
   }, 60_000);

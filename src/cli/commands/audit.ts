@@ -5,6 +5,7 @@ import type { GroupRef } from '../../core/refs.js';
 import { type PodTimers, readK8sManifest } from '../../audit/manifest.js';
 import { type AuditInputs, type LoadBalancerTimers, runAudit } from '../../audit/rules.js';
 import { type InsightsFactory, readHealthCheck } from '../../providers/aws/group-facts.js';
+import { consistentTimers, describeTimers } from '../../audit/consistent.js';
 import { type CommandContext, parseGroupRef } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandResult } from '../render/output.js';
@@ -53,7 +54,10 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps:
   const report = runAudit(inputs);
   const { pass, warn, fail, skipped } = report.counts;
   const failing = fail > 0 || (flags.strict === true && warn > 0);
-  const fixes = report.checks.filter((c) => c.fix !== undefined).map((c) => `  ${c.verdict} ${c.rule} ${c.subject}: ${c.fix}`);
+  const fixes = report.checks.filter((c) => c.fix !== undefined).map((c) => `    ${c.verdict} ${c.rule} ${c.subject}: ${c.fix}`);
+  // Each rule's fix on its own can break another rule: the whole set, worked out together, is the advice.
+  const set = fixes.length > 0 ? consistentTimers(inputs) : undefined;
+  const advice = set ? ['', 'to fix:', `  a set that passes every rule: ${describeTimers(set, lb?.source)}`, '  each rule on its own (one value changed alone can break another rule):', ...fixes] : [];
   const summary = `${pass} passed, ${warn} warning${warn === 1 ? '' : 's'}, ${fail} failed, ${skipped} skipped`;
   return {
     kind: 'audit',
@@ -61,11 +65,14 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps:
       inputs: inputsData(pods, lb, given.appTimeout),
       checks: report.checks.map((c) => ({ rule: c.rule, subject: c.subject, result: c.verdict, detail: c.detail, fix: c.fix ?? null })),
       counts: report.counts,
+      passing_set: set
+        ? { pre_stop_seconds: set.preStopSeconds ?? null, termination_grace_period_seconds: set.terminationGracePeriodSeconds ?? null, app_timeout_seconds: set.appTimeoutSeconds ?? null, lb_drain_timeout_seconds: set.lbDrainTimeoutSeconds ?? null }
+        : null,
       strict: flags.strict === true,
     },
     text: [
       table(['RULE', 'SUBJECT', 'RESULT', 'DETAIL'], report.checks.map((c) => [c.rule, c.subject, c.verdict, c.detail])),
-      ...(fixes.length > 0 ? ['', 'to fix:', ...fixes] : []),
+      ...advice,
       '',
       summary,
     ].join('\n'),
