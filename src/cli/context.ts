@@ -127,8 +127,9 @@ export function parseGroupRef(ctx: ParseContext, text: string): GroupRef {
 function effectiveOptions(flags: GlobalOptions, config: Configuration): GlobalOptions {
   return {
     ...flags,
-    region: config.run('region').value,
-    profile: config.run('profile').value,
+    // Region and profile from the environment stay with the environment: the AWS SDK reads them, and the checks name the variable.
+    region: notFromEnv(config.run('region')),
+    profile: notFromEnv(config.run('profile')),
     project: config.refDefaults.project,
     subscription: config.refDefaults.subscription,
     endpointUrl: config.run('endpoint-url').value,
@@ -157,4 +158,8 @@ export function refDefaults(options: GlobalOptions, env: NodeJS.ProcessEnv): Ref
     project: options.project ?? (env.GOOGLE_CLOUD_PROJECT || env.CLOUDSDK_CORE_PROJECT || undefined),
     subscription: options.subscription ?? (env.AZURE_SUBSCRIPTION_ID || undefined),
   };
+}
+
+function notFromEnv(resolved: { readonly value: string | undefined; readonly source?: { readonly kind: string } }): string | undefined {
+  return resolved.source?.kind === 'env' ? undefined : resolved.value;
 }

@@ -96,8 +96,13 @@ export class Configuration {
   /** The settings a provider is created with for one group (or for all its groups). */
   settingsFor(descriptor: ProviderDescriptor, group: GroupRef | undefined): ProviderSettings {
     const value = (key: string) => this.scoped(key, descriptor, group).value;
+    // What comes from the environment the provider's SDK reads itself, and names the variable when it is wrong.
+    const notFromEnv = (key: string) => {
+      const r = this.scoped(key, descriptor, group);
+      return r.source?.kind === 'env' ? undefined : r.value;
+    };
     const options = Object.fromEntries(descriptor.options.flatMap((o) => (value(o.key) === undefined ? [] : [[o.key, value(o.key)!]])));
-    return { region: value('region'), profile: value('profile'), endpointUrl: value('endpoint-url'), project: this.refDefaults.project, subscription: this.refDefaults.subscription, options };
+    return { region: notFromEnv('region'), profile: notFromEnv('profile'), endpointUrl: value('endpoint-url'), project: this.refDefaults.project, subscription: this.refDefaults.subscription, options };
   }
 
   /** The configured wait bound for a group's targets, when there is one. */
