@@ -69,7 +69,13 @@ export function createContext(
   const debug = flags.debug ? (line: string) => output.debug(line) : undefined;
   // Each group gets the settings its own sections give it: two NGINX groups may reload differently.
   const settingsFor = (group: GroupRef): ProviderSettings => ({ ...configuration().settingsFor(descriptorOf(group.provider), group), debug, env, registerSecret: redact?.add });
-  const providers = createProviderResolver((descriptor, group) => ({ ...configuration().settingsFor(descriptor, group), debug, env, registerSecret: redact?.add }));
+  const providers = createProviderResolver((descriptor, group) => ({ ...configuration().settingsFor(descriptor, group), debug, env, registerSecret: redact?.add }), {
+    // A cloud's client can take a moment to load: say so at once rather than sit silent.
+    onLoading: (descriptor, loaded) => {
+      output.progress(`loading the client for ${descriptor.title}`);
+      loaded.then(() => output.progress(undefined), () => output.progress(undefined));
+    },
+  });
   let opened: CommandLedger | undefined;
   let masked: { readonly of: CommandLedger; readonly ledger: Ledger } | undefined;
   return {

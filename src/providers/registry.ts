@@ -42,7 +42,10 @@ export type SettingsFor = (descriptor: ProviderDescriptor, group: GroupRef | und
  * A resolver that creates each provider once per distinct settings, on first use, and can
  * close them all. Groups with the same settings share one provider (and one client).
  */
-export function createProviderResolver(settingsFor: SettingsFor | ProviderSettings): ProviderResolver & { closeAll(): void } {
+export function createProviderResolver(
+  settingsFor: SettingsFor | ProviderSettings,
+  hooks: { readonly onLoading?: (descriptor: ProviderDescriptor, loaded: Promise<unknown>) => void } = {},
+): ProviderResolver & { closeAll(): void } {
   const lookUp: SettingsFor = typeof settingsFor === 'function' ? settingsFor : () => settingsFor;
   const created = new Map<string, Promise<DrainProvider>>();
   const resolve = async (name: string, group?: GroupRef): Promise<DrainProvider> => {
@@ -53,6 +56,7 @@ export function createProviderResolver(settingsFor: SettingsFor | ProviderSettin
     if (!provider) {
       provider = descriptor.load(settings);
       created.set(key, provider);
+      hooks.onLoading?.(descriptor, provider);
     }
     return provider;
   };

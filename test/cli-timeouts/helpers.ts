@@ -28,6 +28,7 @@ function recordingOutput(events: DrainEvent[]): Output {
     debug: () => {},
     print: () => {},
     note: () => {},
+    progress: () => {},
     close: () => {},
   };
 }

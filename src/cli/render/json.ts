@@ -47,6 +47,8 @@ export class JsonOutput implements Output {
   note(): void {}
 
   close(): void {}
+
+  progress(): void {}
 }
 
 /** `-o ndjson`: a version record, one line per event, and a summary line carrying exit_code. */
@@ -94,6 +96,8 @@ export class NdjsonOutput implements Output {
   }
 
   close(): void {}
+
+  progress(): void {}
 
   private line(record: Record<string, unknown>): void {
     this.writeOut(`${JSON.stringify(snakeKeys({ '@timestamp': new Date(this.now()).toISOString(), ...record }))}\n`);

@@ -37,6 +37,12 @@ export interface Output {
   print(line: string): void;
   /** A line of narration for people (the demo's commentary); machine formats keep it as a log record or drop it. */
   note(line: string): void;
+  /**
+   * Something slow is under way before any event can say so (loading a cloud's client): shown at
+   * once on an interactive terminal, so a command never sits silent; undefined when it is over.
+   * Other formats and pipes show nothing.
+   */
+  progress(text: string | undefined): void;
   /** Stops spinners; called once before the process exits. */
   close(): void;
 }

@@ -109,6 +109,13 @@ export class TextOutput implements Output {
     this.stopSpinner();
   }
 
+  progress(text: string | undefined): void {
+    if (!this.spinnerEnabled()) return;
+    if (text !== undefined) this.ensureSpinner().text = text;
+    // Once a wait has begun the spinner shows it; otherwise it goes away with what it announced.
+    else if (this.pending.size === 0 && this.lastWaitingLine.size === 0) this.stopSpinner();
+  }
+
   /** On a TTY the spinner shows every pending target; elsewhere one plain line per group every 10 s at most. */
   private showWaiting(group: string, pending: readonly string[], message: string): void {
     if (this.spinnerEnabled()) {
