@@ -1,5 +1,6 @@
 import { type CallContext, withDeadline } from './call.js';
-import { canonicalSnapshot } from './canonical.js';
+import { canonicalSnapshot, withRecordedNames } from './canonical.js';
+import { recordFor } from './records.js';
 import { type Clock, isoTime, systemClock } from './clock.js';
 import { commandBound, waitDeadline } from './deadline.js';
 import { DrainctlError, throwIfAborted } from './errors.js';
@@ -106,7 +107,8 @@ export async function inspectGroups(cmd: Command, work: readonly GroupWork[], op
       providerCall(cmd, w.groupText, 'describe', (call) => describeGroup(cmd, w, options.targets?.(w) ?? w.targets, call)),
     ]);
     const canonical = snapshot.group;
-    return { work: { ...w, groupText: formatRef(canonical) }, canonical, snapshot, timeout };
+    const named = withRecordedNames(snapshot, (s) => recordFor(cmd.ledger, w, s.ref));
+    return { work: { ...w, groupText: formatRef(canonical) }, canonical, snapshot: named, timeout };
   });
 }
 
