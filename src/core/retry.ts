@@ -94,8 +94,9 @@ export function endpointOf(error: DrainctlError): string {
 /** The error that ends the retries at an endpoint that keeps not answering. */
 function unreachableError(error: DrainctlError, attempts: number): DrainctlError {
   const endpoint = endpointOf(error);
-  return new DrainctlError('provider', `${endpoint} did not answer (${attempts} tries in a row): ${error.message}`, {
-    hint: `check that ${endpoint} is reachable (network, VPN, proxy, --endpoint-url), then rerun: every step is safe to repeat`,
+  const named = error.message.includes(endpoint) ? error.message : `${endpoint} did not answer: ${error.message}`;
+  return new DrainctlError('provider', `${named}; gave up after ${attempts} tries in a row`, {
+    hint: `check that ${endpoint} is reachable (network, VPN, proxy, --endpoint-url)`,
     cause: error,
     details: { ...error.details, endpoint, attempts, unreachable: true },
   });

@@ -54,7 +54,7 @@ describe('a lost endpoint during the wait', () => {
     expect(failure).toBeInstanceOf(DrainctlError);
     expect(failure).toMatchObject({
       kind: 'provider',
-      message: expect.stringMatching(/^127\.0\.0\.1:4566 did not answer \(5 tries in a row\).*last seen active at/),
+      message: expect.stringMatching(/127\.0\.0\.1:4566 did not answer.*; gave up after 5 tries in a row \(elbv2:web\/i-0000000000000000a:8080 last seen active at/),
       hint: expect.stringMatching(/check that 127\.0\.0\.1:4566 is reachable.*follow with: drainctl watch elbv2:web\//),
       details: expect.objectContaining({ endpoint: '127.0.0.1:4566' }),
     });
