@@ -19,9 +19,13 @@ export function commandBound(request: { readonly signal?: AbortSignal; readonly 
   return commandCall(request, clock, startedAt);
 }
 
-/** The time kept free before the command's bound for the wait's last look (a describe) to finish. */
+/**
+ * The time kept free before the command's bound for the wait's last look (one describe) to
+ * finish: a twentieth of the bound, at least 250 ms and at most 2 s, and never more than a
+ * quarter of a very short bound.
+ */
 export function lastLookReserveMs(boundMs: number): number {
-  return Math.min(2000, Math.round(boundMs / 20));
+  return Math.round(Math.min(boundMs / 4, Math.min(2000, Math.max(250, boundMs / 20))));
 }
 
 /** When one group's wait gives up. */

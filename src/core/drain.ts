@@ -142,6 +142,7 @@ function drainWait(plan: DrainPlan, cmd: Command): WaitSpec {
     since: Math.min(...starts.values()),
     expectedDoneAt: drainMs === undefined ? undefined : Math.max(...starts.values()) + drainMs,
     drainTimeoutSeconds: plan.timeout.seconds,
+    countdownEndsAt: window.drainIsCallerBound && drainMs !== undefined ? Math.max(...starts.values()) + drainMs : undefined,
     // Every target was just deregistered from a provider that reports draining for the whole timeout:
     // nothing can have finished yet, so the first look can wait a moment.
     firstPollDelayMs: completion === 'reported' && drained(plan.decisions).length === watched.length ? 500 : undefined,

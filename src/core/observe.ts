@@ -60,6 +60,17 @@ export class Observation {
     return `last seen ${status.state}${at === undefined ? '' : ` at ${isoTime(at)}`}`;
   }
 
+  /**
+   * Judges every target again by the clock alone (a countdown that has ended), announcing what
+   * changes, without asking the provider: it shows nothing more for a countdown to end.
+   */
+  rejudge(relabel: (status: TargetStatus) => TargetStatus, at: number, emit: EventSink, onChange?: (status: TargetStatus, previous: TargetStatus | undefined) => void): void {
+    for (const status of this.seen()) {
+      const judged = relabel(status);
+      if (judged !== status) this.note(judged, this.seenAt.get(formatRef(status.ref)) ?? at, emit, onChange);
+    }
+  }
+
   /** The final view: what was seen, or, where the last look failed, 'unknown' saying what was last seen and when. */
   final(): TargetStatus[] {
     const failure = this.failure;

@@ -1,4 +1,4 @@
-import { type CallContext, withDeadline } from './call.js';
+import { type CallContext, sleepWithin, withDeadline } from './call.js';
 import { canonicalSnapshot, withRecordedNames } from './canonical.js';
 import { recordFor } from './records.js';
 import { type Clock, isoTime, systemClock } from './clock.js';
@@ -132,6 +132,12 @@ export interface WaitSpec {
   readonly relabel?: (status: TargetStatus) => TargetStatus;
   readonly onChange?: (status: TargetStatus, previous: TargetStatus | undefined) => void;
   readonly firstPollDelayMs?: number;
+  /**
+   * When the caller's --timeout is itself the drain of a provider that shows nothing (a
+   * countdown ending at the command's bound): if the wait runs out first, the pipeline waits
+   * the countdown out on the clock and judges the targets with `relabel`, asking nothing more.
+   */
+  readonly countdownEndsAt?: number;
 }
 
 /** How a group's watch ended. */
@@ -224,11 +230,21 @@ async function observeAndSettle<P>(op: GroupOperation<P>, plan: P, cmd: Command)
       retry: retryPolicy(cmd, work.groupText),
       firstPollDelayMs: spec.firstPollDelayMs,
     });
-    return await op.settle(plan, seen, { kind: 'waited', timedOut: outcome.state === 'timeout' }, cmd);
+    const timedOut = outcome.state === 'timeout' && !(await waitOutCountdown(spec, seen, cmd));
+    return await op.settle(plan, seen, { kind: 'waited', timedOut }, cmd);
   } catch (error) {
     if (error instanceof DrainctlError && error.kind === 'interrupted' && op.interrupted) throw op.interrupted(plan, seen, error, cmd);
     throw failedWhileWaiting(op, plan, seen, spec, error);
   }
+}
+
+/** Sleeps until a countdown that is the caller's --timeout ends and judges by it; true when every target then settled. */
+async function waitOutCountdown(spec: WaitSpec, seen: Observation, cmd: Command): Promise<boolean> {
+  const endsAt = spec.countdownEndsAt;
+  if (endsAt === undefined || !spec.relabel || seen.failure || endsAt > cmd.call.deadline) return false;
+  await sleepWithin(cmd.call, Math.max(0, endsAt - cmd.clock.now()), 'the drain countdown');
+  seen.rejudge(spec.relabel, cmd.clock.now(), cmd.emit, spec.onChange);
+  return seen.seen().every(spec.isSettled);
 }
 
 /** A wait that failed says what was last seen of each pending target, and when, and how to carry on. */

@@ -89,6 +89,7 @@ function watchWait(plan: WatchPlan, cmd: Command): WaitSpec {
     since,
     expectedDoneAt: window.drainMs === undefined ? undefined : latest + window.drainMs,
     drainTimeoutSeconds: plan.group.timeout?.seconds,
+    countdownEndsAt: window.drainIsCallerBound && window.drainMs !== undefined && starts.size > 0 ? latest + window.drainMs : undefined,
     relabel: work.provider.descriptor.completion === 'countdown' && window.drainMs !== undefined ? countdown(starts, window.drainMs, cmd.clock) : undefined,
     onChange: (s, prev) => {
       if (prev && ledger.find(instanceKey(s.ref))) ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(cmd.clock.now()), details: { from: prev.state, to: s.state, raw: s.raw, by: 'watch' } });

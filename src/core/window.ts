@@ -1,4 +1,4 @@
-import { DEFAULT_OBSERVED_WAIT_MS, defaultWaitMs, lastLookReserveMs } from './deadline.js';
+import { DEFAULT_OBSERVED_WAIT_MS, defaultWaitMs } from './deadline.js';
 import { usageError } from './errors.js';
 import type { Completion, TimeoutSetting } from './provider.js';
 
@@ -20,7 +20,7 @@ export interface DrainWindow {
  * - draining switched off (forced): it ends at once;
  * - no timeout of its own but completion observed (HAProxy): wait until it reports, bounded;
  * - no timeout of its own and nothing to observe (Azure LB): the caller's --timeout is the drain,
- *   less a moment for the last look, so the whole command still ends within --timeout.
+ *   counted from the command's start, so the whole command still ends within --timeout.
  */
 export function drainWindow(timeout: TimeoutSetting, completion: Completion, callerWaitMs: number | undefined, groupText: string): DrainWindow {
   if (!timeout.enabled) return { drainMs: 0, waitMs: callerWaitMs ?? defaultWaitMs(0), drainIsCallerBound: false };
@@ -29,8 +29,8 @@ export function drainWindow(timeout: TimeoutSetting, completion: Completion, cal
     if (callerWaitMs === undefined) {
       throw usageError(`${groupText} has no drain timeout of its own, so drainctl cannot tell when in-flight work is done`, 'pass --timeout <duration> (how long existing connections may run), or --no-wait');
     }
-    // Two reserves: the landing poll lands after the countdown and before the wait's own deadline.
-    return { drainMs: callerWaitMs - 2 * lastLookReserveMs(callerWaitMs), waitMs: callerWaitMs, drainIsCallerBound: true };
+    // The countdown ends at the command's bound; the pipeline waits it out on the clock (WaitSpec.countdownEndsAt).
+    return { drainMs: callerWaitMs, waitMs: callerWaitMs, drainIsCallerBound: true };
   }
   return { drainMs: undefined, waitMs: callerWaitMs ?? DEFAULT_OBSERVED_WAIT_MS, drainIsCallerBound: false };
 }

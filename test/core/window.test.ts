@@ -22,9 +22,9 @@ describe('drainWindow: one branch per kind of provider timeout', () => {
     expect(drainWindow(setting(undefined), 'observed', 20_000, 'haproxy:web')).toMatchObject({ drainMs: undefined, waitMs: 20_000 });
   });
 
-  it('no timeout of its own and nothing to observe: --timeout is the drain, ending inside the bound', () => {
+  it('no timeout of its own and nothing to observe: --timeout is the drain, counted from the command start', () => {
     const window = drainWindow(setting(undefined), 'countdown', 30_000, 'azure-lb:x');
-    expect(window).toEqual({ drainMs: 27_000, waitMs: 30_000, drainIsCallerBound: true });
+    expect(window).toEqual({ drainMs: 30_000, waitMs: 30_000, drainIsCallerBound: true });
   });
 
   it('no timeout of its own and nothing to observe, and no --timeout: refused, naming the way out', () => {
