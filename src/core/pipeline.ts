@@ -82,6 +82,8 @@ export interface InspectedGroup {
   readonly snapshot: GroupSnapshot;
   /** Undefined when the operation does not read it (restore). */
   readonly timeout: TimeoutSetting | undefined;
+  /** When the snapshot was taken, ms epoch. */
+  readonly inspectedAt: number;
 }
 
 /** The retry policy of one group's calls: retries are announced as events under the group's name. */
@@ -95,7 +97,7 @@ export function providerCall<T>(cmd: Command, groupText: string, what: string, t
 }
 
 /** One describe of a group's targets, canonicalised. */
-export async function describeGroup(cmd: Command, work: GroupWork, targets: readonly TargetRef[] | 'all', call: CallContext = cmd.call): Promise<GroupSnapshot> {
+export async function describeGroup(work: GroupWork, targets: readonly TargetRef[] | 'all', call: CallContext): Promise<GroupSnapshot> {
   return canonicalSnapshot(await work.provider.describe(work.group, targets, call));
 }
 
@@ -104,11 +106,11 @@ export async function inspectGroups(cmd: Command, work: readonly GroupWork[], op
   return forEachGroup(work, async (w) => {
     const [timeout, snapshot] = await Promise.all([
       options.timeout ? providerCall(cmd, w.groupText, 'read the drain timeout of', (call) => w.provider.getTimeout(w.group, call)) : Promise.resolve(undefined),
-      providerCall(cmd, w.groupText, 'describe', (call) => describeGroup(cmd, w, options.targets?.(w) ?? w.targets, call)),
+      providerCall(cmd, w.groupText, 'describe', (call) => describeGroup(w, options.targets?.(w) ?? w.targets, call)),
     ]);
     const canonical = snapshot.group;
     const named = withRecordedNames(snapshot, (s) => recordFor(cmd.ledger, w, s.ref));
-    return { work: { ...w, groupText: formatRef(canonical) }, canonical, snapshot: named, timeout };
+    return { work: { ...w, groupText: formatRef(canonical) }, canonical, snapshot: named, timeout, inspectedAt: cmd.clock.now() };
   });
 }
 
@@ -202,9 +204,9 @@ async function observeAndSettle<P>(op: GroupOperation<P>, plan: P, cmd: Command)
   if (!spec) return op.settle(plan, undefined, { kind: 'not_waited' }, cmd);
   const group = op.groupOf(plan);
   const { work } = group;
-  const seen = new Observation(spec.targets, cmd.clock.now(), spec.announced);
+  const seen = new Observation(spec.targets, group.inspectedAt, spec.announced);
   const refs = spec.targets.map((s) => s.ref);
-  const describe = async (call: CallContext): Promise<readonly TargetStatus[]> => (await describeGroup(cmd, work, refs, call)).targets;
+  const describe = async (call: CallContext): Promise<readonly TargetStatus[]> => (await describeGroup(work, refs, call)).targets;
   if (spec.mode === 'once') {
     // Not waiting: one look at what the provider now says, so the result is its word, not a guess.
     const after = await providerCall(cmd, work.groupText, 'describe', describe);
