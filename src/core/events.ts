@@ -1,3 +1,4 @@
+import type { Retryable } from './errors.js';
 import type { DrainState, Health, RawState } from './state.js';
 
 /**
@@ -27,7 +28,9 @@ export interface PlanEvent {
 /** A group was resolved and its drain timeout read. */
 export interface GroupEvent {
   readonly type: 'group';
+  /** The canonical group reference (`elbv2:web`, also when the command named the group by its ARN). */
   readonly group: string;
+  /** The provider's own identifier for the group, as its describe returned it (an ARN, a name, a path), in every operation. */
   readonly providerId: string;
   readonly drainTimeoutSeconds: number | undefined;
   /** When drainctl gives up waiting on this group (RFC 3339). */
@@ -65,12 +68,22 @@ export interface WaitingEvent {
   readonly expectedDoneAt: string | undefined;
 }
 
-/** A poll failed in a way worth retrying. */
+/** A provider call or a poll failed in a way worth retrying, and will be tried again after `delayMs`. */
 export interface RetryEvent {
   readonly type: 'retry';
   readonly group: string;
+  /** What failed, in the provider's words. */
   readonly reason: string;
+  /** Why another try is worth it: throttled, a transient fault, or an endpoint that did not answer at all. */
+  readonly retryable: Retryable;
+  /** Same as `retryable === 'throttle'`. */
   readonly throttled: boolean;
+  /** The endpoint that did not answer, when `retryable` is 'unreachable'. */
+  readonly endpoint: string | undefined;
+  /** How many tries in a row have failed, this one included. */
+  readonly attempt: number;
+  /** After how many failed tries in a row drainctl gives up (unreachable: a few; undefined: only the deadline bounds them). */
+  readonly maxAttempts: number | undefined;
   readonly delayMs: number;
 }
 

@@ -1,4 +1,3 @@
-import { DrainctlError } from './errors.js';
 import type { DrainProvider, ProviderResolver } from './provider.js';
 import { type GroupRef, type TargetRef, formatRef, groupOf } from './refs.js';
 
@@ -35,17 +34,4 @@ export async function forEachGroup<G, T>(work: readonly G[], task: (group: G) =>
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) throw failure.reason;
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
-}
-
-/** The deadline drainctl uses when the caller gives none: the drain timeout plus a margin for propagation. */
-export function defaultWaitMs(drainTimeoutSeconds: number): number {
-  const marginSeconds = Math.max(30, Math.ceil(drainTimeoutSeconds * 0.1));
-  return (drainTimeoutSeconds + marginSeconds) * 1000;
-}
-
-/** Throws when a caller's wait bound is unusable. */
-export function checkWaitMs(timeoutMs: number | undefined): void {
-  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
-    throw new DrainctlError('usage', `invalid --timeout: must be greater than zero`, { hint: 'e.g. --timeout 5m' });
-  }
 }

@@ -128,6 +128,12 @@ export interface GroupSnapshot {
   /** The provider's own identifier for the group (an ARN, a name). */
   readonly providerId: string;
   /**
+   * The group as the provider identifies it in references, whichever spelling was asked for
+   * (an ELBv2 target group's name when given its ARN). drainctl keys the ledger and events
+   * by it. Default: the group as given.
+   */
+  readonly canonicalGroup?: string;
+  /**
    * The named targets, one status per concrete registration (a reference without a port
    * may match several), or an `absent` status carrying the reference as given.
    * With 'all': every registered target.

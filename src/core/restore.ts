@@ -1,28 +1,25 @@
-import { type Clock, isoTime, systemClock } from './clock.js';
-import { throwIfAborted } from './errors.js';
-import type { EventSink } from './events.js';
-import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
-import { finish, instanceKey, result, retryOptions, type TargetsRequest } from './drain.js';
-import { retrying } from './retry.js';
-import { commandCall } from './call.js';
-import type { Bound } from './drain.js';
-import type { InstanceRecord } from './ledger.js';
-import { observeGroup } from './observe.js';
+import { isoTime } from './clock.js';
+import { DEFAULT_RESTORE_WAIT_MS } from './deadline.js';
+import type { Observation } from './observe.js';
+import { type Command, type GroupOperation, type InspectedGroup, type Settling, type TargetsRequest, type WaitSpec, providerCall, runOperation } from './pipeline.js';
 import type { RestoreRequest } from './provider.js';
+import { groupRows, instanceKey } from './records.js';
 import { formatRef, targetCovers } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
+import { result } from './results.js';
+import type { InstanceRecord } from './ledger.js';
 import { isServing, type Registration, type TargetStatus } from './state.js';
 
-/** How long restore waits for health when the caller gives no bound. */
-export const DEFAULT_RESTORE_WAIT_MS = 5 * 60_000;
+export { DEFAULT_RESTORE_WAIT_MS } from './deadline.js';
 
 /** What restore needs; the default wait for health is DEFAULT_RESTORE_WAIT_MS. */
 export type RestoreTargetsRequest = TargetsRequest;
 
 interface RestorePlan {
-  readonly work: GroupWork;
+  readonly group: InspectedGroup;
   readonly serving: TargetStatus[];
   readonly requests: RestoreRequest[];
+  /** Each request's target as seen before restoring, by canonical reference. */
   readonly before: Map<string, TargetStatus>;
   /** Targets whose registration comes from the reference, not from a record. */
   readonly fromReference: Set<string>;
@@ -32,24 +29,29 @@ interface RestorePlan {
  * Puts targets back exactly as drainctl recorded them (same port, same Availability
  * Zone…) and, unless told not to, waits until the load balancer calls them healthy.
  */
-export async function restoreTargets(request: RestoreTargetsRequest): Promise<OperationReport> {
-  const clock = request.clock ?? systemClock;
-  const emit: EventSink = request.onEvent ?? (() => {});
-  const dryRun = request.dryRun ?? false;
-  checkWaitMs(request.timeoutMs);
-  const startedAt = clock.now();
-  const bound = { ...request, call: commandCall(request, clock, startedAt) };
-  const work = await groupTargets(request.targets, request.providers);
-  const plans = await forEachGroup(work, (w) => planRestore(w, bound, emit));
-  throwIfAborted(request.signal);
-  emit({ type: 'plan', operation: 'restore', dryRun, targets: request.targets.map(formatRef) });
-  const results = await forEachGroup(plans, (plan) => restoreGroup(plan, bound, clock, emit, startedAt, dryRun));
-  return finish('restore', dryRun, startedAt, clock, results.flat());
+export function restoreTargets(request: RestoreTargetsRequest): Promise<OperationReport> {
+  return runOperation(restoreOperation, request);
 }
 
-async function planRestore(work: GroupWork, request: Bound<RestoreTargetsRequest>, emit: EventSink): Promise<RestorePlan> {
-  const snapshot = await retrying(() => work.provider.describe(work.group, work.targets, request.call), retryOptions(work, request, emit));
-  const records = request.ledger.instances({ provider: work.group.provider, group: work.group.group });
+const restoreOperation: GroupOperation<RestorePlan> = {
+  name: 'restore',
+  readsTimeout: false,
+  decide: async (group, cmd) => planRestore(group, cmd),
+  planned: (plan) => [...plan.serving.map((s) => formatRef(s.ref)), ...plan.requests.map((r) => formatRef(r.ref))],
+  dryRun: (plan, cmd) => {
+    announce(plan, cmd, true);
+    return [...plan.serving.map((s) => result(s, 'unchanged', 0)), ...plan.requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'would_restore', 0))];
+  },
+  act: restoreGroup,
+  watch: restoreWait,
+  settle: settleRestore,
+  resumeHint: (_plan, pending) => `check health with: drainctl status ${pending.join(' ')}`,
+  groupOf: (plan) => plan.group,
+};
+
+function planRestore(group: InspectedGroup, cmd: Command): RestorePlan {
+  const { work, snapshot } = group;
+  const records = groupRows(cmd.ledger, group.canonical, work);
   const serving: TargetStatus[] = [];
   const requests: RestoreRequest[] = [];
   const before = new Map<string, TargetStatus>();
@@ -59,18 +61,18 @@ async function planRestore(work: GroupWork, request: Bound<RestoreTargetsRequest
       serving.push(status);
       continue;
     }
-    for (const found of requestsFor(work, status, records)) {
+    for (const found of requestsFor(group, status, records)) {
       if (before.has(formatRef(found.ref))) continue; // named twice (`i-0a` and `i-0a:8080`)
       const req = found.registration === undefined ? { ...found, registration: work.provider.registrationFor?.(found.ref) } : found;
       requests.push(req);
-      before.set(formatRef(req.ref), status);
+      before.set(formatRef(req.ref), { ...status, ref: req.ref });
       if (found.registration === undefined) {
         fromReference.add(formatRef(req.ref));
-        emit({ type: 'warning', target: formatRef(req.ref), message: `no recorded registration for ${formatRef(req.ref)}; registering it as the reference names it` });
+        cmd.emit({ type: 'warning', target: formatRef(req.ref), message: `no recorded registration for ${formatRef(req.ref)}; registering it as the reference names it` });
       }
     }
   }
-  return { work, serving, requests, before, fromReference };
+  return { group, serving, requests, before, fromReference };
 }
 
 /**
@@ -79,57 +81,65 @@ async function planRestore(work: GroupWork, request: Bound<RestoreTargetsRequest
  * with its admin state Down). Without a record, a target still registered goes back as
  * it is, and an absent one as the reference names it.
  */
-function requestsFor(work: GroupWork, status: TargetStatus, records: readonly InstanceRecord[]): RestoreRequest[] {
-  const syntax = work.provider.descriptor.syntax;
-  const recorded = records.filter((r) => r.registration && targetCovers(syntax, status.ref.target, r.target));
+function requestsFor(group: InspectedGroup, status: TargetStatus, records: readonly InstanceRecord[]): RestoreRequest[] {
+  const syntax = group.work.provider.descriptor.syntax;
+  const recorded = records.filter((r) => r.registration && r.target !== '*' && targetCovers(syntax, status.ref.target, r.target));
+  // Keyed by the canonical group, whichever spelling the row was recorded under.
   if (recorded.length > 0) return recorded.map((r) => ({ ref: { ...status.ref, target: r.target }, registration: r.registration as Registration }));
   return [{ ref: status.ref, registration: status.registration }];
 }
 
-async function restoreGroup(plan: RestorePlan, request: Bound<RestoreTargetsRequest>, clock: Clock, emit: EventSink, startedAt: number, dryRun: boolean): Promise<TargetResult[]> {
-  const { work, serving, requests } = plan;
-  const ledger = request.ledger;
-  for (const s of serving) {
-    emit({ type: 'action', action: 'skip', target: formatRef(s.ref), dryRun, detail: 'already in service' });
+function announce(plan: RestorePlan, cmd: Command, dryRun: boolean): void {
+  for (const s of plan.serving) cmd.emit({ type: 'action', action: 'skip', target: formatRef(s.ref), dryRun, detail: 'already in service' });
+  for (const r of plan.requests) cmd.emit({ type: 'action', action: 'register', target: formatRef(r.ref), dryRun, detail: describeRegistration(r, plan.fromReference.has(formatRef(r.ref))) });
+}
+
+async function restoreGroup(plan: RestorePlan, cmd: Command): Promise<void> {
+  const { work } = plan.group;
+  const { ledger, clock } = cmd;
+  announce(plan, cmd, false);
+  for (const s of plan.serving) {
     // Put back by someone else (or a restore whose wait was cut short): the ledger should say so too.
     const row = ledger.find(instanceKey(s.ref));
-    if (!dryRun && row && row.status !== 'active') {
-      const at = isoTime(clock.now());
-      ledger.record(instanceKey(s.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { alreadyInService: true } });
+    if (row && row.status !== 'active') {
+      ledger.record(instanceKey(s.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at: isoTime(clock.now()), details: { alreadyInService: true } });
     }
   }
-  const unchanged = serving.map((s) => result(s, 'unchanged', 0));
-  for (const r of requests) emit({ type: 'action', action: 'register', target: formatRef(r.ref), dryRun, detail: describeRegistration(r, plan.fromReference.has(formatRef(r.ref))) });
-  if (dryRun) return [...unchanged, ...requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'would_restore', 0))];
-  if (requests.length === 0) return unchanged;
-
+  if (plan.requests.length === 0) return;
   const at = isoTime(clock.now());
-  for (const r of requests) ledger.record(instanceKey(r.ref), {}, { type: 'restore_requested', at, details: { registration: r.registration ?? null } });
-  await retrying(() => work.provider.restore(work.group, requests, request.call), retryOptions(work, request, emit));
-  const refs = requests.map((r) => r.ref);
-  if (request.wait === false) {
-    for (const r of requests) ledger.record(instanceKey(r.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { waited: false } });
-    return [...unchanged, ...requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'restoring', clock.now() - startedAt))];
-  }
+  for (const r of plan.requests) ledger.record(instanceKey(r.ref), {}, { type: 'restore_requested', at, details: { registration: r.registration ?? null } });
+  await providerCall(cmd, work.groupText, 'restore', (call) => work.provider.restore(work.group, plan.requests, call));
+}
 
-  const lastSeen = new Map<string, TargetStatus>();
-  const deadline = startedAt + (request.timeoutMs ?? DEFAULT_RESTORE_WAIT_MS);
-  emit({ type: 'group', group: work.groupText, providerId: work.group.group, drainTimeoutSeconds: undefined, deadline: isoTime(deadline) });
-  const outcome = await observeGroup({
-    work, targets: refs, lastSeen, emit, clock, call: request.call, signal: request.signal, random: request.random, deadline,
-    plan: { startedAt: clock.now(), expectedDoneAt: undefined, completesEarly: true },
+function restoreWait(plan: RestorePlan, cmd: Command): WaitSpec | undefined {
+  if (!cmd.wait || plan.requests.length === 0) return undefined;
+  return {
+    mode: 'wait',
+    targets: plan.requests.map((r) => plan.before.get(formatRef(r.ref))!),
+    announced: false,
     isSettled: isServing,
-  });
-  const done = [...lastSeen.values()].map((s) => {
-    const elapsedMs = clock.now() - startedAt;
-    const target = formatRef(s.ref);
+    waitMs: cmd.timeoutMs ?? DEFAULT_RESTORE_WAIT_MS,
+  };
+}
+
+function settleRestore(plan: RestorePlan, seen: Observation | undefined, how: Settling, cmd: Command): TargetResult[] {
+  const { ledger, clock, emit } = cmd;
+  const unchanged = plan.serving.map((s) => result(s, 'unchanged', 0));
+  if (!seen) {
+    const at = isoTime(clock.now());
+    for (const r of plan.requests) ledger.record(instanceKey(r.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { waited: false } });
+    return [...unchanged, ...plan.requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'restoring', clock.now() - cmd.startedAt))];
+  }
+  const timedOut = how.kind === 'waited' && how.timedOut;
+  const done = seen.final().map((s) => {
+    const elapsedMs = clock.now() - cmd.startedAt;
     const ok = isServing(s);
     const now = isoTime(clock.now());
     if (ok) ledger.record(instanceKey(s.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at: now, details: { elapsedMs } });
     else ledger.record(instanceKey(s.ref), {}, { type: 'timed_out', at: now, details: { waitingFor: 'healthy', state: s.state, raw: s.raw } });
-    const outcomeName = ok ? 'restored' : outcome.state === 'timeout' ? 'timed_out' : 'restoring';
-    emit({ type: 'target_done', target, outcome: outcomeName, state: s.state, elapsedMs });
-    return result(s, outcomeName, elapsedMs);
+    const outcome = ok ? 'restored' : timedOut ? 'timed_out' : 'restoring';
+    emit({ type: 'target_done', target: formatRef(s.ref), outcome, state: s.state, elapsedMs });
+    return result(s, outcome, elapsedMs);
   });
   return [...unchanged, ...done];
 }
@@ -139,4 +149,3 @@ function describeRegistration(request: RestoreRequest, fromReference: boolean): 
   const fields = Object.entries(request.registration).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${String(v)}`);
   return `${fromReference ? 'register as the reference names it' : 'register as recorded'}: ${fields.join(', ')}`;
 }
-

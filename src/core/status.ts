@@ -1,16 +1,15 @@
-import { type Clock, isoTime, systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import { recordedCountdown } from './countdown.js';
 import type { EventSink } from './events.js';
-import { checkWaitMs, forEachGroup, groupTargets, type GroupWork } from './groups.js';
-import { countdown, finish, instanceKey, result, retryOptions } from './drain.js';
-import { drainWindow, type DrainWindow } from './window.js';
-import { retrying } from './retry.js';
-import { type CallContext, commandCall } from './call.js';
+import { groupTargets, type GroupWork } from './groups.js';
 import { GROUP_ROW_TARGET, type InstanceRecord, type Ledger } from './ledger.js';
-import { observeGroup } from './observe.js';
+import { type InspectedGroup, inspectGroups, startCommand } from './pipeline.js';
 import type { ProviderResolver, TimeoutSetting } from './provider.js';
+import { groupRows, instanceKey } from './records.js';
 import { formatRef, type GroupRef, type Ref, type TargetRef } from './refs.js';
-import type { OperationReport } from './report.js';
-import { isDrainFinished, isServing, type TargetStatus } from './state.js';
+import type { TargetStatus } from './state.js';
+
+export { isSettled, watchTargets, type WatchRequest } from './watch.js';
 
 /** One target as the provider and the ledger see it. */
 export interface TargetView {
@@ -20,6 +19,7 @@ export interface TargetView {
 }
 
 export interface GroupView {
+  /** The canonical group reference. */
   readonly group: string;
   readonly providerId: string;
   readonly timeout: TimeoutSetting;
@@ -31,32 +31,43 @@ export interface StatusRequest {
   readonly providers: ProviderResolver;
   readonly ledger: Ledger;
   readonly signal?: AbortSignal;
+  /** Bounds the whole command (every provider call); default DEFAULT_COMMAND_BOUND_MS. */
+  readonly timeoutMs?: number;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Retry events, if the caller wants them. */
+  readonly onEvent?: EventSink;
 }
 
-/** Describes named targets, or every registered target of named groups, with one describe per group. */
+/**
+ * Describes named targets, or every registered target of named groups, with one describe per
+ * group, judged as drain and watch judge them (a countdown provider's finished drain is drained).
+ */
 export async function describeTargets(request: StatusRequest): Promise<GroupView[]> {
+  const cmd = startCommand('status', request);
   const work = await groupRefs(request.refs, request.providers);
-  return forEachGroup(work, async ({ work: w, whole }) => {
-    const call = commandCall(request, systemClock, systemClock.now());
-    const retry = { signal: request.signal };
-    const [timeout, snapshot] = await Promise.all([
-      retrying(() => w.provider.getTimeout(w.group, call), retry),
-      retrying(() => w.provider.describe(w.group, whole ? 'all' : w.targets, call), retry),
-    ]);
-    const targets = snapshot.targets.map((status) => ({ status, recorded: request.ledger.find(instanceKey(status.ref)) }));
-    if (whole) targets.push(...drainedByUs(w, snapshot.targets, request.ledger));
-    return { group: w.groupText, providerId: snapshot.providerId, timeout, targets };
-  });
+  const whole = new Map(work.map((w) => [w.work, w.whole]));
+  const inspected = await inspectGroups(cmd, work.map((w) => w.work), { timeout: true, targets: (w) => (whole.get(w) ? 'all' : w.targets) });
+  // inspectGroups keeps the order it was given.
+  return inspected.map((group, i) => view(group, work[i]!.whole, request.ledger, cmd.clock));
+}
+
+function view(group: InspectedGroup, whole: boolean, ledger: Ledger, clock: Clock): GroupView {
+  const timeout = group.timeout!;
+  const rows = groupRows(ledger, group.canonical, group.work);
+  const relabel = group.work.provider.descriptor.completion === 'countdown' ? recordedCountdown(rows, timeout, clock) : (s: TargetStatus) => s;
+  const targets = group.snapshot.targets.map((status) => ({ status: relabel(status), recorded: ledger.find(instanceKey(status.ref)) }));
+  if (whole) targets.push(...drainedByUs(group.snapshot.targets, rows));
+  return { group: group.work.groupText, providerId: group.snapshot.providerId, timeout, targets };
 }
 
 /**
  * Targets drainctl took out of a group that the provider no longer lists: a group's
  * status should show what is missing from it, not only what is left.
  */
-function drainedByUs(w: GroupWork, listed: readonly TargetStatus[], ledger: Ledger): TargetView[] {
+function drainedByUs(listed: readonly TargetStatus[], rows: readonly InstanceRecord[]): TargetView[] {
   const seen = new Set(listed.map((s) => s.ref.target));
-  return ledger
-    .instances({ provider: w.group.provider, group: w.group.group })
+  return rows
     .filter((r) => r.target !== GROUP_ROW_TARGET && r.status !== 'active' && !seen.has(r.target))
     .map((r) => ({
       status: { ref: { kind: 'target', provider: r.provider, group: r.group, target: r.target }, state: 'absent', health: 'unknown', raw: { state: 'not listed', description: 'not registered with the load balancer' } },
@@ -74,100 +85,4 @@ async function groupRefs(refs: readonly Ref[], providers: ProviderResolver): Pro
     const whole = wholeGroups.has(w.groupText);
     return { work: { ...w, targets: w.targets.filter((t) => t.target !== '') }, whole };
   });
-}
-
-export interface WatchRequest {
-  readonly targets: readonly TargetRef[];
-  readonly providers: ProviderResolver;
-  readonly ledger: Ledger;
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-  readonly clock?: Clock;
-  readonly random?: () => number;
-  readonly onEvent?: EventSink;
-}
-
-/** A target has settled when it is no longer in between: drained, gone, or back in service. */
-export function isSettled(status: TargetStatus): boolean {
-  return isDrainFinished(status.state) || isServing(status);
-}
-
-interface WatchPlan {
-  readonly work: GroupWork;
-  readonly refs: readonly TargetRef[];
-  readonly timeout: TimeoutSetting;
-  readonly starts: Map<string, number>;
-  readonly window: DrainWindow;
-  readonly deadline: number;
-  readonly drainStart: number;
-  readonly expectedDoneAt: number | undefined;
-}
-
-/** Follows targets live, changing nothing, until every one settles or the wait runs out. */
-export async function watchTargets(request: WatchRequest): Promise<OperationReport> {
-  const clock = request.clock ?? systemClock;
-  const emit: EventSink = request.onEvent ?? (() => {});
-  checkWaitMs(request.timeoutMs);
-  const startedAt = clock.now();
-  const call = commandCall(request, clock, startedAt);
-  const work = await groupTargets(request.targets, request.providers);
-  const plans = await forEachGroup(work, (w) => planWatch(w, request, emit, startedAt, call));
-  emit({ type: 'plan', operation: 'watch', dryRun: false, targets: request.targets.map(formatRef) });
-  const results = await forEachGroup(plans, async (p) => {
-    emit({ type: 'group', group: p.work.groupText, providerId: p.work.group.group, drainTimeoutSeconds: p.timeout.seconds, deadline: isoTime(p.deadline) });
-    const lastSeen = new Map<string, TargetStatus>();
-    const completion = p.work.provider.descriptor.completion;
-    const ledger = request.ledger;
-    const outcome = await observeGroup({
-      work: p.work, targets: p.refs, lastSeen, emit, clock, call, signal: request.signal, random: request.random, deadline: p.deadline,
-      plan: { startedAt: p.drainStart, expectedDoneAt: p.expectedDoneAt, completesEarly: p.work.provider.descriptor.completesEarly, steadyMs: p.work.provider.descriptor.pollIntervalMs },
-      isSettled,
-      relabel: completion === 'countdown' && p.window.drainMs !== undefined ? countdown(p.starts, p.window.drainMs, clock) : undefined,
-      onChange: (s, prev) => {
-        if (prev && ledger.find(instanceKey(s.ref))) ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(clock.now()), details: { from: prev.state, to: s.state, raw: s.raw, by: 'watch' } });
-      },
-    });
-    return [...lastSeen.values()].map((s) => {
-      const elapsedMs = clock.now() - startedAt;
-      const outcomeName = isSettled(s) ? (isServing(s) ? 'restored' : 'drained') : outcome.state === 'timeout' ? 'timed_out' : 'draining';
-      recordSettled(ledger, s, outcomeName, clock);
-      emit({ type: 'target_done', target: formatRef(s.ref), outcome: outcomeName, state: s.state, elapsedMs });
-      return result(s, outcomeName, elapsedMs);
-    });
-  });
-  return finish('watch', false, startedAt, clock, results.flat());
-}
-
-/** Reads one group's timeout and targets and works out how long to watch, before anything is announced. */
-async function planWatch(w: GroupWork, request: WatchRequest, emit: EventSink, startedAt: number, call: CallContext): Promise<WatchPlan> {
-  const retry = retryOptions(w, request, emit);
-  const [timeout, snapshot] = await Promise.all([
-    retrying(() => w.provider.getTimeout(w.group, call), retry),
-    retrying(() => w.provider.describe(w.group, w.targets, call), retry),
-  ]);
-  const starts = recordedDrainStarts(snapshot.targets, request.ledger);
-  const window = drainWindow(timeout, w.provider.descriptor.completion, request.timeoutMs, w.groupText);
-  const drainStart = starts.size > 0 ? Math.min(...starts.values()) : startedAt;
-  const expectedDoneAt = window.drainMs === undefined ? undefined : (starts.size > 0 ? Math.max(...starts.values()) : startedAt) + window.drainMs;
-  const deadline = request.timeoutMs !== undefined ? startedAt + window.waitMs : Math.max(startedAt, drainStart) + window.waitMs;
-  return { work: w, refs: snapshot.targets.map((s) => s.ref), timeout, starts, window, deadline, drainStart, expectedDoneAt };
-}
-
-/** A watch that sees a drain or restore finish records it, so the ledger does not keep a stale 'draining'. */
-function recordSettled(ledger: Ledger, status: TargetStatus, outcome: string, clock: Clock): void {
-  const row = ledger.find(instanceKey(status.ref));
-  if (!row) return;
-  const at = isoTime(clock.now());
-  if (outcome === 'drained' && row.status === 'draining') ledger.record(instanceKey(status.ref), { status: 'stopped', drainedAt: at }, { type: 'drained', at, details: { raw: status.raw, by: 'watch' } });
-  if (outcome === 'restored' && row.status !== 'active') ledger.record(instanceKey(status.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { by: 'watch' } });
-}
-
-/** Drain start times of the targets the ledger says are draining. */
-function recordedDrainStarts(statuses: readonly TargetStatus[], ledger: Ledger): Map<string, number> {
-  const starts = new Map<string, number>();
-  for (const s of statuses) {
-    const row = ledger.find(instanceKey(s.ref));
-    if (row?.status === 'draining' && row.drainStartedAt) starts.set(formatRef(s.ref), Date.parse(row.drainStartedAt));
-  }
-  return starts;
 }

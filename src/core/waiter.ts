@@ -1,10 +1,14 @@
 import { type Clock, systemClock } from './clock.js';
 import { DrainctlError, throwIfAborted } from './errors.js';
-import { type PollPlan, type ScheduleTuning, DEFAULT_TUNING, nextPollDelay, retryDelay } from './schedule.js';
+import { type RetryPolicy, RetryTracker } from './retry.js';
+import { type PollPlan, type ScheduleTuning, DEFAULT_TUNING, nextPollDelay } from './schedule.js';
 
 /** What one wait needs: how to poll, when to stop, and by when to give up. */
 export interface WaitOptions<T> {
-  /** One batched describe. Retryable DrainctlErrors are retried with backoff; anything else ends the wait. */
+  /**
+   * One batched describe. Retryable DrainctlErrors are retried under `retry`; a poll cut at
+   * the deadline (a timeout error) ends the wait as timed out; anything else ends it with that error.
+   */
   readonly poll: (signal?: AbortSignal) => Promise<T>;
   /** True when the wait is over. */
   readonly isDone: (result: T) => boolean;
@@ -13,12 +17,11 @@ export interface WaitOptions<T> {
   readonly plan: PollPlan;
   readonly signal?: AbortSignal;
   readonly clock?: Clock;
-  readonly random?: () => number;
   readonly tuning?: ScheduleTuning;
   /** Called after every successful poll. */
   readonly onPoll?: (result: T, polls: number) => void;
-  /** Called before sleeping after a retryable failure. */
-  readonly onRetry?: (error: DrainctlError, delayMs: number) => void;
+  /** How failed polls are retried and announced (the one retry policy; `attempts` is ignored: the deadline bounds a wait). */
+  readonly retry?: RetryPolicy;
   /**
    * Wait this long (at most; never past the schedule's own first delay) before the first
    * poll. After a fleet of deregistrations the first looks are spread out instead of all
@@ -28,22 +31,30 @@ export interface WaitOptions<T> {
   readonly firstPollDelayMs?: number;
 }
 
-export type WaitOutcome<T> =
-  | { readonly state: 'done'; readonly result: T; readonly polls: number; readonly failures: number }
-  | { readonly state: 'timeout'; readonly result: T | undefined; readonly polls: number; readonly failures: number };
+interface WaitTally<T> {
+  /** The last successful poll's result. */
+  readonly result: T | undefined;
+  readonly polls: number;
+  readonly failures: number;
+  /** Set when the last try failed: what was last seen is then older than the last try. */
+  readonly lastError: DrainctlError | undefined;
+}
+
+export type WaitOutcome<T> = (WaitTally<T> & { readonly state: 'done'; readonly result: T }) | (WaitTally<T> & { readonly state: 'timeout' });
 
 /**
  * Polls until isDone, the deadline, or the signal. An aborted signal throws an
- * interrupted DrainctlError; a non-retryable error is rethrown as is.
+ * interrupted DrainctlError; a failure the retry policy will not retry is rethrown.
  */
 export async function waitUntil<T>(options: WaitOptions<T>): Promise<WaitOutcome<T>> {
   const clock = options.clock ?? systemClock;
   const tuning = options.tuning ?? DEFAULT_TUNING;
+  const tracker = new RetryTracker({ group: '', ...options.retry, attempts: undefined });
   let polls = 0;
   let pollsAfterEnd = 0;
   let failures = 0;
-  let consecutiveFailures = 0;
   let last: T | undefined;
+  let lastError: DrainctlError | undefined;
 
   if (options.firstPollDelayMs) {
     const delay = Math.min(options.firstPollDelayMs, nextPollDelay(clock.now(), options.plan, 1, 0, tuning));
@@ -56,22 +67,24 @@ export async function waitUntil<T>(options: WaitOptions<T>): Promise<WaitOutcome
     try {
       last = await options.poll(options.signal);
       polls += 1;
-      consecutiveFailures = 0;
+      lastError = undefined;
+      tracker.succeeded();
       options.onPoll?.(last, polls);
-      if (options.isDone(last)) return { state: 'done', result: last, polls, failures };
+      if (options.isDone(last)) return { state: 'done', result: last, polls, failures, lastError };
       // With no expected end every poll counts as late, so the backoff grows instead of polling at its floor forever.
       if (options.plan.expectedDoneAt === undefined || attemptAt >= options.plan.expectedDoneAt) pollsAfterEnd += 1;
       delay = nextPollDelay(clock.now(), options.plan, polls, pollsAfterEnd, tuning);
     } catch (error) {
       throwIfAborted(options.signal);
-      if (!(error instanceof DrainctlError) || error.retryable === undefined) throw error;
+      if (!(error instanceof DrainctlError)) throw error;
       failures += 1;
-      consecutiveFailures += 1;
-      delay = retryDelay(consecutiveFailures, options.random, error.retryable === 'throttle');
-      options.onRetry?.(error, delay);
+      lastError = error;
+      // A poll cut at the deadline ends the wait like a deadline between polls does.
+      if (error.kind === 'timeout') return { state: 'timeout', result: last, polls, failures, lastError };
+      delay = tracker.next(error);
     }
     const now = clock.now();
-    if (now >= options.deadline) return { state: 'timeout', result: last, polls, failures };
+    if (now >= options.deadline) return { state: 'timeout', result: last, polls, failures, lastError };
     // One last look just before giving up, rather than sleeping past the deadline.
     await clock.sleep(Math.min(delay, Math.max(0, options.deadline - now)), options.signal);
   }

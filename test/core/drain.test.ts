@@ -99,15 +99,15 @@ describe('drainTargets / restoreTargets', () => {
     expect(provider.mutations()).toHaveLength(1);
   });
 
-  it('rides out throttled polls', async () => {
-    provider.failNextDescribes = 0;
-    const pending = drainTargets({ ...base(), targets: [ref('elbv2:web/i-0000000000000000a')] });
-    provider.failNextDescribes = 0;
-    await pending;
+  it('rides out throttled calls, announcing each retry', async () => {
+    await drainTargets({ ...base(), targets: [ref('elbv2:web/i-0000000000000000a')] });
     provider.failNextDescribes = 4;
     const watch = await watchTargets({ ...base(), targets: [ref('elbv2:web/i-0000000000000000b')], timeoutMs: 60_000 });
-    expect(watch.results[0]?.outcome).toBe('restored');
-    expect(events.filter((e) => e.type === 'retry')).toHaveLength(4);
+    // Never drained and in service: nothing to watch, and nothing was restored.
+    expect(watch.results[0]?.outcome).toBe('unchanged');
+    const retries = events.filter((e) => e.type === 'retry');
+    expect(retries).toHaveLength(4);
+    expect(retries[0]).toMatchObject({ group: 'elbv2:web', retryable: 'throttle', throttled: true, attempt: 1, endpoint: undefined });
   });
 });
 

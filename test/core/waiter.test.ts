@@ -47,8 +47,7 @@ describe('waitUntil', () => {
       deadline: 60_000,
       plan: { startedAt: 0, expectedDoneAt: undefined, completesEarly: true },
       clock,
-      random: () => 0.5,
-      onRetry: (_e, delay) => retries.push(delay),
+      retry: { group: 'web', random: () => 0.5, onRetry: (e) => retries.push(e.delayMs) },
     });
     expect(outcome).toMatchObject({ state: 'done', failures: 3, polls: 1 });
     expect(retries).toEqual([500, 1000, 2000]);

@@ -1,6 +1,6 @@
 import { formatDuration, MAX_WAIT_MS, parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
-import { formatRef, type TargetRef } from '../../core/refs.js';
+import type { TargetRef } from '../../core/refs.js';
 import type { OperationReport, TargetResult } from '../../core/report.js';
 import { exitCodeForReport } from '../exit-codes.js';
 import { plural } from '../render/messages.js';
@@ -35,13 +35,18 @@ function summaryText(report: OperationReport): string {
   return `${report.operation}${report.dryRun ? ' (dry run)' : ''}: ${parts.join(', ') || 'nothing to do'}${took}`;
 }
 
-function timeoutProblem(report: OperationReport, targets: readonly string[], refs: readonly TargetRef[]): { message: string; hint: string } {
-  const names = refs.map(formatRef).join(' ');
+function timeoutProblem(report: OperationReport, targets: readonly string[], _refs: readonly TargetRef[]): { message: string; hint: string } {
+  // The canonical references (the group's name, the registration's port), as the ledger knows them.
+  const names = targets.join(' ');
   if (report.operation === 'restore') {
     return { message: `timed out waiting for ${plural(targets.length, 'target')} to become healthy: ${targets.join(', ')}`, hint: `check health with: drainctl status ${names}` };
   }
+  // A target whose last look failed is not "still draining": its state is unknown.
+  const unknown = report.results.filter((r) => r.outcome === 'timed_out' && r.state === 'unknown').map((r) => r.target);
+  const draining = targets.filter((t) => !unknown.includes(t));
+  const parts = [draining.length > 0 && `${draining.join(', ')} still draining`, unknown.length > 0 && `${unknown.join(', ')} in an unknown state (the last look failed)`].filter(Boolean);
   return {
-    message: `timed out: ${targets.join(', ')} still draining`,
+    message: `timed out: ${parts.join('; ')}`,
     hint: `keep following with: drainctl watch ${names} (or put back with: drainctl restore ${names})`,
   };
 }

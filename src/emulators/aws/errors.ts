@@ -15,6 +15,11 @@ export function throttlingError(): ApiError {
   return new ApiError('Throttling', 'Rate exceeded', 400);
 }
 
+/** The refusal IAM gives a caller without permission for an action (HTTP 403); nothing is applied. */
+export function accessDenied(action: string): ApiError {
+  return new ApiError('AccessDenied', `User: arn:aws:iam::123456789012:user/drainctl-test is not authorized to perform: elasticloadbalancing:${action} because no identity-based policy allows the elasticloadbalancing:${action} action`, 403);
+}
+
 /** A request-validation failure, worded the way AWS's query services word them. */
 export function validationError(message: string): ApiError {
   return new ApiError('ValidationError', message, 400);

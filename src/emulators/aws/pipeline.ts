@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { injectFaults, type FaultOptions } from '../shared/faults.js';
 import type { PipelineBase, RuntimeSettings } from '../shared/pipeline.js';
-import { ApiError, throttlingError } from './errors.js';
+import { ApiError, accessDenied, throttlingError } from './errors.js';
 import type { QueryParams } from './query.js';
 import { isMutatingAction, type RequestLogEntry } from './request-log.js';
 import type { EmulatedService } from './service.js';
@@ -71,6 +71,7 @@ export class RequestPipeline {
     const plan = await injectFaults(settings.faults, this.deps.random);
     const latency = plan.latencyMs > 0 ? { fault: 'latency' as const } : {};
 
+    if (settings.faults.deniedActions?.includes(action)) return refuse(service.namespace, accessDenied(action));
     if (plan.fault === 'throttle') return refuse(service.namespace, throttlingError(), { fault: 'throttle' });
     if (settings.throttle === 'aws' && !this.deps.limiter.allow(service.name, action)) return refuse(service.namespace, throttlingError(), latency);
     if (plan.fault === 'server_error') return refuse(service.namespace, SERVER_ERRORS[plan.serverStatus ?? 500], { fault: 'server_error' });

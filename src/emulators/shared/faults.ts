@@ -15,6 +15,8 @@ export interface FaultOptions {
   readonly resetRate?: number;
   /** Added before every request is handled: a fixed number of ms, or a uniform [min, max] range. */
   readonly latencyMs?: number | readonly [number, number];
+  /** Actions refused as the caller's permissions would refuse them (AWS: HTTP 403 AccessDenied), never applied. */
+  readonly deniedActions?: readonly string[];
 }
 
 /** The faults a request can be given instead of its normal answer. */

@@ -55,12 +55,13 @@ export class Elbv2Provider implements DrainProvider {
       this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: info.arn }), { abortSignal: signal }),
     );
     const registered = (output.TargetHealthDescriptions ?? []).map((d) => toStatus(group, d));
-    if (targets === 'all') return { group, providerId: info.arn, targets: registered, registered };
+    // Named by ARN or by name, a target group is one group: the ledger and events know it by its name.
+    if (targets === 'all') return { group, providerId: info.arn, canonicalGroup: info.name, targets: registered, registered };
     const named = targets.flatMap((ref) => {
       const matches = registered.filter((s) => elbv2Syntax.covers!(ref.target, s.ref.target));
       return matches.length > 0 ? matches : [absent(ref)];
     });
-    return { group, providerId: info.arn, targets: named, registered };
+    return { group, providerId: info.arn, canonicalGroup: info.name, targets: named, registered };
   }
 
   async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
