@@ -85,7 +85,7 @@ export function toDrainctlError(error: unknown, context: GcpCallContext): Drainc
   const e = (error ?? {}) as ErrorShape;
   const info = googleErrorInfo(error);
   const details = { httpStatus: info.status ?? null, reason: info.reason ?? null };
-  if (/Could not load the default credentials|Could not refresh access token|invalid_grant/i.test(info.message)) {
+  if (/Could not load the default credentials|Could not refresh access token|invalid_grant|The file at .* does not exist, or it is not a file/i.test(info.message)) {
     return new DrainctlError('provider', `${context.what}: no usable Google Cloud credentials (${info.message})`, {
       hint: 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key (Application Default Credentials)',
       cause: error,

@@ -32,3 +32,11 @@ describe('network failures', () => {
     expect(toDrainctlError(new TypeError('fetch failed'), { what: 'x' }).details.endpoint).toBe('https://compute.googleapis.com:443');
   });
 });
+
+describe('credentials', () => {
+  it('a GOOGLE_APPLICATION_CREDENTIALS file that is not there is a credentials error with the way out', () => {
+    const error = toDrainctlError(new Error("The file at /nonexistent/key.json does not exist, or it is not a file. ENOENT: no such file or directory, lstat '/nonexistent'"), { what: 'look up instance group x' });
+    expect(error.message).toMatch(/^look up instance group x: no usable Google Cloud credentials/);
+    expect(error.hint).toMatch(/GOOGLE_APPLICATION_CREDENTIALS/);
+  });
+});
