@@ -17,6 +17,8 @@ export const GOALS = {
   p99RssGrowth: 0.1,
   /** HAProxy: the core's detection lag median strictly under this, every workload. */
   haproxyLagMedianMs: 250,
+  /** Time to first API call: Google Cloud's median at most this many times AWS's. */
+  firstCallGcpAwsRatio: 2,
 };
 
 const ms = (v) => (v === undefined || v === null || Number.isNaN(v) ? '–' : `${Math.round(v)}`);
@@ -76,6 +78,11 @@ export function analyse(results) {
       helpRatio: ratio(sums['aws --version']?.median, sums['drainctl --help']?.median),
       met: version?.median !== undefined && version.median < GOALS.coldStartMedianMs && results.coldstart.failures['drainctl --version'] === 0,
     };
+  }
+  if (results.firstCall) {
+    const sums = Object.fromEntries(Object.entries(results.firstCall.samples).map(([k, v]) => [k, { call: summarize(v.firstCallMs), output: summarize(v.firstOutputMs) }]));
+    const gcpAws = ratio(sums.gcp?.call.median, sums.aws?.call.median);
+    out.firstCall = { sums, gcpAws, met: gcpAws !== undefined && gcpAws <= GOALS.firstCallGcpAwsRatio };
   }
   if (results.gcp) {
     const g = results.gcp;
@@ -185,6 +192,10 @@ export function summaryText(results, a) {
         `aws --version ${ms(c['aws --version'].median)} ms, control node -e 0 ${ms(c['node -e 0']?.median)} ms; aws/drainctl ${x(a.coldstart.versionRatio)} — goal < ${GOALS.coldStartMedianMs} ms: ${verdict(a.coldstart.met)}`,
     );
   }
+  if (a.firstCall) {
+    const s = a.firstCall.sums;
+    lines.push(`time to first API call (median of ${results.firstCall.runs}): ${Object.entries(s).map(([n, v]) => `${n} ${ms(v.call.median)} ms`).join(', ')}; gcp/aws ${x(a.firstCall.gcpAws)} — goal ≤ ${GOALS.firstCallGcpAwsRatio}×: ${verdict(a.firstCall.met)}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -213,6 +224,7 @@ const PHASE_NAMES = {
   p99: 'p99 of an ALB log',
   haproxy: 'HAProxy drains under load',
   coldstart: 'Cold start',
+  'first-call': 'Time to first API call',
 };
 
 /** The whole of docs/benchmarks.md. */
@@ -260,6 +272,7 @@ export function markdown(results, a) {
     const c = a.coldstart.sums;
     L.push(`| [Cold start](#3-cold-start) | \`--version\` median < ${GOALS.coldStartMedianMs} ms | ${ms(c['drainctl --version'].median)} ms | \`aws --version\`: ${ms(c['aws --version'].median)} ms | ${x(a.coldstart.versionRatio)} | ${yes(a.coldstart.met)} |`);
   }
+  if (a.firstCall) L.push(firstCallSummaryRow(a.firstCall));
   if (a.gcp) {
     const g = results.gcp;
     L.push(`| [Google Cloud: 100 VMs, 10 instance groups, 10 s](#4-google-cloud-100-vms-in-10-instance-groups) | 1 \`removeInstances\` per group (10), wall ≤ ${s2(a.gcp.budgetMs)} s | ${g.removeCalls} calls, ${s2(g.wallMs)} s, ${g.failed} failed | one call per VM: ${g.targets} calls | ${x(a.gcp.callRatio)} fewer calls | ${yes(a.gcp.met)} |`);
@@ -288,7 +301,7 @@ export function markdown(results, a) {
   L.push('BENCH_ONLY=p99 BENCH_P99_MB=64 npm run bench     # a quick p99 run on a 64 MiB log');
   L.push('BENCH_ONLY=fleet BENCH_WRITE_DOCS=1 npm run bench # a subset, and rewrite this file with it');
   L.push('```', '');
-  L.push('- `BENCH_ONLY`: comma-separated subset of `detection-5s`, `detection-300s`, `fleet`, `gcp`, `azure`, `p99`, `haproxy`, `coldstart`, or the groups `detection` (both detection cases) and `cloud` (`gcp` + `azure`). Default: all. They run in that order; the 300 s detection drain runs in the background from the start until it ends.');
+  L.push('- `BENCH_ONLY`: comma-separated subset of `detection-5s`, `detection-300s`, `fleet`, `gcp`, `azure`, `p99`, `haproxy`, `coldstart`, `first-call`, or the groups `detection` (both detection cases) and `cloud` (`gcp` + `azure`). Default: all. They run in that order; the 300 s detection drain runs in the background from the start until it ends.');
   L.push('- `BENCH_WRITE_DOCS=1`: rewrite docs/benchmarks.md after a subset run (a full run always rewrites it; a subset run does not, so a partial run does not replace the full tables).');
   L.push('- `BENCH_P99_MB=<MiB>`: size of the larger p99 log (default 1024 = 1 GiB; the smaller is a quarter of it; at least 4). `BENCH_P99_ROUNDS` (default 3): measured rounds per arm and size.');
   L.push('- `BENCH_HAPROXY_REPS` (default 10): drains per arm and workload in the HAProxy benchmark.');
@@ -449,5 +462,23 @@ export function markdown(results, a) {
     for (const r of v.rows) L.push(`- ${r.arm}, ${r.workload}: ${(r.rpsPairs ?? []).map(([b, d]) => `${Math.round(b)} → ${Math.round(d)}`).join(', ')}`);
     L.push('', '</details>', '');
   }
+  if (results.firstCall) L.push(...firstCallSection(results.firstCall, a.firstCall));
   return `${L.join('\n')}\n`;
+}
+
+/** The summary table's row for the time-to-first-API-call benchmark. */
+export function firstCallSummaryRow(f) {
+  return `| [Time to first API call](#8-time-to-first-api-call) | Google Cloud ≤ ${GOALS.firstCallGcpAwsRatio}× AWS (medians) | GCP ${ms(f.sums.gcp?.call.median)} ms | AWS ${ms(f.sums.aws?.call.median)} ms, Azure ${ms(f.sums.azure?.call.median)} ms | ${x(f.gcpAws)} | ${yes(f.met)} |`;
+}
+
+/** Section 8 of docs/benchmarks.md, as lines. */
+export function firstCallSection(raw, f) {
+  const L = ['## 8. Time to first API call', ''];
+  L.push(`Method (bench/first-call.mjs): \`drainctl status\` of one group on each cloud's built-in emulator with its demo seed (\`elbv2:web\`, \`gcp-ig:demo-project/us-central1-a/web-ig\`, \`azure-lb:…/demo-rg/demo-lb/web-pool\`), the three interleaved, ${raw.warmup} warm-up round then ${raw.runs} measured rounds. Time to first API call: from just before the process is spawned to the arrival time of the first request in the emulator's log (both read from the same wall clock). Time to first output: to the first byte drainctl writes on stdout or stderr.`, '');
+  L.push(`### Goal: Google Cloud's median at most ${GOALS.firstCallGcpAwsRatio}× AWS's: ${bold(f.met)}`, '');
+  L.push('| Provider | n | First API call, median (ms) | p90 | min | max | First output, median (ms) |');
+  L.push('|---|---|---|---|---|---|---|');
+  for (const [name, s] of Object.entries(f.sums)) L.push(`| ${name} | ${s.call.n} | ${ms(s.call.median)} | ${ms(s.call.p90)} | ${ms(s.call.min)} | ${ms(s.call.max)} | ${ms(s.output.median)} |`);
+  L.push('', `GCP / AWS (medians): ${x(f.gcpAws)}.`, '');
+  return L;
 }

@@ -8,6 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAzureBench, runGcpBench } from './cloud.mjs';
 import { runColdStart } from './coldstart.mjs';
+import { runFirstCall } from './first-call.mjs';
 import { runLongCase, runShortCase, startDetectionEmulator } from './detection.mjs';
 import { DELAY_S, runCliFleet, runDrainctlFleet } from './fleet.mjs';
 import { HAPROXY_REPS, runHaproxyBench } from './haproxy.mjs';
@@ -19,7 +20,7 @@ import { p99Settings, runP99 } from './p99.mjs';
 import { analyse, markdown, summaryText } from './report.mjs';
 
 /** In the order they run (detection-300s runs in the background from the start until after azure). */
-export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'coldstart'];
+export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'coldstart', 'first-call'];
 const GROUPS = { detection: ['detection-5s', 'detection-300s'], cloud: ['gcp', 'azure'] };
 const NEEDS_AWS = ['detection-5s', 'detection-300s', 'fleet', 'coldstart'];
 
@@ -186,6 +187,7 @@ async function main() {
       results.load.coldStart = loadavg()[0];
       results.coldstart = await phase('coldstart', () => runColdStart({ aws: aws.path, log }));
     }
+    if (picked.includes('first-call')) results.firstCall = await phase('first-call', () => runFirstCall({ log }));
     results.finishedAt = Date.now();
     results.load.end = loadavg()[0];
 

@@ -63,10 +63,9 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
   }
 
   async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
     const path = poolPathOf(group.group);
     const remove = new Set(targets.map((t) => t.ref.target.toLowerCase()));
-    await this.change(path, signal, (gateway) => {
+    await this.change(path, ctx, (gateway) => {
       const pool = findPool(gateway, path.parent, path.pool);
       const before = pool.backendAddresses ?? [];
       const after = before.filter((a) => !remove.has(addressKey(a) ?? ''));
@@ -77,10 +76,9 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
   }
 
   async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
     const path = poolPathOf(group.group);
     const addresses = targets.map((t) => backendAddressOf(t));
-    await this.change(path, signal, (gateway) => {
+    await this.change(path, ctx, (gateway) => {
       const pool = findPool(gateway, path.parent, path.pool);
       const present = new Set((pool.backendAddresses ?? []).map((a) => addressKey(a)));
       const missing = addresses.filter((a) => !present.has(addressKey(a)));
@@ -101,10 +99,9 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
 
   /** Sets connection draining (enabled, `seconds`) on every backend setting the pool's rules use. */
   async setTimeout(group: GroupRef, seconds: number, ctx: CallContext): Promise<TimeoutSetting> {
-    const { signal } = ctx;
     const path = poolPathOf(group.group);
     const changed: string[] = [];
-    const gateway = await this.change(path, signal, (gw) => {
+    const gateway = await this.change(path, ctx, (gw) => {
       findPool(gw, path.parent, path.pool);
       const settings = routedSettings(gw, path.pool);
       if (settings.length === 0) {
@@ -123,11 +120,11 @@ export class AzureAgwProvider extends AzureProviderBase implements DrainProvider
   }
 
   /** Queues a change to the pool's gateway; changes queued together are written in one PUT. */
-  private change(path: PoolPath, signal: AbortSignal | undefined, change: GatewayChange): Promise<ApplicationGateway> {
-    throwIfAborted(signal);
+  private change(path: PoolPath, ctx: CallContext, change: GatewayChange): Promise<ApplicationGateway> {
+    throwIfAborted(ctx.signal);
     const name = gatewayNameOf(path);
     const key = `${name.subscription}/${name.resourceGroup}/${name.gateway}`.toLowerCase();
-    return this.writes.submit(key, { name, change }, signal);
+    return this.writes.submit(key, { name, change }, ctx);
   }
 
   /** One read-modify-write for every change in the batch; a change that fails (an unknown pool) fails alone. */

@@ -5,10 +5,13 @@
  * after another, so drainctl never races itself into 409 AnotherOperationInProgress.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { CallContext } from '../../core/call.js';
 
 /** One piece of work in a batch; the runner settles it. */
 export interface Job<I, R> {
   readonly input: I;
+  /** The call that submitted it: its signal, clock and deadline. */
+  readonly call: CallContext;
   readonly signal: AbortSignal | undefined;
   resolve(value: R): void;
   reject(error: unknown): void;
@@ -21,9 +24,9 @@ export class KeyedBatcher<I, R> {
   /** `run` must settle every job it is given (jobs it leaves unsettled are rejected with its error, or resolved never). */
   constructor(private readonly run: (key: string, jobs: Job<I, R>[]) => Promise<void>) {}
 
-  submit(key: string, input: I, signal?: AbortSignal): Promise<R> {
+  submit(key: string, input: I, call: CallContext): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const job: Job<I, R> = { input, signal, resolve, reject };
+      const job: Job<I, R> = { input, call, signal: call.signal, resolve, reject };
       const batch = this.open.get(key);
       if (batch) {
         batch.push(job);
@@ -47,6 +50,15 @@ export class KeyedBatcher<I, R> {
       });
     });
   }
+}
+
+/**
+ * The call context a batch runs under: a signal that aborts when any job's does, and the
+ * earliest deadline, so no caller waits past its own (jobs of one command share one anyway).
+ */
+export function batchCall(jobs: readonly { call: CallContext; signal: AbortSignal | undefined }[]): CallContext {
+  const first = jobs[0]!.call;
+  return { signal: combinedSignal(jobs), clock: first.clock, deadline: Math.min(...jobs.map((j) => j.call.deadline)) };
 }
 
 /** One signal that aborts when any job's signal does (AbortSignal.any needs Node 20.3). */

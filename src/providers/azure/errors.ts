@@ -1,6 +1,8 @@
 import { DrainctlError, interruptedError } from '../../core/errors.js';
 
+/** Codes of a request that got no HTTP answer: the endpoint is unreachable (or the answer was lost). */
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'REQUEST_SEND_ERROR']);
+const DEFAULT_ENDPOINT = 'https://management.azure.com';
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
 
 interface RestErrorShape {
@@ -9,6 +11,9 @@ interface RestErrorShape {
   code?: string;
   statusCode?: number;
   response?: { headers?: { get(name: string): string | undefined } };
+  /** The request that failed (RestError carries it); only its URL's origin is ever shown. */
+  request?: { url?: string };
+  cause?: { code?: string; message?: string };
 }
 
 /** Facts about one Azure call, for messages. */
@@ -19,8 +24,31 @@ export interface AzureCallContext {
   /** The message for HTTP 404, naming the resource that is missing. */
   readonly notFound?: string;
   readonly notFoundHint?: string;
+  /** The endpoint, named when it does not answer and the error carries no request URL. */
+  readonly endpoint?: string;
   /** The call follows a long-running operation: an error without an HTTP status is the operation ending Failed. */
   readonly operation?: boolean;
+}
+
+/** `scheme://host:port` of a request URL, and nothing else: no path, query or credentials. */
+export function endpointOrigin(url: string | undefined): string {
+  try {
+    const parsed = new URL(url ?? DEFAULT_ENDPOINT);
+    return `${parsed.protocol}//${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return 'the Azure Resource Manager endpoint';
+  }
+}
+
+/** The network failure of an error that never got an HTTP answer, if it is one. */
+function networkCode(error: RestErrorShape): string | undefined {
+  if (error.statusCode !== undefined) return undefined;
+  // REQUEST_SEND_ERROR wraps the socket's own code, which the message names.
+  const named = /\b(E[A-Z]{4,})\b/.exec(error.message ?? '')?.[1];
+  for (const code of [error.code === 'REQUEST_SEND_ERROR' ? named : error.code, error.cause?.code]) if (code !== undefined && NETWORK_CODES.has(code)) return code;
+  if (/socket hang up|other side closed/i.test(error.message ?? '')) return 'ECONNRESET';
+  if (/fetch failed/i.test(error.message ?? '')) return 'EFETCH';
+  return error.code === 'REQUEST_SEND_ERROR' ? error.code : undefined;
 }
 
 /** Milliseconds the server asked to wait (Retry-After), if it said. */
@@ -67,6 +95,16 @@ export function toDrainctlError(error: unknown, context: AzureCallContext): Drai
   if (status === 401) return new DrainctlError('provider', `${context.what}: authentication failed (${code}: ${firstLine(message)})`, { hint: 'check the signed-in account and tenant (az account show)', cause: error, details });
   if (status === 403) {
     return new DrainctlError('provider', `${context.what}: access denied (${code}: ${firstLine(message)})`, { hint: 'grant the permissions listed in docs/providers/azure.md (the built-in Network Contributor role has them)', cause: error, details });
+  }
+  const network = networkCode(e);
+  if (network !== undefined) {
+    const endpoint = endpointOrigin(e.request?.url ?? context.endpoint);
+    return new DrainctlError('provider', `${context.what}: ${endpoint} did not answer (${network === 'EFETCH' ? 'no answer' : network})`, {
+      retryable: 'unreachable',
+      hint: 'check the network path to the endpoint (and --endpoint-url or DRAINCTL_ENDPOINT_URL if set), then run the command again: it is safe to repeat',
+      cause: error,
+      details: { ...details, endpoint, code: network },
+    });
   }
   if ((status !== undefined && status >= 500) || (code !== undefined && NETWORK_CODES.has(code))) {
     return new DrainctlError('provider', `${context.what}: ${status !== undefined ? `HTTP ${status} ${code ?? ''}`.trim() : code}: ${firstLine(message)}`, { retryable: 'transient', cause: error, details });

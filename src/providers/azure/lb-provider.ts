@@ -45,10 +45,9 @@ export class AzureLbProvider extends AzureProviderBase implements DrainProvider 
   }
 
   async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
     const path = poolPathOf(group.group);
     const names = new Set(targets.map((t) => t.ref.target.toLowerCase()));
-    await this.change(path, signal, (pool) => {
+    await this.change(path, ctx, (pool) => {
       let changed = false;
       for (const address of pool.loadBalancerBackendAddresses ?? []) {
         if (!names.has(address.name?.toLowerCase() ?? '') || address.adminState === 'Down') continue;
@@ -60,9 +59,8 @@ export class AzureLbProvider extends AzureProviderBase implements DrainProvider 
   }
 
   async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
     const path = poolPathOf(group.group);
-    await this.change(path, signal, (pool) => {
+    await this.change(path, ctx, (pool) => {
       let changed = false;
       const addresses = pool.loadBalancerBackendAddresses ?? [];
       for (const request of targets) {
@@ -96,10 +94,10 @@ export class AzureLbProvider extends AzureProviderBase implements DrainProvider 
     throw usageError(`load balancer backend pool ${group.group} has no drain timeout to set`, 'pass --timeout to drain instead: it bounds how long in-flight work may run');
   }
 
-  private change(path: PoolPath, signal: AbortSignal | undefined, change: PoolChange): Promise<BackendAddressPool> {
-    throwIfAborted(signal);
+  private change(path: PoolPath, ctx: CallContext, change: PoolChange): Promise<BackendAddressPool> {
+    throwIfAborted(ctx.signal);
     const key = `${path.subscription}/${path.resourceGroup}/${path.parent}`.toLowerCase();
-    return this.writes.submit(key, { path, change }, signal);
+    return this.writes.submit(key, { path, change }, ctx);
   }
 
   /** One read-modify-write per pool, pools of one load balancer one after another. */

@@ -4,9 +4,9 @@
  * a 409 AnotherOperationInProgress is never answered by overwriting: drainctl waits, reads
  * again, re-applies its change to what is there now, and tries again, a bounded number of times.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DrainctlError, interruptedError } from '../../core/errors.js';
-import { type Job, combinedSignal } from './batch.js';
+import { type CallContext, sleepWithin } from '../../core/call.js';
+import { DrainctlError } from '../../core/errors.js';
+import { type Job, batchCall } from './batch.js';
 import { isConflict } from './errors.js';
 
 /** How conflicts are retried. */
@@ -27,12 +27,17 @@ export interface ReadModifyWrite<T> {
   /** Changes the fresh copy in place; false when nothing needs writing. */
   apply(resource: T): boolean;
   write(resource: T, etag: string): Promise<T>;
-  readonly signal?: AbortSignal;
+  /** The caller's signal, clock and deadline: the pauses between tries sleep on the clock and end at the deadline. */
+  readonly call: CallContext;
   readonly policy: ConflictPolicy;
   readonly onConflict?: (error: DrainctlError, delayMs: number, attempt: number) => void;
 }
 
-/** Runs the loop; resolves with the resource as written (or as read when nothing changed). */
+/**
+ * Runs the loop; resolves with the resource as written (or as read when nothing changed). Tries
+ * are bounded by the policy's count and by the caller's deadline: a pause that would pass the
+ * deadline ends there with a timeout error.
+ */
 export async function readModifyWrite<T>(op: ReadModifyWrite<T>): Promise<{ resource: T; written: boolean }> {
   for (let attempt = 1; ; attempt++) {
     const { resource, etag } = await op.read();
@@ -54,11 +59,8 @@ export async function readModifyWrite<T>(op: ReadModifyWrite<T>): Promise<{ reso
       const asked = typeof error.details.retryAfterMs === 'number' ? Math.min(error.details.retryAfterMs, op.policy.maxDelayMs) : 0;
       const delayMs = Math.max(backoff, asked);
       op.onConflict?.(error, delayMs, attempt);
-      try {
-        await sleep(delayMs, undefined, { signal: op.signal });
-      } catch {
-        throw interruptedError(op.signal?.reason);
-      }
+      const reason = error.message.startsWith(`${op.what}: `) ? error.message.slice(op.what.length + 2) : error.message;
+      await sleepWithin(op.call, delayMs, `${op.what}: waiting to try again after a conflict (${reason})`);
     }
   }
 }
@@ -78,12 +80,13 @@ export interface BatchWrite<T> extends Pick<ReadModifyWrite<T>, 'what' | 'policy
  * the resource as written, or all reject with the write's error.
  */
 export async function readModifyWriteBatch<T, I extends { readonly change: Change<T> }>(jobs: readonly Job<I, T>[], op: BatchWrite<T>): Promise<void> {
-  const signal = combinedSignal(jobs);
+  const call = batchCall(jobs);
+  const signal = call.signal;
   const live = new Set(jobs);
   try {
     const { resource } = await readModifyWrite<T>({
       what: op.what,
-      signal,
+      call,
       policy: op.policy,
       read: async () => {
         const resource = await op.read(signal);

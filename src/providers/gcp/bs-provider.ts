@@ -65,14 +65,12 @@ export class GcpBackendServiceProvider implements DrainProvider {
   }
 
   async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
-    await this.setCapacity(serviceInfo(group), new Map(targets.map((t) => [t.ref.target, 0])), signal);
+    await this.setCapacity(serviceInfo(group), new Map(targets.map((t) => [t.ref.target, 0])), ctx);
   }
 
   async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
     const values = new Map(targets.map((t) => [t.ref.target, recordedScaler(t)]));
-    await this.setCapacity(serviceInfo(group), values, signal);
+    await this.setCapacity(serviceInfo(group), values, ctx);
   }
 
   /** Refuses, before anything changes, a drain the API would reject (passthrough, only backend, no balancingMode). */
@@ -99,7 +97,7 @@ export class GcpBackendServiceProvider implements DrainProvider {
     const info = serviceInfo(group);
     for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
       const service = await this.read(info, signal);
-      if (await this.patch(info, { connectionDraining: { drainingTimeoutSec: seconds }, fingerprint: service.fingerprint }, `set the draining timeout of ${info.ref} to ${seconds}s`, signal)) {
+      if (await this.patch(info, { connectionDraining: { drainingTimeoutSec: seconds }, fingerprint: service.fingerprint }, `set the draining timeout of ${info.ref} to ${seconds}s`, ctx)) {
         return toTimeout({ ...service, connectionDraining: { drainingTimeoutSec: seconds } });
       }
     }
@@ -115,7 +113,8 @@ export class GcpBackendServiceProvider implements DrainProvider {
    * comes before any change: not on passthrough services, not on the only backend, only on
    * backends with a balancingMode, and only 0 or 0.1-1.
    */
-  private async setCapacity(info: ServiceInfo, values: ReadonlyMap<string, number>, signal?: AbortSignal): Promise<void> {
+  private async setCapacity(info: ServiceInfo, values: ReadonlyMap<string, number>, ctx: CallContext): Promise<void> {
+    const { signal } = ctx;
     for (const [target, value] of values) {
       if (!(value === 0 || (value >= 0.1 && value <= 1))) throw usageError(`capacityScaler ${value} for ${target} is not allowed: it must be 0 or 0.1-1`, 'restore puts back the value recorded before the drain');
     }
@@ -128,18 +127,18 @@ export class GcpBackendServiceProvider implements DrainProvider {
       // Every backend is resent as read (balancingMode, max* targets…): the array is replaced wholesale.
       const next = backends.map((b) => (values.has(backendTarget(b)) ? { ...b, capacityScaler: values.get(backendTarget(b))! } : { ...b }));
       const what = `set capacityScaler of ${[...values].map(([t, v]) => `${t}=${v}`).join(', ')} on ${info.ref}`;
-      if (await this.patch(info, { backends: next, fingerprint: service.fingerprint }, what, signal)) return;
+      if (await this.patch(info, { backends: next, fingerprint: service.fingerprint }, what, ctx)) return;
     }
     throw keptChanging(info);
   }
 
   /** PATCHes with the fingerprint read just before; false on 412 (changed meanwhile: read again). */
-  private async patch(info: ServiceInfo, resource: Service, what: string, signal?: AbortSignal): Promise<boolean> {
+  private async patch(info: ServiceInfo, resource: Service, what: string, ctx: CallContext): Promise<boolean> {
     const method = info.location === 'global' ? 'backendServices.patch' : 'regionBackendServices.patch';
     try {
-      await mutateAndWait(this.api, info.project, method, info.path, { what, signal, notFound: `backend service ${info.ref} not found` }, (requestId) => {
-        const request = { project: info.project, backendService: info.name, requestId, backendServiceResource: resource as never };
-        return info.location === 'global' ? this.api.backendServices.patch(request) : this.api.regionBackendServices.patch({ ...request, region: info.location });
+      await mutateAndWait(this.api, info.project, method, info.path, { what, signal: ctx.signal, notFound: `backend service ${info.ref} not found` }, ctx, (requestId, signal) => {
+        const request = { project: info.project, backendService: info.name, requestId, backendServiceResource: resource };
+        return info.location === 'global' ? this.api.backendServices.patch(request, { signal }) : this.api.regionBackendServices.patch({ ...request, region: info.location }, { signal });
       });
       return true;
     } catch (error) {
@@ -150,10 +149,10 @@ export class GcpBackendServiceProvider implements DrainProvider {
 
   private async read(info: ServiceInfo, signal?: AbortSignal): Promise<Service> {
     const context = { what: `read backend service ${info.ref}`, signal, notFound: `backend service ${info.name} not found in project ${info.project} (${info.location})`, notFoundHint: 'check the project, region (or global) and name: gcloud compute backend-services list' };
-    const [service] = await this.api.call(info.location === 'global' ? 'backendServices.get' : 'regionBackendServices.get', info.path, context, () =>
+    const service = await this.api.call(info.location === 'global' ? 'backendServices.get' : 'regionBackendServices.get', info.path, context, (s) =>
       info.location === 'global'
-        ? this.api.backendServices.get({ project: info.project, backendService: info.name })
-        : this.api.regionBackendServices.get({ project: info.project, region: info.location, backendService: info.name }),
+        ? this.api.backendServices.get({ project: info.project, backendService: info.name }, { signal: s })
+        : this.api.regionBackendServices.get({ project: info.project, region: info.location, backendService: info.name }, { signal: s }),
     );
     return service as Service;
   }

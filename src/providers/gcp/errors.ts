@@ -1,22 +1,25 @@
 import { DrainctlError, interruptedError } from '../../core/errors.js';
 
 /**
- * The Compute client (REST transport) throws GaxiosError: a numeric `status` (and `code`) and,
- * as the message, Google's JSON error body. 503 is not retried by the client, so every
- * throttling and transient fault is marked retryable here for the core's own retry.
+ * The REST client (rest.ts) throws ComputeHttpError, shaped like the library's GaxiosError: a
+ * numeric `status` and Google's JSON error body. Every throttling and transient fault is marked
+ * retryable here for the core's own retry; an endpoint that does not answer at all is
+ * 'unreachable', naming the endpoint (scheme, host and port only).
  */
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
 
 /** Facts about the call, for messages. */
-export interface CallContext {
+export interface GcpCallContext {
   /** "remove instances from instance group p/us-central1-a/web-ig" */
   readonly what: string;
   readonly signal?: AbortSignal;
   /** The message for a 404, naming the resource. */
   readonly notFound?: string;
   readonly notFoundHint?: string;
+  /** The API endpoint, named in the error when it does not answer. */
+  readonly endpoint?: string;
 }
 
 interface ErrorShape {
@@ -25,7 +28,7 @@ interface ErrorShape {
   status?: number;
   code?: number | string;
   response?: { status?: number; data?: unknown };
-  cause?: { code?: string; message?: string };
+  cause?: { code?: string; message?: string; cause?: { code?: string; message?: string } };
 }
 
 /** Google's error body, parsed from wherever the client put it. */
@@ -56,21 +59,33 @@ export function googleErrorInfo(error: unknown): GoogleErrorInfo {
   return { status, reason: body?.errors?.[0]?.reason, message: body?.message ?? e.message ?? String(error) };
 }
 
+/** The network failure code of an error that never got an HTTP answer (fetch wraps it in `cause`, undici once more). */
 function networkCode(error: ErrorShape): string | undefined {
-  const code = typeof error.code === 'string' ? error.code : error.cause?.code;
-  if (code && NETWORK_CODES.has(code)) return code;
-  if (/socket hang up|fetch failed|other side closed|ECONNRESET/i.test(`${error.message ?? ''} ${error.cause?.message ?? ''}`)) return 'ECONNRESET';
+  for (const code of [error.code, error.cause?.code, error.cause?.cause?.code]) if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+  if (/socket hang up|other side closed|ECONNRESET/i.test(`${error.message ?? ''} ${error.cause?.message ?? ''}`)) return 'ECONNRESET';
+  if (/fetch failed/i.test(error.message ?? '')) return 'EFETCH';
   return undefined;
 }
 
+/** `scheme://host:port` of an endpoint, and nothing else (no path, query or credentials). */
+export function endpointOrigin(endpoint: string | undefined): string {
+  try {
+    const url = new URL(endpoint ?? 'https://compute.googleapis.com');
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    return `${url.protocol}//${url.hostname}:${port}`;
+  } catch {
+    return 'the Compute Engine endpoint';
+  }
+}
+
 /** Turns a client or network error into a DrainctlError that says what failed and whether it may be retried. */
-export function toDrainctlError(error: unknown, context: CallContext): DrainctlError {
+export function toDrainctlError(error: unknown, context: GcpCallContext): DrainctlError {
   if (error instanceof DrainctlError) return error;
   if (context.signal?.aborted) return interruptedError(context.signal.reason);
   const e = (error ?? {}) as ErrorShape;
   const info = googleErrorInfo(error);
   const details = { httpStatus: info.status ?? null, reason: info.reason ?? null };
-  if (/Could not load the default credentials|Could not refresh access token|invalid_grant/i.test(info.message)) {
+  if (/Could not load the default credentials|Could not refresh access token|invalid_grant|The file at .* does not exist, or it is not a file/i.test(info.message)) {
     return new DrainctlError('provider', `${context.what}: no usable Google Cloud credentials (${info.message})`, {
       hint: 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key (Application Default Credentials)',
       cause: error,
@@ -83,10 +98,19 @@ export function toDrainctlError(error: unknown, context: CallContext): DrainctlE
   if (info.status === 401 || info.status === 403) {
     return new DrainctlError('provider', `${context.what}: access denied (HTTP ${info.status}: ${info.message})`, { hint: 'grant the IAM permissions listed in docs/providers/gcp.md', cause: error, details });
   }
-  const network = networkCode(e);
-  if (network || (info.status !== undefined && info.status >= 500)) {
-    const why = info.status !== undefined && info.status >= 500 ? `HTTP ${info.status}` : network;
-    return new DrainctlError('provider', `${context.what}: ${why}: ${info.message}`, { retryable: 'transient', cause: error, details });
+  const network = info.status === undefined ? networkCode(e) : undefined;
+  if (network) {
+    const endpoint = endpointOrigin(context.endpoint);
+    const why = network === 'EFETCH' ? 'no answer' : network;
+    return new DrainctlError('provider', `${context.what}: ${endpoint} did not answer (${why})`, {
+      retryable: 'unreachable',
+      hint: 'check the network path to the endpoint (and --endpoint-url or DRAINCTL_ENDPOINT_URL if set), then run the command again: it is safe to repeat',
+      cause: error,
+      details: { ...details, endpoint, code: network },
+    });
+  }
+  if (info.status !== undefined && info.status >= 500) {
+    return new DrainctlError('provider', `${context.what}: HTTP ${info.status}: ${info.message}`, { retryable: 'transient', cause: error, details });
   }
   return new DrainctlError('provider', `${context.what}: ${info.status === undefined ? '' : `HTTP ${info.status} `}${info.reason ?? e.name ?? 'error'}: ${info.message}`, { cause: error, details });
 }

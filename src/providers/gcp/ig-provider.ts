@@ -59,8 +59,8 @@ export class GcpInstanceGroupProvider implements DrainProvider {
     const current = new Set((await this.members(info, signal)).map((m) => lastSegment(m.instance)));
     const instances = targets.filter((t) => current.has(t.ref.target)).map((t) => ({ instance: instanceReference(info, t.ref.target, t.registration) }));
     if (instances.length === 0) return;
-    await mutateAndWait(this.api, info.project, 'instanceGroups.removeInstances', info.path, { what: `remove ${instances.length} instance(s) from instance group ${info.path}`, signal }, (requestId) =>
-      this.api.instanceGroups.removeInstances({ project: info.project, zone: info.zone, instanceGroup: info.name, requestId, instanceGroupsRemoveInstancesRequestResource: { instances } }),
+    await mutateAndWait(this.api, info.project, 'instanceGroups.removeInstances', info.path, { what: `remove ${instances.length} instance(s) from instance group ${info.path}`, signal }, ctx, (requestId, bounded) =>
+      this.api.instanceGroups.removeInstances({ project: info.project, zone: info.zone, instanceGroup: info.name, requestId, instances }, { signal: bounded }),
     );
   }
 
@@ -77,7 +77,8 @@ export class GcpInstanceGroupProvider implements DrainProvider {
       'instanceGroups.addInstances',
       info.path,
       { what: `add ${instances.length} instance(s) to instance group ${info.path}`, signal, notFound: `cannot add to ${info.path}: an instance no longer exists (${targets.map((t) => t.ref.target).join(', ')})` },
-      (requestId) => this.api.instanceGroups.addInstances({ project: info.project, zone: info.zone, instanceGroup: info.name, requestId, instanceGroupsAddInstancesRequestResource: { instances } }),
+      ctx,
+      (requestId, bounded) => this.api.instanceGroups.addInstances({ project: info.project, zone: info.zone, instanceGroup: info.name, requestId, instances }, { signal: bounded }),
     );
   }
 
@@ -111,14 +112,14 @@ export class GcpInstanceGroupProvider implements DrainProvider {
   private async lookUp(text: string, signal?: AbortSignal): Promise<GroupInfo> {
     const g = parseZonalGroup(text);
     const path = `projects/${g.project}/zones/${g.zone}/instanceGroups/${g.name}`;
-    await this.api.call('instanceGroups.get', path, { what: `look up instance group ${path}`, signal, notFound: `instance group ${g.name} not found in project ${g.project}, zone ${g.zone}`, notFoundHint: 'check the project, zone and name: gcloud compute instance-groups list' }, () =>
-      this.api.instanceGroups.get({ project: g.project, zone: g.zone, instanceGroup: g.name }),
+    await this.api.call('instanceGroups.get', path, { what: `look up instance group ${path}`, signal, notFound: `instance group ${g.name} not found in project ${g.project}, zone ${g.zone}`, notFoundHint: 'check the project, zone and name: gcloud compute instance-groups list' }, (s) =>
+      this.api.instanceGroups.get({ project: g.project, zone: g.zone, instanceGroup: g.name }, { signal: s }),
     );
     // A managed group's instance group has the manager's name: look for a manager of that name.
     let managedBy: string | undefined;
     try {
-      await this.api.call('instanceGroupManagers.get', path, { what: `check whether ${path} is managed`, signal }, () =>
-        this.api.instanceGroupManagers.get({ project: g.project, zone: g.zone, instanceGroupManager: g.name }),
+      await this.api.call('instanceGroupManagers.get', path, { what: `check whether ${path} is managed`, signal }, (s) =>
+        this.api.instanceGroupManagers.get({ project: g.project, zone: g.zone, instanceGroupManager: g.name }, { signal: s }),
       );
       managedBy = g.name;
     } catch (error) {
@@ -131,8 +132,8 @@ export class GcpInstanceGroupProvider implements DrainProvider {
   }
 
   private async members(info: GroupInfo, signal?: AbortSignal): Promise<{ instance: string; status: string }[]> {
-    const [items] = await this.api.call('instanceGroups.listInstances', info.path, { what: `list instances of ${info.path}`, signal, notFound: `instance group ${info.path} not found` }, () =>
-      this.api.instanceGroups.listInstances({ project: info.project, zone: info.zone, instanceGroup: info.name, instanceGroupsListInstancesRequestResource: { instanceState: 'ALL' } }),
+    const items = await this.api.call('instanceGroups.listInstances', info.path, { what: `list instances of ${info.path}`, signal, notFound: `instance group ${info.path} not found` }, (s) =>
+      this.api.instanceGroups.listInstances({ project: info.project, zone: info.zone, instanceGroup: info.name }, { signal: s }),
     );
     return items.filter((i) => i.instance).map((i) => ({ instance: i.instance!, status: i.status ?? 'UNKNOWN' }));
   }

@@ -67,8 +67,8 @@ export class GcpNegProvider implements DrainProvider {
     const attached = new Set((await this.endpoints(info, signal)).filter(isAttached).map(key));
     const networkEndpoints = targets.map((t) => endpointOf(info, t.ref, t.registration)).filter((e) => attached.has(`${e.ipAddress}:${e.port}`));
     if (networkEndpoints.length === 0) return;
-    await mutateAndWait(this.api, info.project, 'networkEndpointGroups.detachNetworkEndpoints', info.path, { what: `detach ${networkEndpoints.length} endpoint(s) from ${info.path}`, signal }, (requestId) =>
-      this.api.networkEndpointGroups.detachNetworkEndpoints({ project: info.project, zone: info.zone, networkEndpointGroup: info.name, requestId, networkEndpointGroupsDetachEndpointsRequestResource: { networkEndpoints } }),
+    await mutateAndWait(this.api, info.project, 'networkEndpointGroups.detachNetworkEndpoints', info.path, { what: `detach ${networkEndpoints.length} endpoint(s) from ${info.path}`, signal }, ctx, (requestId, bounded) =>
+      this.api.networkEndpointGroups.detachNetworkEndpoints({ project: info.project, zone: info.zone, networkEndpointGroup: info.name, requestId, networkEndpoints }, { signal: bounded }),
     );
   }
 
@@ -83,8 +83,8 @@ export class GcpNegProvider implements DrainProvider {
       }
     }
     if (networkEndpoints.length === 0) return;
-    await mutateAndWait(this.api, info.project, 'networkEndpointGroups.attachNetworkEndpoints', info.path, { what: `attach ${networkEndpoints.length} endpoint(s) to ${info.path}`, signal }, (requestId) =>
-      this.api.networkEndpointGroups.attachNetworkEndpoints({ project: info.project, zone: info.zone, networkEndpointGroup: info.name, requestId, networkEndpointGroupsAttachEndpointsRequestResource: { networkEndpoints } }),
+    await mutateAndWait(this.api, info.project, 'networkEndpointGroups.attachNetworkEndpoints', info.path, { what: `attach ${networkEndpoints.length} endpoint(s) to ${info.path}`, signal }, ctx, (requestId, bounded) =>
+      this.api.networkEndpointGroups.attachNetworkEndpoints({ project: info.project, zone: info.zone, networkEndpointGroup: info.name, requestId, networkEndpoints }, { signal: bounded }),
     );
   }
 
@@ -126,8 +126,8 @@ export class GcpNegProvider implements DrainProvider {
   private async lookUp(text: string, signal?: AbortSignal): Promise<NegInfo> {
     const g = parseZonalGroup(text, {}, 'network endpoint group');
     const path = `projects/${g.project}/zones/${g.zone}/networkEndpointGroups/${g.name}`;
-    const [neg] = await this.api.call('networkEndpointGroups.get', path, { what: `look up network endpoint group ${path}`, signal, notFound: `network endpoint group ${g.name} not found in project ${g.project}, zone ${g.zone}`, notFoundHint: 'check the project, zone and name: gcloud compute network-endpoint-groups list' }, () =>
-      this.api.networkEndpointGroups.get({ project: g.project, zone: g.zone, networkEndpointGroup: g.name }),
+    const neg = await this.api.call('networkEndpointGroups.get', path, { what: `look up network endpoint group ${path}`, signal, notFound: `network endpoint group ${g.name} not found in project ${g.project}, zone ${g.zone}`, notFoundHint: 'check the project, zone and name: gcloud compute network-endpoint-groups list' }, (s) =>
+      this.api.networkEndpointGroups.get({ project: g.project, zone: g.zone, networkEndpointGroup: g.name }, { signal: s }),
     );
     const info = { ...g, path, type: neg.networkEndpointType ?? 'GCE_VM_IP_PORT' };
     this.known.set(text, info);
@@ -135,8 +135,8 @@ export class GcpNegProvider implements DrainProvider {
   }
 
   private async endpoints(info: NegInfo, signal?: AbortSignal): Promise<Endpoint[]> {
-    const [items] = await this.api.call('networkEndpointGroups.listNetworkEndpoints', info.path, { what: `list endpoints of ${info.path}`, signal, notFound: `network endpoint group ${info.path} not found` }, () =>
-      this.api.networkEndpointGroups.listNetworkEndpoints({ project: info.project, zone: info.zone, networkEndpointGroup: info.name, networkEndpointGroupsListEndpointsRequestResource: { healthStatus: 'SHOW' } }),
+    const items = await this.api.call('networkEndpointGroups.listNetworkEndpoints', info.path, { what: `list endpoints of ${info.path}`, signal, notFound: `network endpoint group ${info.path} not found` }, (s) =>
+      this.api.networkEndpointGroups.listNetworkEndpoints({ project: info.project, zone: info.zone, networkEndpointGroup: info.name }, { signal: s }),
     );
     return items
       .filter((i) => i.networkEndpoint?.ipAddress && i.networkEndpoint.port)

@@ -1,7 +1,7 @@
 import type { TimeoutSetting } from '../../core/provider.js';
 import type { Health } from '../../core/state.js';
 import type { ComputeApi } from './client.js';
-import type { CallContext } from './errors.js';
+import type { GcpCallContext } from './errors.js';
 import { lastSegment, resourcePath } from './urls.js';
 
 /** A backend service that uses a group, with what drainctl needs of it. */
@@ -23,18 +23,16 @@ export function serviceRef(s: Pick<ServiceUse, 'project' | 'location' | 'name'>)
  * Every backend service, global and regional (one aggregatedList), that has `groupPath`
  * (`projects/p/zones/z/instanceGroups/ig`) as a backend.
  */
-export async function servicesUsing(api: ComputeApi, project: string, groupPath: string, context: CallContext): Promise<ServiceUse[]> {
+export async function servicesUsing(api: ComputeApi, project: string, groupPath: string, context: GcpCallContext): Promise<ServiceUse[]> {
   const found: ServiceUse[] = [];
-  await api.call('backendServices.aggregatedList', `projects/${project}`, context, async () => {
-    // autoPaginate false: the async iterator pages by itself, and true only earns a process warning.
-    for await (const [scope, list] of api.backendServices.aggregatedListAsync({ project }, { autoPaginate: false })) {
-      for (const s of list.backendServices ?? []) {
-        if (!(s.backends ?? []).some((b) => b.group && resourcePath(b.group) === groupPath)) continue;
-        const location = scope === 'global' ? 'global' : lastSegment(scope);
-        found.push({ project, location, name: s.name ?? '', drainingTimeoutSec: s.connectionDraining?.drainingTimeoutSec ?? 0, scheme: s.loadBalancingScheme ?? undefined });
-      }
+  const scopes = await api.call('backendServices.aggregatedList', `projects/${project}`, context, (signal) => api.backendServices.aggregatedList({ project }, { signal }));
+  for (const [scope, list] of scopes) {
+    for (const s of list) {
+      if (!(s.backends ?? []).some((b) => b.group && resourcePath(b.group) === groupPath)) continue;
+      const location = scope === 'global' ? 'global' : lastSegment(scope);
+      found.push({ project, location, name: s.name ?? '', drainingTimeoutSec: s.connectionDraining?.drainingTimeoutSec ?? 0, scheme: s.loadBalancingScheme ?? undefined });
     }
-  });
+  }
   return found;
 }
 
@@ -61,13 +59,13 @@ export function mergeHealth(states: readonly (string | null | undefined)[]): Hea
 }
 
 /** getHealth of one group on one service: instance URL (or ip:port) → health states. */
-export async function groupHealth(api: ComputeApi, service: Pick<ServiceUse, 'project' | 'location' | 'name'>, groupUrl: string, context: CallContext): Promise<{ instance?: string | null; ipAddress?: string | null; port?: number | null; healthState?: string | null }[]> {
-  const request = { project: service.project, backendService: service.name, resourceGroupReferenceResource: { group: groupUrl } };
-  const [health] = await api.call(
+export async function groupHealth(api: ComputeApi, service: Pick<ServiceUse, 'project' | 'location' | 'name'>, groupUrl: string, context: GcpCallContext): Promise<{ instance?: string | null; ipAddress?: string | null; port?: number | null; healthState?: string | null }[]> {
+  const request = { project: service.project, backendService: service.name, group: groupUrl };
+  const health = await api.call(
     service.location === 'global' ? 'backendServices.getHealth' : 'regionBackendServices.getHealth',
     `${serviceRef(service)} ${resourcePath(groupUrl)}`,
     context,
-    () => (service.location === 'global' ? api.backendServices.getHealth(request) : api.regionBackendServices.getHealth({ ...request, region: service.location })),
+    (signal) => (service.location === 'global' ? api.backendServices.getHealth(request, { signal }) : api.regionBackendServices.getHealth({ ...request, region: service.location }, { signal })),
   );
   return health.healthStatus ?? [];
 }

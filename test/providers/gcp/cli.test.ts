@@ -146,3 +146,19 @@ describe('docs/providers/gcp.md', () => {
     }
   }, 60_000);
 });
+
+describe('--timeout bounds the wait for a Compute Engine operation', () => {
+  it('drain --timeout 5s with the operation held PENDING ends at the deadline with exit 4, naming the operation', async () => {
+    // The operation stays PENDING for a day, and each wait call holds for up to a minute.
+    const held = await startGcpEmulator({ seed: quickSeed(), operationDelayMs: 24 * 3_600_000, operationWaitMaxMs: 60_000 });
+    try {
+      const result = await runInProcess(['--project', P, 'drain', 'gcp-ig:us-central1-a/web-ig/web-1', '--timeout', '5s'], { DRAINCTL_ENDPOINT_URL: held.url, DRAINCTL_LEDGER: ledgerPath() });
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.stderr).toMatch(/operation operation-\S+ is still PENDING: gave up at the deadline/);
+      expect(held.mutatingCalls().map((e) => e.action)).toEqual(['instanceGroups.removeInstances']);
+    } finally {
+      await held.stop();
+    }
+    // Before the fix this waited 10 minutes inside the provider; the test's own bound is what fails then.
+  }, 20_000);
+});

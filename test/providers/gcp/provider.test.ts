@@ -301,7 +301,8 @@ describe('errors and credentials', () => {
     emulator.setFaults({ serverErrorRate: 1 });
     expect(await rejectionOf(provider.describe(ig, 'all', testCall()))).toMatchObject({ kind: 'provider', retryable: 'transient' });
     emulator.setFaults({ resetRate: 1 });
-    expect(await rejectionOf(provider.getTimeout(ig, testCall()))).toMatchObject({ kind: 'provider', retryable: 'transient' });
+    // A connection reset before any answer: the endpoint did not answer, named by origin only.
+    expect(await rejectionOf(provider.getTimeout(ig, testCall()))).toMatchObject({ kind: 'provider', retryable: 'unreachable', details: { endpoint: `http://127.0.0.1:${emulator.port}` } });
     emulator.setFaults({});
     emulator.failNextOperation({ code: 'RESOURCE_NOT_READY', message: 'not ready' });
     const failed = await rejectionOf(provider.drain(ig, [web1!], testCall()));
