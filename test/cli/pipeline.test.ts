@@ -31,6 +31,21 @@ describe('a lost endpoint', () => {
     expect(result.stdout).not.toMatch(/still draining/);
     expect(JSON.stringify(summary)).toMatch(/last seen \w+ at 20\d\d-/);
   });
+
+  it('in text, each unanswered try is shown as it happens, also in a pipe without --debug', { timeout: 60_000 }, async () => {
+    const emulator = await startEmulator();
+    const env = { DRAINCTL_LEDGER: freshLedgerPath() };
+    const endpoint = new URL(emulator.url).host;
+    const pending = runAgainst(emulator, ['drain', `elbv2:slow/${ID.slow1}`, '--timeout', '10m'], { env, timeoutMs: 55_000 });
+    await until(() => appliedCallsOf(emulator, 'DeregisterTargets').length === 1 && callsOf(emulator, 'DescribeTargetHealth').length >= 2, 20_000, 'the first poll after the drain');
+    await stopEmulator(emulator);
+    const result = await pending;
+
+    expect(result.code, result.stderr).toBe(1);
+    const tries = result.stderr.split('\n').filter((l) => l.includes(`${endpoint} did not answer (try `));
+    expect(tries.length, result.stderr).toBeGreaterThanOrEqual(2);
+    expect(tries[0]).toMatch(/^warning: elbv2:slow: .* did not answer \(try 1 of \d+\), retrying in /);
+  });
 });
 
 describe('a refused drain (AWS 403)', () => {

@@ -131,3 +131,15 @@ describe('status colours states when colour is on', () => {
     expect(plain.stdout).toMatch(/draining/);
   });
 });
+
+describe('a command is never silent while a provider loads', () => {
+  it('on a terminal, says at once that the client is loading, before any result', { timeout: 60_000 }, async () => {
+    const emulator = await startEmulator();
+    const env = { DRAINCTL_LEDGER: freshLedgerPath() };
+    // Ctrl-C only once the result is on screen: the command has finished by then.
+    const run = await ctrlCInTerminal([...endpointArgs(emulator.url), 'status', 'elbv2:web'], /TARGET/, env);
+    const screen = tail(run.output);
+    expect(run.output, screen).toContain('loading the client for AWS ALB/NLB/GWLB target groups');
+    expect(run.output.indexOf('loading the client for'), screen).toBeLessThan(run.output.indexOf('TARGET'));
+  });
+});

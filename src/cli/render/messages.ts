@@ -36,6 +36,10 @@ export function describeEvent(event: DrainEvent, now: number = Date.now(), deadl
       return { level: 'info', message: `${event.group}: waiting on ${plural(event.pending.length, 'target')} (poll ${event.polls}${when})` };
     }
     case 'retry':
+      if (event.retryable === 'unreachable') {
+        const tries = event.maxAttempts === undefined ? `try ${event.attempt}` : `try ${event.attempt} of ${event.maxAttempts}`;
+        return { level: 'warn', message: `${event.group}: ${event.endpoint ?? 'the endpoint'} did not answer (${tries}), retrying in ${formatDuration(event.delayMs)}: ${event.reason}` };
+      }
       return { level: 'warn', message: `${event.group}: ${event.throttled ? 'throttled' : 'call failed'}, retrying in ${formatDuration(event.delayMs)}: ${event.reason}` };
     case 'warning':
       return { level: 'warn', message: event.message };

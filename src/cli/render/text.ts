@@ -75,7 +75,9 @@ export class TextOutput implements Output {
     if (event.type === 'waiting') return this.showWaiting(event.group, event.pending, message);
     if (event.type === 'target_state') this.pending.set(event.target, `${event.target}: ${this.stderrStyle.state(event.state)}`);
     if (event.type === 'target_done') this.pending.delete(event.target);
-    if (event.type === 'retry' && !this.options.debug && !this.options.terminal.interactive) return;
+    // Throttling and passing faults are routine and shown only where they cost nothing to show; an
+    // endpoint that does not answer is shown always, since drainctl gives up on it after a few tries.
+    if (event.type === 'retry' && event.retryable !== 'unreachable' && !this.options.debug && !this.options.terminal.interactive) return;
     const mark = event.type === 'target_done' ? (event.outcome === 'timed_out' ? this.color.red('✗ ') : this.color.green('✓ ')) : '';
     const line = level === 'warn' ? this.color.yellow(`warning: ${message}`) : level === 'error' ? this.color.red(message) : message;
     this.printAboveSpinner(`${mark}${line}`);
@@ -111,7 +113,7 @@ export class TextOutput implements Output {
 
   progress(text: string | undefined): void {
     if (!this.spinnerEnabled()) return;
-    if (text !== undefined) this.ensureSpinner().text = text;
+    if (text !== undefined) this.ensureSpinner(text).text = text;
     // Once a wait has begun the spinner shows it; otherwise it goes away with what it announced.
     else if (this.pending.size === 0 && this.lastWaitingLine.size === 0) this.stopSpinner();
   }
@@ -139,9 +141,10 @@ export class TextOutput implements Output {
     return this.options.terminal.interactive && this.options.createSpinner !== undefined;
   }
 
-  private ensureSpinner(): Spinner {
+  /** The spinner, started with `text` when there is none yet (its first frame is drawn at once). */
+  private ensureSpinner(text = ''): Spinner {
     this.spinner ??= this.options.createSpinner!({
-      text: '',
+      text,
       stream: process.stderr,
       isEnabled: true,
       discardStdin: false,
