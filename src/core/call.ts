@@ -48,24 +48,34 @@ export async function sleepWithin(call: CallContext, ms: number, what: string): 
 const DEADLINE = Symbol('drainctl deadline');
 
 /**
- * Runs `task` with a signal that also fires at the caller's deadline, measured on the core's
- * clock, so an API call or a child process in flight is cut when the time is up. A cut by the
- * deadline surfaces as a timeout error; the caller's own abort as an interrupted one.
+ * How long after the deadline the core cuts a call that is still running. Providers bound their
+ * own waits by the deadline and say what they were waiting for; the cut is the backstop for what
+ * cannot watch the clock itself (an HTTP request in flight), and must not pre-empt their words.
+ */
+export const DEADLINE_GRACE_MS = 250;
+
+/**
+ * Runs `task` with a signal that also fires just after the caller's deadline, measured on the
+ * core's clock, so an API call or a child process in flight is cut when the time is up. A cut by
+ * the deadline surfaces as a timeout error (the provider's own, when it said what it waited for);
+ * the caller's own abort as an interrupted one.
  */
 export async function withDeadline<T>(call: CallContext, what: string, task: (bounded: CallContext) => Promise<T>): Promise<T> {
   if (call.signal?.aborted) throw interruptedError(call.signal.reason);
-  if (remainingMs(call) <= 0) throw deadlineError(what, call);
+  const cutInMs = call.deadline + DEADLINE_GRACE_MS - call.clock.now();
+  if (cutInMs <= 0) throw deadlineError(what, call);
   const controller = new AbortController();
   const stopTimer = new AbortController();
   const onAbort = (): void => controller.abort(call.signal?.reason);
   call.signal?.addEventListener('abort', onAbort, { once: true });
-  call.clock.sleep(remainingMs(call), stopTimer.signal).then(
+  call.clock.sleep(cutInMs, stopTimer.signal).then(
     () => controller.abort(DEADLINE),
     () => {},
   );
   try {
     return await task({ ...call, signal: controller.signal });
   } catch (error) {
+    if (error instanceof DrainctlError && error.kind === 'timeout') throw error;
     if (controller.signal.reason === DEADLINE) throw deadlineError(what, call);
     throw error;
   } finally {
