@@ -1,31 +1,44 @@
 import { connect, type Socket } from 'node:net';
+import { type CallContext, deadlineError, remainingMs } from '../../core/call.js';
 import { DrainctlError, interruptedError } from '../../core/errors.js';
 import { printable, quote } from '../../core/quote.js';
 import { formatHaproxyAddress, type HaproxyAddress } from './syntax.js';
 
-/** How long one runtime API command may take, connect to end of answer. */
+/** How long one runtime API command may take, connect to end of answer (the call's deadline may end it sooner). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 /** Answers larger than this are cut off: `show stat` of a very large configuration stays well below. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/**
+ * The least time a command gets when the caller's deadline is (almost) there: the core's waiter
+ * takes one last look at the deadline itself, and that look must still be able to say what it saw.
+ * A local runtime API answers in milliseconds.
+ */
+const LAST_LOOK_MS = 500;
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED', 'EAGAIN']);
 
 export interface CommandOptions {
   readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
+  /** The signal that stops the command, and the clock and deadline that bound it. */
+  readonly call: CallContext;
   readonly debug?: (line: string) => void;
 }
 
 /**
  * Sends one command to the HAProxy runtime API and reads the answer to EOF. HAProxy's
  * non-interactive mode answers one line and closes; the write side is half-closed right
- * after the command, so a peer that only echoes ends too.
+ * after the command, so a peer that only echoes ends too. Its bound (its own, or the call's
+ * deadline when that comes first) is timed on the call's clock.
  */
-export function runtimeCommand(address: HaproxyAddress, command: string, options: CommandOptions = {}): Promise<string> {
+export function runtimeCommand(address: HaproxyAddress, command: string, options: CommandOptions): Promise<string> {
+  const { call } = options;
   const where = formatHaproxyAddress(address);
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const started = Date.now();
+  const started = Date.now(); // for the debug line only
+  const startedAt = call.clock.now();
   return new Promise<string>((resolve, reject) => {
-    if (options.signal?.aborted) return reject(interruptedError(options.signal.reason));
+    if (call.signal?.aborted) return reject(interruptedError(call.signal.reason));
+    const bound = Math.min(timeoutMs, Math.max(remainingMs(call), LAST_LOOK_MS));
+    const byDeadline = bound < timeoutMs;
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -33,21 +46,26 @@ export function runtimeCommand(address: HaproxyAddress, command: string, options
     const finish = (error: DrainctlError | undefined, answer?: string): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      stopTimer.abort();
+      call.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       options.debug?.(`haproxy ${where} ${command} <- ${error ? `error: ${error.message}` : `${answer?.split('\n').length ?? 0} lines`} in ${Date.now() - started}ms`);
       if (error) reject(error);
       else resolve(answer ?? '');
     };
-    const onAbort = (): void => finish(interruptedError(options.signal?.reason));
-    const timer = setTimeout(() => {
-      const partial = Buffer.concat(chunks).toString('utf8');
-      finish(partial === ''
-        ? new DrainctlError('provider', `HAProxy runtime API at ${where}: no answer to "${command}" within ${timeoutMs} ms`, { retryable: 'transient', details: { address: where } })
-        : notHaproxy(where, partial));
-    }, timeoutMs);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = (): void => finish(interruptedError(call.signal?.reason));
+    const stopTimer = new AbortController();
+    call.clock.sleep(bound, stopTimer.signal).then(
+      () => {
+        if (byDeadline) return finish(deadlineError(`waiting for the HAProxy runtime API at ${where} to answer "${command}"`, call, startedAt));
+        const partial = Buffer.concat(chunks).toString('utf8');
+        finish(partial === ''
+          ? new DrainctlError('provider', `HAProxy runtime API at ${where}: no answer to "${command}" within ${timeoutMs} ms`, { retryable: 'transient', details: { address: where } })
+          : notHaproxy(where, partial));
+      },
+      () => {}, // answered first
+    );
+    call.signal?.addEventListener('abort', onAbort, { once: true });
     options.debug?.(`haproxy ${where} -> ${command}`);
     socket.on('connect', () => {
       socket.write(`${command}\n`);

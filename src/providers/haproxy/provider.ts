@@ -49,9 +49,8 @@ export class HaproxyProvider implements DrainProvider {
   }
 
   async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
-    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
-    const servers = await this.readBackend(g, signal);
+    const servers = await this.readBackend(g, ctx);
     const registered = servers.map((s) => toStatus(group, s));
     if (targets === 'all') return { group, providerId: g.backend, targets: registered, registered };
     const named = targets.map((ref) => registered.find((s) => s.ref.target === ref.target) ?? absent(ref, g));
@@ -59,33 +58,30 @@ export class HaproxyProvider implements DrainProvider {
   }
 
   async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
     for (const target of targets) {
-      await this.set(g, target.ref.target, `set server ${g.backend}/${target.ref.target} state ${this.mode}`, signal);
+      await this.set(g, target.ref.target, `set server ${g.backend}/${target.ref.target} state ${this.mode}`, ctx);
     }
   }
 
   async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
-    const current = await this.serversState(g, signal);
+    const current = await this.serversState(g, ctx);
     for (const { ref, registration } of targets) {
       const now = current.find((s) => s.server === ref.target);
-      if (!now) throw await this.missingServer(g, ref.target, current, signal);
+      if (!now) throw await this.missingServer(g, ref.target, current, ctx);
       const admin = recordedAdmin(registration) ?? 'ready';
       // Weight first, so the server never comes back at weight 0 for a moment.
       const recordedWeight = typeof registration?.weight === 'number' ? registration.weight : undefined;
       const weight = recordedWeight ?? (now.userWeight === 0 ? now.initialWeight : undefined);
-      if (weight !== undefined && weight !== now.userWeight) await this.setWeight(g, ref.target, weight, signal);
-      await this.set(g, ref.target, `set server ${g.backend}/${ref.target} state ${admin}`, signal);
+      if (weight !== undefined && weight !== now.userWeight) await this.setWeight(g, ref.target, weight, ctx);
+      await this.set(g, ref.target, `set server ${g.backend}/${ref.target} state ${admin}`, ctx);
     }
   }
 
   async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
-    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
-    await this.serversState(g, signal);
+    await this.serversState(g, ctx);
     return { seconds: undefined, enabled: true, extra: { mode: this.mode } };
   }
 
@@ -98,67 +94,66 @@ export class HaproxyProvider implements DrainProvider {
 
   /** Cuts the sessions still open to these servers; resolves to how many there were just before. */
   async forceClose(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<{ readonly cut: number }> {
-    const { signal } = ctx;
     const g = parseHaproxyGroup(group.group);
-    const servers = await this.readBackend(g, signal);
+    const servers = await this.readBackend(g, ctx);
     let cut = 0;
     for (const target of targets) {
       const server = servers.find((s) => s.name === target.ref.target);
       if (!server) continue;
       cut += server.stat?.scur ?? 0;
-      await this.set(g, target.ref.target, `shutdown sessions server ${g.backend}/${target.ref.target}`, signal);
+      await this.set(g, target.ref.target, `shutdown sessions server ${g.backend}/${target.ref.target}`, ctx);
     }
     return { cut };
   }
 
   /** Both views of a backend's servers, read concurrently (one command per connection). */
-  private async readBackend(g: HaproxyGroup, signal?: AbortSignal): Promise<ServerView[]> {
+  private async readBackend(g: HaproxyGroup, ctx: CallContext): Promise<ServerView[]> {
     const [statText, state] = await Promise.all([
-      this.command(g, `show stat ${g.backend} 4 -1`, signal),
-      this.serversState(g, signal).catch((error: unknown) => error as Error),
+      this.command(g, `show stat ${g.backend} 4 -1`, ctx),
+      this.serversState(g, ctx).catch((error: unknown) => error as Error),
     ]);
-    if (!looksLikeStat(statText)) throw await this.answerError(g, statText, undefined, signal);
+    if (!looksLikeStat(statText)) throw await this.answerError(g, statText, undefined, ctx);
     if (state instanceof Error) throw state;
     const stats = parseStat(statText).filter((r) => r.backend === g.backend);
     const names = [...new Set([...stats.map((r) => r.server), ...state.map((r) => r.server)])];
     return names.map((name) => ({ name, stat: stats.find((r) => r.server === name), state: state.find((r) => r.server === name) }));
   }
 
-  private async serversState(g: HaproxyGroup, signal?: AbortSignal): Promise<ServerStateRow[]> {
-    const text = await this.command(g, `show servers state ${g.backend}`, signal);
-    if (!looksLikeServersState(text)) throw await this.answerError(g, text, undefined, signal);
+  private async serversState(g: HaproxyGroup, ctx: CallContext): Promise<ServerStateRow[]> {
+    const text = await this.command(g, `show servers state ${g.backend}`, ctx);
+    if (!looksLikeServersState(text)) throw await this.answerError(g, text, undefined, ctx);
     return parseServersState(text).filter((r) => r.backend === g.backend);
   }
 
   /** Sets a weight; a static algorithm (static-rr, first…) only takes 0% or 100%, and back from 0 means 100%. */
-  private async setWeight(g: HaproxyGroup, server: string, weight: number, signal?: AbortSignal): Promise<void> {
+  private async setWeight(g: HaproxyGroup, server: string, weight: number, ctx: CallContext): Promise<void> {
     const command = `set server ${g.backend}/${server} weight ${weight}`;
-    const answer = (await this.command(g, command, signal)).trim();
+    const answer = (await this.command(g, command, ctx)).trim();
     if (answer === '') return;
-    if (/static LB algorithm/i.test(answer) && weight > 0) return this.set(g, server, `set server ${g.backend}/${server} weight 100%`, signal);
-    throw await this.answerError(g, answer, server, signal, command);
+    if (/static LB algorithm/i.test(answer) && weight > 0) return this.set(g, server, `set server ${g.backend}/${server} weight 100%`, ctx);
+    throw await this.answerError(g, answer, server, ctx, command);
   }
 
   /** Runs a command that answers nothing on success. */
-  private async set(g: HaproxyGroup, server: string, command: string, signal?: AbortSignal): Promise<void> {
-    const answer = (await this.command(g, command, signal)).trim();
-    if (answer !== '') throw await this.answerError(g, answer, server, signal, command);
+  private async set(g: HaproxyGroup, server: string, command: string, ctx: CallContext): Promise<void> {
+    const answer = (await this.command(g, command, ctx)).trim();
+    if (answer !== '') throw await this.answerError(g, answer, server, ctx, command);
   }
 
-  private command(g: HaproxyGroup, command: string, signal?: AbortSignal): Promise<string> {
-    const options: CommandOptions = { signal, debug: this.settings.debug, timeoutMs: this.settings.commandTimeoutMs };
+  private command(g: HaproxyGroup, command: string, ctx: CallContext): Promise<string> {
+    const options: CommandOptions = { call: ctx, debug: this.settings.debug, timeoutMs: this.settings.commandTimeoutMs };
     return runtimeCommand(g.address, command, options);
   }
 
   /** Turns a runtime API complaint into a DrainctlError naming what it is about; the answer is quoted, as it may come from anything. */
-  private async answerError(g: HaproxyGroup, answer: string, server: string | undefined, signal?: AbortSignal, command?: string): Promise<DrainctlError> {
+  private async answerError(g: HaproxyGroup, answer: string, server: string | undefined, ctx: CallContext, command?: string): Promise<DrainctlError> {
     const where = formatHaproxyAddress(g.address);
     const first = answer.trim().split('\n')[0] ?? '';
     if (/^(No such proxy|No such backend|Can't find backend)/.test(first)) {
-      return notFoundError(`HAProxy at ${where} has no backend ${g.backend}${await this.knownBackends(g, signal)}`, 'check the backend name in the reference');
+      return notFoundError(`HAProxy at ${where} has no backend ${g.backend}${await this.knownBackends(g, ctx)}`, 'check the backend name in the reference');
     }
     if (/^No such server/.test(first)) {
-      return server === undefined ? notFoundError(`HAProxy at ${where}: ${printable(first)}`) : this.missingServer(g, server, undefined, signal);
+      return server === undefined ? notFoundError(`HAProxy at ${where}: ${printable(first)}`) : this.missingServer(g, server, undefined, ctx);
     }
     if (/Permission denied/i.test(first)) {
       // HAProxy refused before doing anything: a refusal, not a failure that may have half-happened.
@@ -174,16 +169,16 @@ export class HaproxyProvider implements DrainProvider {
     return new DrainctlError('provider', `HAProxy at ${where} answered "${command}" with: ${quote(first)}`, { details: { address: where, answer: printable(first) } });
   }
 
-  private async missingServer(g: HaproxyGroup, server: string, known: readonly ServerStateRow[] | undefined, signal?: AbortSignal): Promise<DrainctlError> {
-    const rows = known ?? (await this.serversState(g, signal).catch(() => []));
+  private async missingServer(g: HaproxyGroup, server: string, known: readonly ServerStateRow[] | undefined, ctx: CallContext): Promise<DrainctlError> {
+    const rows = known ?? (await this.serversState(g, ctx).catch(() => []));
     const names = printable(rows.map((r) => r.server).join(', ') || 'none', 400);
     return notFoundError(`backend ${g.backend} on HAProxy at ${formatHaproxyAddress(g.address)} has no server ${server} (servers: ${names})`, `check the reference with: drainctl status haproxy:${printable(g.addressText, 400)}/${g.backend}`);
   }
 
   /** " (backends: a, b)" when HAProxy will list them, for not-found messages. */
-  private async knownBackends(g: HaproxyGroup, signal?: AbortSignal): Promise<string> {
+  private async knownBackends(g: HaproxyGroup, ctx: CallContext): Promise<string> {
     try {
-      const text = await this.command(g, 'show backend', signal);
+      const text = await this.command(g, 'show backend', ctx);
       const names = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
       if (names.length === 0) return '';
       return ` (backends: ${printable(names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', '), 400)})`;

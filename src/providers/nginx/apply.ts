@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { statSync, type Stats } from 'node:fs';
 import { type FileHandle, chown, open, readFile, realpath, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { type CallContext, deadlineError } from '../../core/call.js';
 import { DrainctlError, notFoundError, usageError } from '../../core/errors.js';
 import { printable } from '../../core/quote.js';
 import { type NginxControl, nginxMessage, type WorkerSnapshot } from './control.js';
@@ -27,6 +28,10 @@ import { ConfigSyntaxError, parseConfig } from './tokenizer.js';
  *
  * Changes to one file are serialised: in this process by a queue, across processes by a
  * lock file next to it (a dot file, which `include *.conf` globs do not match).
+ *
+ * Every wait (the lock, each command, the new workers) ends at its own bound or the call's
+ * deadline, whichever comes first, on the call's clock. Putting the file back after a failure
+ * runs on the command's own bound: the deadline has often passed by then.
  */
 
 /** What a change did. */
@@ -34,6 +39,7 @@ export type ApplyResult = { readonly changed: false } | { readonly changed: true
 
 const queues = new Map<string, Promise<unknown>>();
 const LOCK_WAIT_MS = 15_000;
+const LOCK_POLL_MS = 50;
 const STALE_LOCK_MS = 120_000;
 
 /**
@@ -41,17 +47,17 @@ const STALE_LOCK_MS = 120_000;
  * Nothing to do still reloads when NGINX has not reloaded since the file changed: a run killed
  * between its edit and its reload left the file as wanted but not in force.
  */
-export async function applyChange(file: string, edit: (text: string) => string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
+export async function applyChange(file: string, edit: (text: string) => string, control: NginxControl, call: CallContext): Promise<ApplyResult> {
   const real = await realpath(file).catch((error: NodeJS.ErrnoException) => {
     throw fileError(file, error);
   });
   // Nothing to do needs no lock (and works on a read-only file).
   const first = await readText(real);
   if (edit(first) === first && (await inForce(real, control)) !== false) return { changed: false };
-  return serialised(real, () => withLockFile(real, () => applyLocked(real, edit, control, signal)));
+  return serialised(real, () => withLockFile(real, call, () => applyLocked(real, edit, control, call)));
 }
 
-async function applyLocked(real: string, edit: (text: string) => string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
+async function applyLocked(real: string, edit: (text: string) => string, control: NginxControl, call: CallContext): Promise<ApplyResult> {
   const originalBytes = await readFile(real).catch((error: NodeJS.ErrnoException) => {
     throw fileError(real, error);
   });
@@ -59,23 +65,23 @@ async function applyLocked(real: string, edit: (text: string) => string, control
   const candidate = edit(original);
   if (candidate === original) {
     if ((await inForce(real, control)) !== false) return { changed: false };
-    return finishReload(real, control, signal);
+    return finishReload(real, control, call);
   }
-  await checkCurrent(real, control);
+  await checkCurrent(real, control, call);
   const before = await runningSnapshot(control);
   const originalTimes = await stat(real).catch((error: NodeJS.ErrnoException) => {
     throw fileError(real, error);
   });
   await replaceFile(real, Buffer.from(candidate, 'latin1'));
   try {
-    const tested = await control.test();
+    const tested = await control.test(call);
     if (tested.code !== 0) {
       throw new DrainctlError('usage', `nginx -t rejected the change to ${shownPath(real)}: ${nginxMessage(tested)}`, {
         hint: 'the file was put back as it was; nothing was reloaded',
         details: { file: real, nginx: nginxMessage(tested) },
       });
     }
-    await reloadAndWait(real, control, before, signal, 'the file was put back as it was; check the reload command and that nginx runs with this configuration');
+    await reloadAndWait(real, control, before, call, 'the file was put back as it was; check the reload command and that nginx runs with this configuration');
     return { changed: true, before };
   } catch (error) {
     try {
@@ -88,7 +94,7 @@ async function applyLocked(real: string, edit: (text: string) => string, control
         cause: error,
       });
     }
-    throw await settleFailure(error, control, before, true);
+    throw await settleFailure(error, control, before, true, call);
   }
 }
 
@@ -98,25 +104,25 @@ function inForce(real: string, control: NginxControl): Promise<boolean | undefin
 }
 
 /** The file is already as wanted but NGINX has not reloaded since it changed: check it as it is, then reload. */
-async function finishReload(real: string, control: NginxControl, signal?: AbortSignal): Promise<ApplyResult> {
+async function finishReload(real: string, control: NginxControl, call: CallContext): Promise<ApplyResult> {
   control.options.debug?.(`nginx: ${shownPath(real)} changed after the workers started; reloading to put it in force`);
-  await checkCurrent(real, control);
+  await checkCurrent(real, control, call);
   const before = await runningSnapshot(control);
   try {
-    await reloadAndWait(real, control, before, signal, 'nothing was changed; check the reload command and that nginx runs with this configuration');
+    await reloadAndWait(real, control, before, call, 'nothing was changed; check the reload command and that nginx runs with this configuration');
   } catch (error) {
-    throw await settleFailure(error, control, before, false);
+    throw await settleFailure(error, control, before, false, call);
   }
   return { changed: true, before };
 }
 
-/** Runs the reload command and waits until the master has acted on it; Ctrl-C stops both. */
-async function reloadAndWait(real: string, control: NginxControl, before: WorkerSnapshot, signal: AbortSignal | undefined, hint: string): Promise<void> {
-  const result = await control.reload(signal);
+/** Runs the reload command and waits until the master has acted on it; Ctrl-C or the deadline stops both. */
+async function reloadAndWait(real: string, control: NginxControl, before: WorkerSnapshot, call: CallContext, hint: string): Promise<void> {
+  const result = await control.reload(call);
   if (result.code !== 0) {
     throw new DrainctlError('provider', `reloading nginx failed: ${nginxMessage(result)}`, { hint, details: { file: real, nginx: nginxMessage(result) } });
   }
-  await control.waitForReload(before, signal);
+  await control.waitForReload(before, call);
 }
 
 /**
@@ -125,11 +131,11 @@ async function reloadAndWait(real: string, control: NginxControl, before: Worker
  * ledger does not record a change. When it did act, it may run the candidate: it is asked to
  * reload the file as it now is.
  */
-async function settleFailure(error: unknown, control: NginxControl, before: WorkerSnapshot, putBack: boolean): Promise<unknown> {
+async function settleFailure(error: unknown, control: NginxControl, before: WorkerSnapshot, putBack: boolean, call: CallContext): Promise<unknown> {
   const now = await control.snapshot().catch(() => undefined);
   const untouched = now !== undefined && now.master === before.master && now.workers.every((pid) => before.workers.includes(pid));
   if (!untouched) {
-    if (putBack) await control.reload().catch(() => undefined);
+    if (putBack) await control.reload(control.cleanupCall(call)).catch(() => undefined);
     return error;
   }
   if (error instanceof DrainctlError) error.details.applied = false;
@@ -146,9 +152,9 @@ async function runningSnapshot(control: NginxControl): Promise<WorkerSnapshot> {
 }
 
 /** The configuration must pass as it is and must read this file; otherwise nothing is changed. */
-async function checkCurrent(real: string, control: NginxControl): Promise<void> {
+async function checkCurrent(real: string, control: NginxControl, call: CallContext): Promise<void> {
   const main = control.options.mainConfig;
-  const dumped = await control.dump();
+  const dumped = await control.dump(call);
   if (dumped.code !== 0) {
     // NGINX quotes the words it rejects: of a file that is not NGINX's at all, say only that.
     if (!(await looksLikeNginx(main))) {
@@ -227,10 +233,15 @@ async function serialised<T>(real: string, task: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Holds `.<file>.drainctl.lock` beside the file while `task` runs; waits (bounded) for another holder. */
-async function withLockFile<T>(real: string, task: () => Promise<T>): Promise<T> {
+/**
+ * Holds `.<file>.drainctl.lock` beside the file while `task` runs; waits for another holder at
+ * most LOCK_WAIT_MS or until the call's deadline, on the call's clock.
+ */
+async function withLockFile<T>(real: string, call: CallContext, task: () => Promise<T>): Promise<T> {
   const lock = join(dirname(real), `.${basename(real)}.drainctl.lock`);
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const startedAt = call.clock.now();
+  const ownEnd = startedAt + LOCK_WAIT_MS;
+  const end = Math.min(ownEnd, call.deadline);
   for (let i = 0; ; i++) {
     try {
       const handle = await open(lock, 'wx', 0o644);
@@ -244,10 +255,12 @@ async function withLockFile<T>(real: string, task: () => Promise<T>): Promise<T>
         await unlink(lock).catch(() => undefined);
         continue;
       }
-      if (Date.now() > deadline || i > 1000) {
+      const left = end - call.clock.now();
+      if (left <= 0 && call.deadline < ownEnd) throw deadlineError(`waiting for another drainctl to finish changing ${shownPath(real)} (lock file ${shownPath(lock)})`, call, startedAt);
+      if (left <= 0 || i > 1000) {
         throw new DrainctlError('provider', `another drainctl is changing ${real} (lock file ${lock})`, { retryable: 'transient', hint: 'try again, or remove the lock file if no drainctl runs' });
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await call.clock.sleep(Math.min(LOCK_POLL_MS, left), call.signal);
     }
   }
   try {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { type CallContext, deadlineError, remainingMs } from '../../core/call.js';
 import { DrainctlError, interruptedError } from '../../core/errors.js';
 import { printable } from '../../core/quote.js';
 
@@ -8,6 +9,9 @@ import { printable } from '../../core/quote.js';
  * killed, so a reload command such as `sleep 40` or `systemctl reload nginx` that hangs leaves
  * nothing running and holds no pipe open. A command that exits while a background child still
  * holds its output is not waited for beyond a short grace.
+ *
+ * The bound is the command's own (15 s by default) or the caller's deadline, whichever comes
+ * first, timed on the call's clock: the tests' clock decides when a command has run too long.
  */
 
 /** What running a command gave. */
@@ -20,18 +24,25 @@ export interface CommandResult {
 export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly debug?: (line: string) => void;
-  /** The bound, in ms. */
+  /** The command's own bound, in ms; the call's deadline may end it sooner. */
   readonly timeoutMs: number;
   /** Says what to check when the command runs out of time. */
   readonly timeoutHint?: string;
   /** Says what to do when the command does not exist. */
   readonly missingHint?: string;
-  /** Stops the command (its whole group) when it fires: the group does not get the terminal's Ctrl-C. */
-  readonly signal?: AbortSignal;
+  /**
+   * The clock and deadline that bound the command; its signal stops the command (its whole
+   * group) when it fires: the group does not get the terminal's Ctrl-C.
+   */
+  readonly call: CallContext;
 }
 
 const OUTPUT_LIMIT = 8 * 1024 * 1024;
-/** How long output pipes may stay open after the command itself exited. */
+/**
+ * How long output pipes may stay open after the command itself exited. Real time on purpose: it
+ * lets the OS deliver the last bytes, which no clock of the caller's speeds up; the bound's timer
+ * stays armed meanwhile, so the deadline still holds.
+ */
 const PIPE_GRACE_MS = 500;
 
 /** Process groups still running; killed if drainctl exits first, as they no longer share its group. */
@@ -57,11 +68,17 @@ function trackGroup(pid: number): void {
 
 /** Runs a command in its own process group, capturing its output; rejects when it outlives the bound (not retryable). */
 export function runCommand(command: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
-  const started = Date.now();
+  const { call } = options;
+  const started = Date.now(); // for the debug line only
+  const startedAt = call.clock.now();
   const shown = printable([command, ...args].join(' '), 300);
   options.debug?.(`nginx -> ${shown}`);
   return new Promise((resolvePromise, reject) => {
-    if (options.signal?.aborted) return reject(interruptedError(options.signal.reason));
+    if (call.signal?.aborted) return reject(interruptedError(call.signal.reason));
+    const left = remainingMs(call);
+    if (left <= 0) return reject(deadlineError(`not starting ${shown}`, call));
+    // Which bound ends the command decides the error: its own (a hang, not retried) or the caller's deadline.
+    const byDeadline = left < options.timeoutMs;
     const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const pid = child.pid;
     if (pid !== undefined) trackGroup(pid);
@@ -74,16 +91,20 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       if (stderr.length < OUTPUT_LIMIT) stderr += d.toString('utf8');
     });
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (pid !== undefined) killGroup(pid);
-    }, options.timeoutMs);
+    const stopTimer = new AbortController();
+    call.clock.sleep(Math.min(left, options.timeoutMs), stopTimer.signal).then(
+      () => {
+        timedOut = true;
+        if (pid !== undefined) killGroup(pid);
+      },
+      () => {}, // the command ended first
+    );
     let aborted = false;
     const onAbort = (): void => {
       aborted = true;
       if (pid !== undefined) killGroup(pid);
     };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    call.signal?.addEventListener('abort', onAbort, { once: true });
     let grace: NodeJS.Timeout | undefined;
     child.on('exit', () => {
       grace = setTimeout(() => {
@@ -92,9 +113,9 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       }, PIPE_GRACE_MS);
     });
     const done = (): void => {
-      clearTimeout(timer);
+      stopTimer.abort();
       clearTimeout(grace);
-      options.signal?.removeEventListener('abort', onAbort);
+      call.signal?.removeEventListener('abort', onAbort);
       if (pid !== undefined) runningGroups.delete(pid);
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
@@ -108,7 +129,13 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     child.on('close', (code, signal) => {
       done();
       options.debug?.(`nginx <- ${shown}: exit ${code ?? signal} in ${Date.now() - started}ms`);
-      if (aborted) return reject(interruptedError(options.signal?.reason));
+      if (aborted) return reject(interruptedError(call.signal?.reason));
+      if (timedOut && byDeadline) {
+        const error = deadlineError(`waiting for ${shown} (stopped with every process it started)`, call, startedAt);
+        error.details.command = shown;
+        error.details.timedOut = true;
+        return reject(error);
+      }
       if (timedOut) {
         const seconds = Math.max(1, Math.round(options.timeoutMs / 1000));
         // Not retryable: running the same command again would hang the same way.

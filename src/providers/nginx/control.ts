@@ -1,5 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { type CallContext, deadlineError, standaloneCall } from '../../core/call.js';
+import { systemClock } from '../../core/clock.js';
 import { DrainctlError, throwIfAborted } from '../../core/errors.js';
 import { printable } from '../../core/quote.js';
 import { type CommandResult, runCommand } from './command.js';
@@ -18,7 +20,7 @@ export interface ControlOptions {
   readonly debug?: (line: string) => void;
   /** Bound on each command, the reload command included, with everything it starts (default 15 s). */
   readonly commandTimeoutMs?: number;
-  /** How long a reload may take to start new workers (default 10 s). */
+  /** How long a reload may take to start new workers (default 10 s); the caller's deadline may end the wait sooner. */
   readonly reloadWaitMs?: number;
 }
 
@@ -29,6 +31,9 @@ export interface WorkerSnapshot {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
+const DEFAULT_RELOAD_WAIT_MS = 10_000;
+/** How often the wait for new workers looks at the master's children. */
+const RELOAD_POLL_MS = 20;
 
 /** Runs nginx (test, dump, reload) and watches its processes. */
 export class NginxControl {
@@ -41,19 +46,19 @@ export class NginxControl {
   }
 
   /** `nginx -t -c <main>`. */
-  test(): Promise<CommandResult> {
-    return this.run(this.binary, ['-t', '-q', '-c', this.options.mainConfig]);
+  test(call: CallContext): Promise<CommandResult> {
+    return this.run(this.binary, ['-t', '-q', '-c', this.options.mainConfig], call);
   }
 
   /** `nginx -T -c <main>`: tests, and lists every file the configuration reads. */
-  dump(): Promise<CommandResult> {
-    return this.run(this.binary, ['-T', '-q', '-c', this.options.mainConfig]);
+  dump(call: CallContext): Promise<CommandResult> {
+    return this.run(this.binary, ['-T', '-q', '-c', this.options.mainConfig], call);
   }
 
-  /** The reload command, or `nginx -c <main> -s reload`; an aborted signal stops it. */
-  reload(signal?: AbortSignal): Promise<CommandResult> {
-    if (this.options.reloadCommand) return this.run('/bin/sh', ['-c', this.options.reloadCommand], signal);
-    return this.run(this.binary, ['-c', this.options.mainConfig, '-s', 'reload'], signal);
+  /** The reload command, or `nginx -c <main> -s reload`; the call's signal or deadline stops it. */
+  reload(call: CallContext): Promise<CommandResult> {
+    if (this.options.reloadCommand) return this.run('/bin/sh', ['-c', this.options.reloadCommand], call);
+    return this.run(this.binary, ['-c', this.options.mainConfig, '-s', 'reload'], call);
   }
 
   /** Where the master writes its PID: the main config's `pid`, else nginx's compiled-in default. */
@@ -94,13 +99,16 @@ export class NginxControl {
    * Waits until the master has acted on the reload: every worker from before is gone or
    * shutting down, and a new one runs (or a new master took over). A master that rejects the
    * new configuration keeps its old workers, so this runs out; it also runs out when the
-   * master was never signalled. Bounded by reloadWaitMs.
+   * master was never signalled. Bounded by reloadWaitMs or the call's deadline, whichever
+   * comes first, on the call's clock.
    */
-  async waitForReload(before: WorkerSnapshot, signal?: AbortSignal): Promise<void> {
-    const bound = this.options.reloadWaitMs ?? 10_000;
-    const deadline = Date.now() + bound;
-    for (let i = 0; i < 10_000; i++) {
-      throwIfAborted(signal);
+  async waitForReload(before: WorkerSnapshot, call: CallContext): Promise<void> {
+    const bound = this.options.reloadWaitMs ?? DEFAULT_RELOAD_WAIT_MS;
+    const startedAt = call.clock.now();
+    const ownEnd = startedAt + bound;
+    const end = Math.min(ownEnd, call.deadline);
+    for (let i = 0; i < 100_000; i++) {
+      throwIfAborted(call.signal);
       const master = await this.masterPid();
       if (master !== undefined && master !== before.master) return;
       if (master === undefined) throw new DrainctlError('provider', `the nginx master (pid ${before.master}) exited during the reload`, { hint: 'see its error log' });
@@ -108,9 +116,11 @@ export class NginxControl {
       const oldServing = now.filter((w) => !w.shuttingDown && before.workers.includes(w.pid));
       const fresh = now.filter((w) => !w.shuttingDown && !before.workers.includes(w.pid));
       if (before.workers.length === 0 || (oldServing.length === 0 && fresh.length > 0)) return;
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 20));
+      const left = end - call.clock.now();
+      if (left <= 0) break;
+      await call.clock.sleep(Math.min(RELOAD_POLL_MS, left), call.signal);
     }
+    if (call.deadline < ownEnd) throw deadlineError('waiting for nginx to start new workers after the reload', call, startedAt);
     throw new DrainctlError('provider', `nginx did not apply the new configuration within ${Math.round(bound / 1000)}s (its workers from before the reload still serve)`, {
       hint: 'check the reload command and the nginx error log',
     });
@@ -135,9 +145,12 @@ export class NginxControl {
     return startedAt >= mtimeMs;
   }
 
-  /** Prefix and PID path nginx was built with (`nginx -V`), read once. */
+  /**
+   * Prefix and PID path nginx was built with (`nginx -V`), read once. The answer is kept for
+   * every later call, so no one caller's deadline or Ctrl-C may cut it: it runs on its own bound.
+   */
   private compiledDefaults(): Promise<{ prefix: string; pidPath: string }> {
-    this.defaults ??= this.run(this.binary, ['-V']).then(
+    this.defaults ??= this.run(this.binary, ['-V'], standaloneCall({ clock: systemClock, timeoutMs: this.commandTimeoutMs })).then(
       (r) => {
         const text = `${r.stdout}\n${r.stderr}`;
         const prefix = /--prefix=(\S+)/.exec(text)?.[1] ?? '/usr/share/nginx';
@@ -149,14 +162,27 @@ export class NginxControl {
     return this.defaults;
   }
 
-  /** Runs a command in its own process group, bounded by commandTimeoutMs (default 15 s). */
-  run(command: string, args: readonly string[], signal?: AbortSignal): Promise<CommandResult> {
+  /** Each command's own bound (default 15 s). */
+  get commandTimeoutMs(): number {
+    return this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  }
+
+  /**
+   * A context for putting things back after a failure: the call's clock, no signal, and the
+   * command's own bound rather than the caller's deadline, which has often passed by then.
+   */
+  cleanupCall(call: CallContext): CallContext {
+    return { signal: undefined, clock: call.clock, deadline: call.clock.now() + this.commandTimeoutMs };
+  }
+
+  /** Runs a command in its own process group, bounded by commandTimeoutMs (default 15 s) and the call's deadline. */
+  run(command: string, args: readonly string[], call: CallContext): Promise<CommandResult> {
     const reload = command === '/bin/sh';
     return runCommand(command, args, {
-      signal,
+      call,
       env: this.options.env,
       debug: this.options.debug,
-      timeoutMs: this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      timeoutMs: this.commandTimeoutMs,
       timeoutHint: reload ? 'the reload command runs through /bin/sh -c and must finish within the bound: run it by hand to see why it hangs' : 'check that nginx runs normally (nginx -t by hand)',
       missingHint: command === this.binary ? 'install nginx or put it on PATH' : undefined,
     });

@@ -65,7 +65,7 @@ export class NginxProvider implements DrainProvider {
     const pending = down.length > 0 && (await this.control.fileInForce(g.file).catch(() => undefined)) === false;
     const old = down.length > 0 ? await this.runningOldWorkers() : { pids: [] };
     const counts = old.pids.length > 0 ? await this.countConnections(old.pids, down) : new Map<string, number>();
-    const stub = down.length > 0 && this.settings.statusUrl ? await readStubStatus(this.settings.statusUrl, signal, this.settings.debug) : undefined;
+    const stub = down.length > 0 && this.settings.statusUrl ? await readStubStatus(this.settings.statusUrl, ctx, this.settings.debug) : undefined;
     const context = stub ? `; ${formatStubStatus(stub)}` : '';
     const registered = servers.map((s) => (pending && s.down ? notReloaded(group, s, g) : toStatus(group, s, old, counts.get(s.address), context)));
     const providerId = `${shownPath(g.file)}: upstream ${g.upstream}`;
@@ -75,13 +75,11 @@ export class NginxProvider implements DrainProvider {
   }
 
   async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
-    await this.setDown(group, targets.map((t) => t.ref.target), true, signal);
+    await this.setDown(group, targets.map((t) => t.ref.target), true, ctx);
   }
 
   async restore(group: GroupRef, targets: readonly RestoreRequest[], ctx: CallContext): Promise<void> {
-    const { signal } = ctx;
-    await this.setDown(group, targets.map((t) => t.ref.target), false, signal);
+    await this.setDown(group, targets.map((t) => t.ref.target), false, ctx);
   }
 
   async getTimeout(group: GroupRef, ctx: CallContext): Promise<TimeoutSetting> {
@@ -128,15 +126,15 @@ export class NginxProvider implements DrainProvider {
     return { cut: [...counts.values()].reduce((a, b) => a + b, 0) };
   }
 
-  private async setDown(group: GroupRef, addresses: readonly string[], down: boolean, signal?: AbortSignal): Promise<void> {
-    throwIfAborted(signal);
+  private async setDown(group: GroupRef, addresses: readonly string[], down: boolean, ctx: CallContext): Promise<void> {
+    throwIfAborted(ctx.signal);
     const g = parseNginxGroup(group.group);
     const block = await this.readUpstream(g);
     const missing = addresses.filter((a) => !block.servers.some((s) => s.address === a));
     if (missing.length > 0) {
       throw notFoundError(`upstream ${g.upstream} in ${shownPath(g.file)} has no server ${missing.join(', ')} (servers: ${printable(block.servers.map((s) => s.address).join(', ') || 'none', 400)})`, `check the reference with: drainctl status nginx:${shownPath(group.group)}`);
     }
-    const result = await applyChange(g.file, (text) => setDown(text, g.upstream, addresses, down), this.control, signal);
+    const result = await applyChange(g.file, (text) => setDown(text, g.upstream, addresses, down), this.control, ctx);
     if (result.changed) for (const pid of result.before.workers) this.oldWorkers.add(pid);
   }
 

@@ -1,3 +1,5 @@
+import { type CallContext, remainingMs } from '../../core/call.js';
+
 /** NGINX's stub_status counters: per instance (client side), not per upstream server. */
 export interface StubStatus {
   readonly active: number;
@@ -14,17 +16,29 @@ export function parseStubStatus(text: string): StubStatus | undefined {
   return { active: Number(active[1]), reading: Number(rww[1]), writing: Number(rww[2]), waiting: Number(rww[3]) };
 }
 
-/** Reads stub_status (bounded to 2 s); undefined when it cannot be read, as it is only context. */
-export async function readStubStatus(url: string, signal?: AbortSignal, debug?: (line: string) => void): Promise<StubStatus | undefined> {
+const STUB_STATUS_BOUND_MS = 2000;
+
+/**
+ * Reads stub_status, bounded to 2 s or the call's deadline on the call's clock; undefined when it
+ * cannot be read, as it is only context.
+ */
+export async function readStubStatus(url: string, call: CallContext, debug?: (line: string) => void): Promise<StubStatus | undefined> {
+  const bound = new AbortController();
+  const stopTimer = new AbortController();
+  call.clock.sleep(Math.min(STUB_STATUS_BOUND_MS, remainingMs(call)), stopTimer.signal).then(
+    () => bound.abort(new Error(`no answer within ${STUB_STATUS_BOUND_MS} ms or before the deadline`)),
+    () => {},
+  );
   try {
-    const bound = AbortSignal.timeout(2000);
-    const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, bound]) : bound });
+    const response = await fetch(url, { signal: call.signal ? AbortSignal.any([call.signal, bound.signal]) : bound.signal });
     const parsed = parseStubStatus(await response.text());
     if (!parsed) debug?.(`nginx stub_status ${url}: not a stub_status page (HTTP ${response.status})`);
     return parsed;
   } catch (error) {
     debug?.(`nginx stub_status ${url}: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
+  } finally {
+    stopTimer.abort();
   }
 }
 
