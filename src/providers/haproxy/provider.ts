@@ -9,7 +9,8 @@ import type { ProviderOptions } from '../options.js';
 import { type CommandOptions, notHaproxy, runtimeCommand } from './client.js';
 import { type AdminState, mapServer } from './state-map.js';
 import { looksLikeServersState, looksLikeStat, parseServersState, parseStat, type ServerStateRow, type StatRow } from './stats.js';
-import { formatHaproxyAddress, type HaproxyGroup, parseHaproxyGroup } from './syntax.js';
+import { formatHaproxyAddress, formatHaproxyGroup, type HaproxyAddress, type HaproxyGroup, parseHaproxyGroup } from './syntax.js';
+import { chooseListener, isLocal, looksLikeCliSockets, parseCliSockets } from './cli-sockets.js';
 
 /** Settings of one HAProxy provider. */
 export interface HaproxyProviderOptions {
@@ -38,6 +39,8 @@ const ADMIN_STATES: readonly AdminState[] = ['ready', 'drain', 'maint'];
 export class HaproxyProvider implements DrainProvider {
   readonly descriptor = haproxyDescriptor;
   private readonly mode: 'drain' | 'maint';
+  /** The runtime API address that names the process behind each address reached, asked once per address. */
+  private readonly canonicalAddresses = new Map<string, Promise<HaproxyAddress | undefined>>();
 
   constructor(private readonly settings: HaproxyProviderOptions = {}) {
     this.mode = settings.mode ?? 'drain';
@@ -50,11 +53,32 @@ export class HaproxyProvider implements DrainProvider {
 
   async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', ctx: CallContext): Promise<GroupSnapshot> {
     const g = parseHaproxyGroup(group.group);
-    const servers = await this.readBackend(g, ctx);
+    const [servers, canonical] = await Promise.all([this.readBackend(g, ctx), this.canonicalGroup(g, ctx)]);
     const registered = servers.map((s) => toStatus(group, s));
-    if (targets === 'all') return { group, providerId: g.backend, targets: registered, registered };
+    const base = { group, providerId: g.backend, ...(canonical !== undefined && canonical !== group.group && { canonicalGroup: canonical }) };
+    if (targets === 'all') return { ...base, targets: registered, registered };
     const named = targets.map((ref) => registered.find((s) => s.ref.target === ref.target) ?? absent(ref, g));
-    return { group, providerId: g.backend, targets: named, registered };
+    return { ...base, targets: named, registered };
+  }
+
+  /**
+   * The group named through the listener HAProxy itself lists first (see cli-sockets.ts), so a
+   * socket path and a TCP address to the same process share one ledger row. Undefined (the
+   * group as given) when HAProxy does not say, or when it is reached from another machine,
+   * where its unix sockets and loopback listeners would not be reachable.
+   */
+  private async canonicalGroup(g: HaproxyGroup, ctx: CallContext): Promise<string | undefined> {
+    if (!isLocal(g.address)) return undefined;
+    const key = `${g.address.kind} ${formatHaproxyAddress(g.address)}`;
+    let address = this.canonicalAddresses.get(key);
+    if (!address) {
+      address = this.command(g, 'show cli sockets', ctx).then((text) => (looksLikeCliSockets(text) ? chooseListener(parseCliSockets(text)) : undefined));
+      this.canonicalAddresses.set(key, address);
+      // A connection that failed says nothing about the listeners: ask again next time.
+      address.catch(() => this.canonicalAddresses.delete(key));
+    }
+    const chosen = await address.catch(() => undefined);
+    return chosen && formatHaproxyGroup(chosen, g.backend);
   }
 
   async drain(group: GroupRef, targets: readonly TargetStatus[], ctx: CallContext): Promise<void> {

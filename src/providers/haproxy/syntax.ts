@@ -116,3 +116,24 @@ export const haproxySyntax: RefSyntax = {
     return rest !== undefined && rest !== '' && !rest.includes('/');
   },
 };
+
+/**
+ * A group as haproxySyntax reads it back as a whole backend: `127.0.0.1:9999/be_app`,
+ * `/run/haproxy/admin.sock/be_app`, or `/var/lib/haproxy/stats//be_app` for a socket path
+ * not marked by its name. Undefined when no spelling of it parses back to the same parts.
+ */
+export function formatHaproxyGroup(address: HaproxyAddress, backend: string): string | undefined {
+  const text = address.kind === 'unix' ? address.path : formatHaproxyAddress(address);
+  const spellings = address.kind === 'unix' ? [`${text}/${backend}`, `${text}//${backend}`] : [`${text}/${backend}`];
+  return spellings.find((group) => readsBackAs(group, address, backend));
+}
+
+function readsBackAs(group: string, address: HaproxyAddress, backend: string): boolean {
+  try {
+    if (!haproxySyntax.isWholeGroup(group)) return false;
+    const parsed = parseHaproxyGroup(group);
+    return parsed.backend === backend && formatHaproxyAddress(parsed.address) === formatHaproxyAddress(address) && parsed.address.kind === address.kind;
+  } catch {
+    return false;
+  }
+}

@@ -53,6 +53,16 @@ describe('HAProxy provider on a real HAProxy 2.6', () => {
     }
   });
 
+  it('names the group by the same listener whichever runtime API address reached it, asking once per address', async () => {
+    const operatorGroup: GroupRef = { kind: 'group', provider: 'haproxy', group: `127.0.0.1:${haproxy.operatorPort}/be_app` };
+    const asked: string[] = [];
+    const counting = new HaproxyProvider({ debug: (line) => line.includes('-> show cli sockets') && asked.push(line) });
+    for (const group of [tcpGroup, unixGroup, operatorGroup, tcpGroup]) {
+      expect((await counting.describe(group, 'all', testCall())).canonicalGroup ?? group.group).toBe(unixGroup.group);
+    }
+    expect(asked).toHaveLength(3);
+  });
+
   it('drains while a pinned request runs: draining with 1 in flight, drained when it ends, then restored', async () => {
     const slow = httpGet(`http://127.0.0.1:${haproxy.frontendPort}/slow?ms=800`, { headers: { cookie: 'SRV=a1' } });
     await until(tcpGroup, 'app1', (s) => s.inFlight === 1);
