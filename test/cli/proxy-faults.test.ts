@@ -184,10 +184,12 @@ describe('HAProxy faults through the CLI', () => {
       `drainctl: HAProxy at 127.0.0.1:${haproxy.operatorPort} refused "set server be_app/app1 state drain": permission denied; ` +
         'the stats socket needs "level admin" to change servers, e.g. "stats socket ipv4@127.0.0.1:9999 level admin"; nothing was changed',
     );
-    const failed = await failedEvents(env, target);
+    // Recorded under the listener HAProxy lists first (its admin socket), whichever one was named.
+    const recordedAs = `haproxy:${haproxy.socketPath}/be_app/app1`;
+    const failed = await failedEvents(env, recordedAs);
     expect(failed).toHaveLength(1);
     expect(failed[0]!.details).toMatchObject({ changed: false });
-    expect(await recorded(env, group, target)).toMatchObject({ status: 'active', drain_started_at: null });
+    expect(await recorded(env, group, recordedAs)).toMatchObject({ status: 'active', drain_started_at: null });
     const status = await runCli(['status', group], { env });
     expect(status.stdout).not.toMatch(/draining since/);
     expect(status.stdout).toMatch(/app1\s+active/);
@@ -197,7 +199,8 @@ describe('HAProxy faults through the CLI', () => {
     const group = `haproxy:127.0.0.1:${haproxy.adminPort}/be_app`;
     const drain = await runCli(['drain', `${group}/app9`], { env: { DRAINCTL_LEDGER: freshLedgerPath() } });
     expect(drain.code).toBe(3);
-    expect(drain.stderr).toBe(`drainctl: backend 127.0.0.1:${haproxy.adminPort}/be_app has no target app9 (registered: app1, app2); check the reference with: drainctl status ${group}\n`);
+    // The hint names the group as HAProxy lists it (its admin socket), whichever listener was named.
+    expect(drain.stderr).toBe(`drainctl: backend 127.0.0.1:${haproxy.adminPort}/be_app has no target app9 (registered: app1, app2); check the reference with: drainctl status haproxy:${haproxy.socketPath}/be_app\n`);
   });
 
   it('a peer that is not HAProxy has its reply quoted: no escape sequence or forged line reaches stderr', async () => {
