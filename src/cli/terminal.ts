@@ -9,9 +9,12 @@ export interface TerminalFacts {
   readonly colorLevel: 0 | 1 | 2 | 3;
 }
 
-export function detectTerminal(env: NodeJS.ProcessEnv = process.env, stream: { isTTY?: boolean } = process.stderr): TerminalFacts {
+export function detectTerminal(env: NodeJS.ProcessEnv = process.env, stream: { isTTY?: boolean; columns?: number } = process.stderr): TerminalFacts {
   const tty = Boolean(stream.isTTY) && env.TERM !== 'dumb';
-  const interactive = tty && !('CI' in env);
+  // A terminal that reports no width (a pseudo-terminal nobody sized) cannot host a spinner:
+  // redrawing it there never ends. Plain lines work everywhere.
+  const sized = stream.columns === undefined || stream.columns > 0;
+  const interactive = tty && sized && !('CI' in env);
   return { interactive, colorLevel: colorLevel(env, tty) };
 }
 

@@ -143,3 +143,21 @@ describe('a command is never silent while a provider loads', () => {
     expect(run.output.indexOf('loading the client for'), screen).toBeLessThan(run.output.indexOf('TARGET'));
   });
 });
+
+describe('a terminal that reports no width', () => {
+  it('gets plain lines instead of a spinner, and the command ends', { timeout: 60_000 }, async () => {
+    const emulator = await startEmulator();
+    // `script` runs the command in a pseudo-terminal that nobody sized (0 columns), as some CI runners do.
+    const command = [process.execPath, DRAINCTL_BIN, ...endpointArgs(emulator.url), 'status', 'elbv2:web'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env: cleanEnv({ TERM: 'xterm-256color', DRAINCTL_LEDGER: freshLedgerPath() }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('close', (c) => (clearTimeout(timer), resolve(c)));
+    });
+    expect(code, tail(output)).toBe(0);
+    expect(output).toContain('TARGET');
+    expect(output).not.toContain(HIDE_CURSOR);
+  });
+});
