@@ -56,6 +56,8 @@ export async function main(io: MainIo): Promise<number> {
   const program = buildProgram(version, async (handler) => {
     const options = program.opts<GlobalOptions>();
     const output = await createOutput(options, io, writeOut, writeErr, version);
+    // On a terminal, something is on screen at once; loading a provider or its first call replaces it.
+    output.progress('starting');
     let ctx: ReturnType<typeof createContext> | undefined;
     try {
       ctx = createContext(options, output, controller.signal, io.env, { redact });

@@ -1,12 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node, Pair } from 'yaml';
 import { parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import type { ProviderDescriptor } from '../../core/provider.js';
 import { PROVIDERS } from '../../providers/registry.js';
 import type { ConfigLocation } from './discover.js';
 import { ALIAS_NAME, ALIASES_KEY, GROUPS_KEY, RESERVED_KEYS, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+
+/**
+ * The YAML parser, loaded only when there is a file to read: it costs a tenth of a second at start,
+ * which every command would pay for the files most runs do not have. (Synchronous, because reading
+ * the configuration is.)
+ */
+let yamlModule: typeof import('yaml') | undefined;
+function yaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
+const isMap = (node: unknown): node is import('yaml').YAMLMap => yaml().isMap(node);
+const isScalar = (node: unknown): node is import('yaml').Scalar => yaml().isScalar(node);
 
 /** One value as the file holds it, with its line for messages and `config show`. */
 export interface Entry {
@@ -50,8 +64,8 @@ export function readConfigFile(location: ConfigLocation, env: NodeJS.ProcessEnv)
 
 /** Parses a file's text (exported for tests that need no file on disk). */
 export function parseConfigText(text: string, location: ConfigLocation, env: NodeJS.ProcessEnv): ConfigFile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const lineOf = (node: unknown): number | undefined => {
     const range = (node as Node | null)?.range;
     return range ? lines.linePos(range[0]).line : undefined;

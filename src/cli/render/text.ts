@@ -113,7 +113,12 @@ export class TextOutput implements Output {
 
   progress(text: string | undefined): void {
     if (!this.spinnerEnabled()) return;
-    if (text !== undefined) this.ensureSpinner(text).text = text;
+    if (text !== undefined) {
+      // Drawn now, not at the next frame: what it announces may be over before then.
+      const spinner = this.ensureSpinner(text);
+      spinner.text = text;
+      spinner.render();
+    }
     // Once a wait has begun the spinner shows it; otherwise it goes away with what it announced.
     else if (this.pending.size === 0 && this.lastWaitingLine.size === 0) this.stopSpinner();
   }
