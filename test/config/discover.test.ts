@@ -29,9 +29,9 @@ describe('discoverConfigFiles', () => {
 
   it('skips a directory named drainctl.yaml, and reads a user file once when the project search finds it', () => {
     const root = tree({ 'home/.config/drainctl/drainctl.yaml': '' });
-    mkdirSync(join(root, 'home/work/drainctl.yaml'), { recursive: true });
+    mkdirSync(join(root, 'home/checkout/drainctl.yaml'), { recursive: true });
     const userDir = join(root, 'home/.config/drainctl');
-    expect(discoverConfigFiles({ cwd: join(root, 'home/work'), env: { HOME: join(root, 'home') } })).toEqual([{ path: join(userDir, 'drainctl.yaml'), origin: 'user' }]);
+    expect(discoverConfigFiles({ cwd: join(root, 'home/checkout'), env: { HOME: join(root, 'home') } })).toEqual([{ path: join(userDir, 'drainctl.yaml'), origin: 'user' }]);
     expect(discoverConfigFiles({ cwd: userDir, env: { HOME: join(root, 'home') } })).toEqual([{ path: join(userDir, 'drainctl.yaml'), origin: 'project' }]);
   });
 
