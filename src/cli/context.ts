@@ -1,5 +1,5 @@
 import type { Ledger } from '../core/ledger.js';
-import type { ProviderResolver, ProviderSettings } from '../core/provider.js';
+import type { ProviderDescriptor, ProviderResolver, ProviderSettings } from '../core/provider.js';
 import type { CommandLedger, LedgerAccess } from '../ledger/index.js';
 import { parseDuration } from '../core/duration.js';
 import { type Expect, groupOf, parseRef, type Ref, type RefDefaults, type TargetRef, type GroupRef } from '../core/refs.js';
@@ -68,8 +68,9 @@ export function createContext(
   const effective = (): GlobalOptions => effectiveOptions(flags, configuration());
   const debug = flags.debug ? (line: string) => output.debug(line) : undefined;
   // Each group gets the settings its own sections give it: two NGINX groups may reload differently.
-  const settingsFor = (group: GroupRef): ProviderSettings => ({ ...configuration().settingsFor(descriptorOf(group.provider), group), debug, env, registerSecret: redact?.add });
-  const providers = createProviderResolver((descriptor, group) => ({ ...configuration().settingsFor(descriptor, group), debug, env, registerSecret: redact?.add }), {
+  const settingsOf = (descriptor: ProviderDescriptor, group: GroupRef | undefined): ProviderSettings => ({ ...configuration().settingsFor(descriptor, group), debug, env, registerSecret: redact?.add });
+  const settingsFor = (group: GroupRef): ProviderSettings => settingsOf(descriptorOf(group.provider), group);
+  const providers = createProviderResolver(settingsOf, {
     // A cloud's client can take a moment to load: say so at once rather than sit silent.
     onLoading: (descriptor, loaded) => {
       output.progress(`loading the client for ${descriptor.title}`);
