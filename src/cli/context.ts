@@ -5,7 +5,7 @@ import { parseDuration } from '../core/duration.js';
 import { type Expect, groupOf, parseRef, type Ref, type RefDefaults, type TargetRef, type GroupRef } from '../core/refs.js';
 import { refSyntaxes, createProviderResolver, descriptorOf } from '../providers/registry.js';
 import { expandAlias } from './config/aliases.js';
-import { type Configuration, type FlagValues, loadConfiguration, type Sourced } from './config/resolve.js';
+import { type Configuration, describeSource, type FlagValues, loadConfiguration, type Source, type Sourced } from './config/resolve.js';
 import { type Redactor, redactingLedger } from './redact.js';
 import type { Output } from './render/output.js';
 import { validateGlobalOptions } from './validate.js';
@@ -62,7 +62,7 @@ export function createContext(
     if (loaded) return loaded;
     const config = loadConfiguration({ flags: flags as GlobalOptions & FlagValues, env, cwd });
     // Where API calls go is checked once, whichever layer named it: a bad endpoint or region is exit 2 before any call.
-    validateGlobalOptions(effectiveOptions(flags, config), env);
+    validateGlobalOptions(effectiveOptions(flags, config), env, { endpointUrl: fileOf(config.run('endpoint-url')), region: fileOf(config.run('region')) });
     return (loaded = config);
   };
   const effective = (): GlobalOptions => effectiveOptions(flags, configuration());
@@ -169,4 +169,9 @@ export function refDefaults(options: GlobalOptions, env: NodeJS.ProcessEnv): Ref
 
 function notFromEnv(resolved: { readonly value: string | undefined; readonly source?: { readonly kind: string } }): string | undefined {
   return resolved.source?.kind === 'env' ? undefined : resolved.value;
+}
+
+/** Where a value came from when a configuration file gave it, for messages that must name the file to fix. */
+function fileOf(resolved: { readonly source?: Source }): string | undefined {
+  return resolved.source?.kind === 'file' ? describeSource(resolved.source) : undefined;
 }

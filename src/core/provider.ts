@@ -84,6 +84,8 @@ export interface ProviderDescriptor {
 export interface ProviderSettings {
   /** Cloud region (AWS); undefined means the SDK's own resolution (env, profile). */
   readonly region?: string;
+  /** Where `region` came from when not from --region (a configuration file and line), so a bad value names what to fix. */
+  readonly regionSource?: string;
   /** Named profile (AWS). */
   readonly profile?: string;
   /** Google Cloud project for references that leave it out. */

@@ -59,6 +59,23 @@ describe('refusals: exit 2, one line, nothing called', () => {
     expect(emulator.requestLog).toEqual([]);
   });
 
+  it('an endpoint from the file that is not an http(s) URL names the file and line to fix', async () => {
+    const run = await runCli(['--region', 'us-east-1', 'status', W1], { cwd: projectWith('endpoint-url: ftp://127.0.0.1:9\n') });
+    expect(run.code).toBe(2);
+    expect(nonEmptyLines(run.stderr)).toHaveLength(1);
+    expect(run.stderr).toMatch(/^drainctl: invalid endpoint-url in .*drainctl\.yaml:1 "ftp:\/\/127\.0\.0\.1:9": only http:\/\/ and https:\/\/ endpoints/);
+  });
+
+  it('a region from the file that is not a region name names the file and line to fix', async () => {
+    const emulator = await startEmulator();
+    // --region is left out on purpose: the group's region in the file is the one in force.
+    const run = await runCli(['--endpoint-url', emulator.url, 'status', W1], { cwd: projectWith('groups:\n  "elbv2:web":\n    region: us east 1\n') });
+    expect(run.code).toBe(2);
+    expect(nonEmptyLines(run.stderr)).toHaveLength(1);
+    expect(run.stderr).toMatch(/invalid AWS region "us east 1" \(from region in .*drainctl\.yaml:3 \(group "elbv2:web"\)\)/);
+    expect(emulator.requestLog).toEqual([]);
+  });
+
   it('a --config file that does not exist', async () => {
     const run = await runCli(['--config', 'missing.yaml', 'history'], { cwd: scratchDir() });
     expect(run.code).toBe(2);

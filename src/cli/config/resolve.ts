@@ -102,7 +102,9 @@ export class Configuration {
       return r.source?.kind === 'env' ? undefined : r.value;
     };
     const options = Object.fromEntries(descriptor.options.flatMap((o) => (value(o.key) === undefined ? [] : [[o.key, value(o.key)!]])));
-    return { region: notFromEnv('region'), profile: notFromEnv('profile'), endpointUrl: value('endpoint-url'), project: this.refDefaults.project, subscription: this.refDefaults.subscription, options };
+    const region = this.scoped('region', descriptor, group).source;
+    const regionSource = region?.kind === 'file' ? `region in ${describeSource(region)}` : undefined;
+    return { regionSource, region: notFromEnv('region'), profile: notFromEnv('profile'), endpointUrl: value('endpoint-url'), project: this.refDefaults.project, subscription: this.refDefaults.subscription, options };
   }
 
   /** The configured wait bound for a group's targets, when there is one. */

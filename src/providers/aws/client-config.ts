@@ -76,7 +76,7 @@ export async function awsClientConfig(options: ProviderOptions): Promise<Record<
   const config: Record<string, unknown> = { logger };
   if (options.maxAttempts !== undefined || !env.AWS_MAX_ATTEMPTS) config.maxAttempts = options.maxAttempts ?? 3;
   if (options.retryMode !== undefined || !env.AWS_RETRY_MODE) config.retryMode = options.retryMode ?? 'standard';
-  const region = configuredRegion(options.region, env);
+  const region = configuredRegion(options.region, env, options.regionSource);
   if (region) config.region = checkRegionName(region.value, region.source);
   if (endpointFor(options)) config.endpoint = endpointFor(options);
   if (endpoint?.startsWith('http://') && !hasConfiguredCredentials(options)) {

@@ -21,8 +21,8 @@ export function checkRegionName(value: string, source: string): string {
 }
 
 /** The region drainctl itself passes to the SDK, and where it came from: --region, then AWS_REGION, then AWS_DEFAULT_REGION. */
-export function configuredRegion(region: string | undefined, env: NodeJS.ProcessEnv): { value: string; source: string } | undefined {
-  if (region !== undefined) return { value: region, source: '--region' };
+export function configuredRegion(region: string | undefined, env: NodeJS.ProcessEnv, source = '--region'): { value: string; source: string } | undefined {
+  if (region !== undefined) return { value: region, source };
   if (env.AWS_REGION) return { value: env.AWS_REGION, source: 'AWS_REGION' };
   // AWS_DEFAULT_REGION is the AWS CLI's variable; honouring it too means one setting serves both tools.
   if (env.AWS_DEFAULT_REGION) return { value: env.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' };
