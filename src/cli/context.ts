@@ -55,7 +55,7 @@ export function createContext(
   signal: AbortSignal,
   env: NodeJS.ProcessEnv,
   options: { readonly redact?: Redactor; readonly cwd?: string } = {},
-): CommandContext & { dispose(): void } {
+): CommandContext & { dispose(): Promise<void> } {
   const { redact, cwd = process.cwd() } = options;
   let loaded: Configuration | undefined;
   const configuration = (): Configuration => {
@@ -97,14 +97,15 @@ export function createContext(
     configuration,
     async ledger(access = 'write') {
       const { openCommandLedger, defaultLedgerPath } = await import('../ledger/index.js');
-      opened = openCommandLedger(effective().ledger ?? defaultLedgerPath(env), access, opened);
+      const ledger = await openCommandLedger(effective().ledger ?? defaultLedgerPath(env), access, opened);
+      opened = ledger;
       // What is recorded is masked like what is printed: a failure message can carry an echoed header.
-      if (masked?.of !== opened) masked = { of: opened, ledger: redact ? redactingLedger(opened, redact) : opened };
+      if (masked?.of !== ledger) masked = { of: ledger, ledger: redact ? redactingLedger(ledger, redact) : ledger };
       return masked.ledger;
     },
-    dispose() {
+    async dispose() {
       providers.closeAll();
-      opened?.close();
+      await opened?.close();
     },
   };
 }

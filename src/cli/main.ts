@@ -69,7 +69,7 @@ export async function main(io: MainIo): Promise<number> {
       output.failure(toFailure(error, exitCode, Boolean(options.debug)));
     } finally {
       output.close();
-      ctx?.dispose();
+      await ctx?.dispose();
     }
   });
   program.exitOverride();

@@ -70,11 +70,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** The ledger with every string it is given to record redacted first: an error message can carry what an endpoint echoed. */
 export function redactingLedger(ledger: Ledger, redact: (text: string) => string): Ledger {
   return {
+    location: ledger.location,
+    shared: ledger.shared,
     record: (key, update, event) =>
       ledger.record(key, redactDeep<InstanceUpdate>(update, redact), { ...event, ...(event.details && { details: redactDeep(event.details, redact) }) }),
     find: (key) => ledger.find(key),
     instances: (query) => ledger.instances(query),
     history: (query) => ledger.history(query),
+    fleet: () => ledger.fleet(),
+    tryLockGroup: (group, holder, options) => ledger.tryLockGroup(group, holder, options),
+    renewLeases: (runner, until) => ledger.renewLeases(runner, until),
     close: () => ledger.close(),
   };
 }

@@ -7,7 +7,7 @@ import type { Observation } from './observe.js';
 import { type Command, type GroupOperation, type InspectedGroup, type Settling, type TargetsRequest, type WaitSpec, providerCall, runOperation } from './pipeline.js';
 import { type DrainDecision, planDrain } from './preflight.js';
 import type { TimeoutSetting } from './provider.js';
-import { drainStarts, instanceKey, recordFailure, recordFor } from './records.js';
+import { drainStarts, exactRecord, instanceKey, recordFailure, recordFor } from './records.js';
 import { formatRef } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { result } from './results.js';
@@ -62,7 +62,7 @@ function drainOperation(request: DrainRequest): GroupOperation<DrainPlan> {
 async function decide(group: InspectedGroup, cmd: Command, force: boolean): Promise<DrainPlan> {
   const { work, snapshot } = group;
   const timeout = group.timeout!;
-  const decisions = planDrain(work, snapshot, timeout, (s) => recordFor(cmd.ledger, work, s.ref), force);
+  const decisions = planDrain(work, snapshot, timeout, (s) => recordFor(group.records, work, s.ref), force);
   const toDrain = drained(decisions);
   if (toDrain.length > 0 && work.provider.checkDrain) {
     await providerCall(cmd, work.groupText, 'check the drain of', (call) => work.provider.checkDrain!(work.group, toDrain, call));
@@ -88,7 +88,7 @@ function dryRun(plan: DrainPlan, cmd: Command): TargetResult[] {
 /** Records and sends one group's drain call. */
 async function requestDrain(plan: DrainPlan, cmd: Command): Promise<void> {
   const { work } = plan.group;
-  const { ledger, clock, emit } = cmd;
+  const { ledger, recorder, clock, emit } = cmd;
   const seconds = plan.timeout.seconds;
   const toDrain = drained(plan.decisions);
   for (const d of plan.decisions) {
@@ -97,20 +97,22 @@ async function requestDrain(plan: DrainPlan, cmd: Command): Promise<void> {
   if (toDrain.length === 0) return;
   // Record how each target was registered before touching it, so a crash mid-call still leaves enough to restore.
   const requestedAt = isoTime(clock.now());
+  // Awaited, not queued: a drain that cannot be recorded does not start.
   for (const status of toDrain) {
-    ledger.record(instanceKey(status.ref), { status: 'draining', drainStartedAt: requestedAt, drainedAt: null, registration: status.registration ?? null, inFlight: status.inFlight ?? null },
+    await ledger.record(instanceKey(status.ref), { status: 'draining', drainStartedAt: requestedAt, drainedAt: null, registration: status.registration ?? null, inFlight: status.inFlight ?? null },
       { type: 'drain_requested', at: requestedAt, details: { drainTimeoutSeconds: seconds ?? null, raw: status.raw } });
   }
   try {
     await providerCall(cmd, work.groupText, 'drain', (call) => work.provider.drain(work.group, toDrain, call));
   } catch (error) {
-    for (const status of toDrain) recordFailure(ledger, status, clock, error);
+    for (const status of toDrain) recordFailure(recorder, status, clock, error);
     throw error;
   }
   // The drain runs from when the provider accepted it (a GCP operation reached DONE), not from when it was asked.
   const acceptedAt = isoTime(clock.now());
   for (const status of toDrain) {
-    ledger.record(instanceKey(status.ref), { drainStartedAt: acceptedAt }, { type: 'drain_started', at: acceptedAt, details: {} });
+    // With --no-wait nobody follows the drain from here, so this runner holds it no longer.
+    recorder.note(instanceKey(status.ref), { drainStartedAt: acceptedAt, ...(!cmd.wait && { leaseExpiresAt: null }) }, { type: 'drain_started', at: acceptedAt, details: {} });
     emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${seconds === undefined ? '' : `; drain timeout ${seconds}s`}` });
   }
 }
@@ -120,7 +122,7 @@ function drainWait(plan: DrainPlan, cmd: Command): WaitSpec {
   const { work } = plan.group;
   const { window } = plan;
   const watched = plan.decisions.map((d) => d.status);
-  const starts = drainStarts(watched, cmd.ledger, cmd.clock.now());
+  const starts = drainStarts(watched, plan.group.records, cmd.clock.now());
   // When --timeout is itself the drain, the countdown runs from the command's start so it ends inside the bound.
   if (window?.drainIsCallerBound) for (const [key, at] of starts) starts.set(key, Math.min(at, cmd.startedAt));
   const drainMs = window ? window.drainMs : timeoutDrainMs(plan.timeout);
@@ -131,7 +133,7 @@ function drainWait(plan: DrainPlan, cmd: Command): WaitSpec {
     isSettled: (s: TargetStatus) => isDrainFinished(s.state),
     relabel: completion === 'countdown' ? countdown(starts, drainMs, cmd.clock) : undefined,
     onChange: (s: TargetStatus, prev: TargetStatus | undefined) => {
-      cmd.ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(cmd.clock.now()), details: { from: prev?.state ?? null, to: s.state, raw: s.raw } });
+      cmd.recorder.note(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(cmd.clock.now()), details: { from: prev?.state ?? null, to: s.state, raw: s.raw } });
     },
   };
   if (!window) return { ...common, mode: 'once', waitMs: 0 };
@@ -154,11 +156,11 @@ function settleDrain(plan: DrainPlan, seen: Observation, how: Settling, cmd: Com
   if (how.kind === 'once') {
     // Not waiting: a target drained now is 'drained' if the drain already finished (a zero delay), else left 'draining'.
     const changed = new Set(drained(plan.decisions).map((s) => formatRef(s.ref)));
-    return final.map((s) => (changed.has(formatRef(s.ref)) ? settleOne(s, false, cmd) : unchanged(s, cmd)));
+    return final.map((s) => (changed.has(formatRef(s.ref)) ? settleOne(s, false, cmd, plan) : unchanged(s, cmd)));
   }
   const timedOut = how.kind === 'waited' && how.timedOut;
   if (timedOut && onTimeout === 'force') return forceRemaining(plan, final, cmd);
-  return final.map((s) => settleOne(s, timedOut, cmd));
+  return final.map((s) => settleOne(s, timedOut, cmd, plan));
 }
 
 /** A target this command did not change, reported as the provider now shows it. */
@@ -169,23 +171,30 @@ function unchanged(status: TargetStatus, cmd: Command): TargetResult {
   return result(status, outcome, elapsedMs);
 }
 
-function settleOne(status: TargetStatus, timedOut: boolean, cmd: Command): TargetResult {
-  const { ledger, clock, emit } = cmd;
+function settleOne(status: TargetStatus, timedOut: boolean, cmd: Command, plan: DrainPlan): TargetResult {
+  const { recorder, clock, emit } = cmd;
   const at = isoTime(clock.now());
   const elapsedMs = clock.now() - cmd.startedAt;
   const target = formatRef(status.ref);
+  const key = instanceKey(status.ref);
   if (isDrainFinished(status.state)) {
-    const known = ledger.find(instanceKey(status.ref));
-    if (!known || known.status !== 'stopped') {
-      ledger.record(instanceKey(status.ref), { status: 'stopped', drainedAt: at, inFlight: status.inFlight ?? null }, { type: 'drained', at, details: { raw: status.raw, elapsedMs } });
+    // A target already recorded as drained before this run is not drained again.
+    if (drainedByThisRun(plan, status) || exactRecord(plan.group.records, status.ref)?.status !== 'stopped') {
+      recorder.note(key, { status: 'stopped', drainedAt: at, inFlight: status.inFlight ?? null, leaseExpiresAt: null }, { type: 'drained', at, details: { raw: status.raw, elapsedMs } });
     }
     emit({ type: 'target_done', target, outcome: 'drained', state: status.state, elapsedMs });
     return result(status, 'drained', elapsedMs);
   }
   const outcome = timedOut ? 'timed_out' : 'draining';
-  if (timedOut) ledger.record(instanceKey(status.ref), {}, { type: 'timed_out', at, details: { state: status.state, raw: status.raw, elapsedMs } });
+  // The runner lets go of the drain: it is no longer watching it.
+  if (timedOut) recorder.note(key, { leaseExpiresAt: null }, { type: 'timed_out', at, details: { state: status.state, raw: status.raw, elapsedMs } });
   emit({ type: 'target_done', target, outcome, state: status.state, elapsedMs });
   return result(status, outcome, elapsedMs);
+}
+
+function drainedByThisRun(plan: DrainPlan, status: TargetStatus): boolean {
+  const name = formatRef(status.ref);
+  return plan.decisions.some((d) => d.kind === 'drain' && formatRef(d.status.ref) === name);
 }
 
 /** --on-timeout force needs a provider that can cut connections; say so before changing anything. */
@@ -201,16 +210,16 @@ function checkCanForce(work: readonly GroupWork[]): void {
 /** The wait ran out and the caller asked to force: cut what is still open, then report each target as forced. */
 async function forceRemaining(plan: DrainPlan, final: readonly TargetStatus[], cmd: Command): Promise<TargetResult[]> {
   const { work } = plan.group;
-  const { ledger, clock, emit } = cmd;
+  const { recorder, clock, emit } = cmd;
   const pending = final.filter((s) => !isDrainFinished(s.state));
   const { cut } = await withDeadline(cmd.call, `cut open connections in ${work.groupText}`, (call) => work.provider.forceClose!(work.group, pending, call));
   const at = isoTime(clock.now());
   for (const status of pending) {
-    ledger.record(instanceKey(status.ref), { status: 'stopped', drainedAt: at, inFlight: 0 }, { type: 'forced', at, details: { cut, raw: status.raw } });
+    recorder.note(instanceKey(status.ref), { status: 'stopped', drainedAt: at, inFlight: 0, leaseExpiresAt: null }, { type: 'forced', at, details: { cut, raw: status.raw } });
   }
   emit({ type: 'warning', target: undefined, message: `${work.groupText}: the wait ran out; cut ${cut} open session${cut === 1 ? '' : 's'} on ${pending.map((s) => formatRef(s.ref)).join(', ')}` });
   return final.map((s) => {
-    if (isDrainFinished(s.state)) return settleOne(s, false, cmd);
+    if (isDrainFinished(s.state)) return settleOne(s, false, cmd, plan);
     const elapsedMs = clock.now() - cmd.startedAt;
     emit({ type: 'target_done', target: formatRef(s.ref), outcome: 'forced', state: 'drained', elapsedMs });
     return { ...result(s, 'forced', elapsedMs), state: 'drained' };
@@ -225,7 +234,7 @@ function resumeHint(names: readonly string[]): string {
 function interruptedWhileDraining(_plan: DrainPlan, seen: Observation, error: DrainctlError, cmd: Command): DrainctlError {
   const pending = seen.seen().filter((s) => !isDrainFinished(s.state));
   for (const status of pending) {
-    cmd.ledger.record(instanceKey(status.ref), {}, { type: 'interrupted', at: isoTime(cmd.clock.now()), details: { state: status.state, raw: status.raw } });
+    cmd.recorder.note(instanceKey(status.ref), { leaseExpiresAt: null }, { type: 'interrupted', at: isoTime(cmd.clock.now()), details: { state: status.state, raw: status.raw } });
   }
   if (pending.length === 0) return error;
   const names = pending.map((s) => formatRef(s.ref));

@@ -1,16 +1,17 @@
 import { type CallContext, sleepWithin, withDeadline } from './call.js';
 import { canonicalSnapshot, withRecordedNames } from './canonical.js';
-import { recordFor } from './records.js';
+import { groupRows, recordFor } from './records.js';
+import { Recorder } from './recorder.js';
 import { type Clock, isoTime, systemClock } from './clock.js';
 import { commandBound, waitDeadline } from './deadline.js';
 import { DrainctlError, throwIfAborted } from './errors.js';
 import type { EventSink, Operation } from './events.js';
 import { forEachGroup, groupTargets, type GroupWork } from './groups.js';
-import type { Ledger } from './ledger.js';
+import type { InstanceRecord, Ledger } from './ledger.js';
 import { Observation, observeGroup } from './observe.js';
 import type { GroupSnapshot, ProviderResolver, TimeoutSetting } from './provider.js';
 import { formatRef, type GroupRef, type TargetRef } from './refs.js';
-import type { OperationReport, TargetResult } from './report.js';
+import type { OperationReport, TargetResult, UnrecordedEvent } from './report.js';
 import { finish } from './results.js';
 import { type RetryPolicy, retrying } from './retry.js';
 import type { TargetStatus } from './state.js';
@@ -44,6 +45,8 @@ export interface TargetsRequest {
 export interface Command {
   readonly operation: Operation;
   readonly ledger: Ledger;
+  /** The writes made once a change is under way: kept and retried when the ledger is unreachable. */
+  readonly recorder: Recorder;
   readonly clock: Clock;
   /** The command's call context: its signal, clock and deadline (--timeout), given to every provider call. */
   readonly call: CallContext;
@@ -62,6 +65,7 @@ export function startCommand(operation: Operation, request: Omit<TargetsRequest,
   return {
     operation,
     ledger: request.ledger,
+    recorder: new Recorder(request.ledger, clock),
     clock,
     call: commandBound(request, clock, startedAt),
     startedAt,
@@ -80,6 +84,8 @@ export interface InspectedGroup {
   /** The group as the provider identifies it: the ledger's and the events' name for it. */
   readonly canonical: GroupRef;
   readonly snapshot: GroupSnapshot;
+  /** The group's ledger rows as they were at inspection (under its canonical name and the spelling used). */
+  readonly records: readonly InstanceRecord[];
   /** Undefined when the operation does not read it (restore). */
   readonly timeout: TimeoutSetting | undefined;
   /** When the snapshot was taken, ms epoch. */
@@ -109,8 +115,9 @@ export async function inspectGroups(cmd: Command, work: readonly GroupWork[], op
       providerCall(cmd, w.groupText, 'describe', (call) => describeGroup(w, options.targets?.(w) ?? w.targets, call)),
     ]);
     const canonical = snapshot.group;
-    const named = withRecordedNames(snapshot, (s) => recordFor(cmd.ledger, w, s.ref));
-    return { work: { ...w, groupText: formatRef(canonical) }, canonical, snapshot: named, timeout, inspectedAt: cmd.clock.now() };
+    const records = await groupRows(cmd.ledger, canonical, w);
+    const named = withRecordedNames(snapshot, (s) => recordFor(records, w, s.ref));
+    return { work: { ...w, groupText: formatRef(canonical) }, canonical, snapshot: named, records, timeout, inspectedAt: cmd.clock.now() };
   });
 }
 
@@ -175,6 +182,18 @@ export interface GroupOperation<P> {
 /** Runs one operation over its targets, every group through the same phases. */
 export async function runOperation<P>(op: GroupOperation<P>, request: TargetsRequest): Promise<OperationReport> {
   const cmd = startCommand(op.name, request);
+  let report: OperationReport | undefined;
+  try {
+    report = await runPhases(op, request, cmd);
+  } finally {
+    // On success and failure alike: what happened must reach the ledger before the command ends.
+    const unrecorded = await reportUnrecorded(cmd);
+    if (report && unrecorded.length > 0) report = { ...report, unrecorded };
+  }
+  return report;
+}
+
+async function runPhases<P>(op: GroupOperation<P>, request: TargetsRequest, cmd: Command): Promise<OperationReport> {
   const work = await groupTargets(request.targets, request.providers);
   op.check?.(work);
   const inspected = await inspectGroups(cmd, work, { timeout: op.readsTimeout });
@@ -197,6 +216,24 @@ export async function runOperation<P>(op: GroupOperation<P>, request: TargetsReq
     return observeAndSettle(op, plan, cmd);
   });
   return finish(op.name, false, cmd.startedAt, cmd.clock, results.flat());
+}
+
+/** Writes what is still queued; what cannot be written is announced, once, as a warning. */
+async function reportUnrecorded(cmd: Command): Promise<UnrecordedEvent[]> {
+  const missing = (await cmd.recorder.flush()).map((u) => ({
+    target: formatRef({ kind: 'target', ...u.key }),
+    event: u.event.type,
+    at: u.event.at,
+    reason: u.reason,
+  }));
+  if (missing.length === 0) return missing;
+  const listed = missing.map((m) => `${m.event} ${m.target} at ${m.at}`).join('; ');
+  cmd.emit({
+    type: 'warning',
+    target: undefined,
+    message: `the ledger ${cmd.ledger.location} could not record ${missing.length} event${missing.length === 1 ? '' : 's'} (${missing[0]!.reason}): ${listed}; the load balancer has the changes, check them with drainctl status`,
+  });
+  return missing;
 }
 
 async function observeAndSettle<P>(op: GroupOperation<P>, plan: P, cmd: Command): Promise<TargetResult[]> {

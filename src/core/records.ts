@@ -1,7 +1,8 @@
 import { type Clock, isoTime } from './clock.js';
 import { DrainctlError } from './errors.js';
 import type { GroupWork } from './groups.js';
-import type { InstanceKey, InstanceRecord, Ledger } from './ledger.js';
+import { GROUP_ROW_TARGET, type InstanceKey, type InstanceRecord, type Ledger } from './ledger.js';
+import type { Recorder } from './recorder.js';
 import { formatRef, targetCovers, type GroupRef, type TargetRef } from './refs.js';
 import type { TargetStatus } from './state.js';
 
@@ -14,29 +15,33 @@ export function instanceKey(ref: TargetRef): InstanceKey {
  * A group's ledger rows: those under its canonical name, then any a ledger written before
  * canonical references holds under the spelling the command used (a target group's ARN).
  */
-export function groupRows(ledger: Ledger, canonical: GroupRef, work: GroupWork): InstanceRecord[] {
-  const rows = ledger.instances({ provider: canonical.provider, group: canonical.group });
+export async function groupRows(ledger: Ledger, canonical: GroupRef, work: GroupWork): Promise<InstanceRecord[]> {
+  const rows = await ledger.instances({ provider: canonical.provider, group: canonical.group });
   if (work.group.group === canonical.group) return rows;
-  return [...rows, ...ledger.instances({ provider: work.group.provider, group: work.group.group })];
+  return [...rows, ...(await ledger.instances({ provider: work.group.provider, group: work.group.group }))];
+}
+
+/** The row recorded under exactly this target's key, among a group's rows. */
+export function exactRecord(rows: readonly InstanceRecord[], ref: TargetRef): InstanceRecord | undefined {
+  return rows.find((r) => r.provider === ref.provider && r.group === ref.group && r.target === ref.target);
 }
 
 /**
- * The ledger row for a target, also when it is named without a detail the row has
- * (`i-0a` for the recorded `i-0a:8080`): the provider's naming rules decide.
+ * The ledger row for a target among its group's rows, also when it is named without a detail
+ * the row has (`i-0a` for the recorded `i-0a:8080`): the provider's naming rules decide.
  */
-export function recordFor(ledger: Ledger, work: GroupWork, ref: TargetRef): InstanceRecord | undefined {
-  const exact = ledger.find(instanceKey(ref));
+export function recordFor(rows: readonly InstanceRecord[], work: GroupWork, ref: TargetRef): InstanceRecord | undefined {
+  const exact = exactRecord(rows, ref);
   if (exact) return exact;
-  const canonical: GroupRef = { kind: 'group', provider: ref.provider, group: ref.group };
-  const matches = groupRows(ledger, canonical, work).filter((r) => targetCovers(work.provider.descriptor.syntax, ref.target, r.target));
+  const matches = rows.filter((r) => r.target !== GROUP_ROW_TARGET && targetCovers(work.provider.descriptor.syntax, ref.target, r.target));
   return matches.length === 1 ? matches[0] : undefined;
 }
 
 /** When each target's drain started, from the ledger (earlier runs included); `now` for any not recorded. */
-export function drainStarts(statuses: readonly TargetStatus[], ledger: Ledger, now: number): Map<string, number> {
+export function drainStarts(statuses: readonly TargetStatus[], rows: readonly InstanceRecord[], now: number): Map<string, number> {
   const starts = new Map<string, number>();
   for (const s of statuses) {
-    const started = ledger.find(instanceKey(s.ref))?.drainStartedAt;
+    const started = exactRecord(rows, s.ref)?.drainStartedAt;
     starts.set(formatRef(s.ref), started ? Date.parse(started) : now);
   }
   return starts;
@@ -56,8 +61,9 @@ export function wasRejected(error: unknown): boolean {
  * active. Anything else may have been applied before its response was lost: the row stays
  * 'draining', and a rerun describes the target again and carries on from whatever is true.
  */
-export function recordFailure(ledger: Ledger, status: TargetStatus, clock: Clock, error: unknown): void {
+export function recordFailure(recorder: Recorder, status: TargetStatus, clock: Clock, error: unknown): void {
   const rejected = wasRejected(error);
-  const update = rejected ? { status: 'active' as const, drainStartedAt: null } : {};
-  ledger.record(instanceKey(status.ref), update, { type: 'failed', at: isoTime(clock.now()), details: { message: error instanceof Error ? error.message : String(error), changed: !rejected } });
+  // Either way this runner no longer holds the drain: a rerun or another runner may take it up.
+  const update = rejected ? { status: 'active' as const, drainStartedAt: null, holder: null, leaseExpiresAt: null } : { leaseExpiresAt: null };
+  recorder.note(instanceKey(status.ref), update, { type: 'failed', at: isoTime(clock.now()), details: { message: error instanceof Error ? error.message : String(error), changed: !rejected } });
 }

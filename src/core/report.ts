@@ -18,6 +18,16 @@ export interface OperationReport {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly results: readonly TargetResult[];
+  /** Ledger writes that could not be made (the ledger went away mid-command); absent when everything was recorded. */
+  readonly unrecorded?: readonly UnrecordedEvent[];
+}
+
+/** One event the ledger is missing: which target, what happened, when, and why it was not written. */
+export interface UnrecordedEvent {
+  readonly target: string;
+  readonly event: string;
+  readonly at: string;
+  readonly reason: string;
 }
 
 /** True when any target was left waiting because the wait ran out. */

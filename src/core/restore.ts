@@ -3,7 +3,7 @@ import { DEFAULT_RESTORE_WAIT_MS } from './deadline.js';
 import type { Observation } from './observe.js';
 import { type Command, type GroupOperation, type InspectedGroup, type Settling, type TargetsRequest, type WaitSpec, providerCall, runOperation } from './pipeline.js';
 import type { RestoreRequest } from './provider.js';
-import { groupRows, instanceKey } from './records.js';
+import { exactRecord, instanceKey } from './records.js';
 import { formatRef, targetCovers } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { result } from './results.js';
@@ -49,9 +49,12 @@ const restoreOperation: GroupOperation<RestorePlan> = {
   groupOf: (plan) => plan.group,
 };
 
+/** A restored target's row: in service, nobody's drain. */
+const RESTORED = { status: 'active', drainStartedAt: null, drainedAt: null, holder: null, leaseExpiresAt: null } as const;
+
 function planRestore(group: InspectedGroup, cmd: Command): RestorePlan {
   const { work, snapshot } = group;
-  const records = groupRows(cmd.ledger, group.canonical, work);
+  const records = group.records;
   const serving: TargetStatus[] = [];
   const requests: RestoreRequest[] = [];
   const before = new Map<string, TargetStatus>();
@@ -96,18 +99,18 @@ function announce(plan: RestorePlan, cmd: Command, dryRun: boolean): void {
 
 async function restoreGroup(plan: RestorePlan, cmd: Command): Promise<void> {
   const { work } = plan.group;
-  const { ledger, clock } = cmd;
+  const { ledger, recorder, clock } = cmd;
   announce(plan, cmd, false);
   for (const s of plan.serving) {
     // Put back by someone else (or a restore whose wait was cut short): the ledger should say so too.
-    const row = ledger.find(instanceKey(s.ref));
+    const row = exactRecord(plan.group.records, s.ref);
     if (row && row.status !== 'active') {
-      ledger.record(instanceKey(s.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at: isoTime(clock.now()), details: { alreadyInService: true } });
+      recorder.note(instanceKey(s.ref), RESTORED, { type: 'restored', at: isoTime(clock.now()), details: { alreadyInService: true } });
     }
   }
   if (plan.requests.length === 0) return;
   const at = isoTime(clock.now());
-  for (const r of plan.requests) ledger.record(instanceKey(r.ref), {}, { type: 'restore_requested', at, details: { registration: r.registration ?? null } });
+  for (const r of plan.requests) await ledger.record(instanceKey(r.ref), {}, { type: 'restore_requested', at, details: { registration: r.registration ?? null } });
   await providerCall(cmd, work.groupText, 'restore', (call) => work.provider.restore(work.group, plan.requests, call));
 }
 
@@ -123,11 +126,11 @@ function restoreWait(plan: RestorePlan, cmd: Command): WaitSpec | undefined {
 }
 
 function settleRestore(plan: RestorePlan, seen: Observation | undefined, how: Settling, cmd: Command): TargetResult[] {
-  const { ledger, clock, emit } = cmd;
+  const { recorder, clock, emit } = cmd;
   const unchanged = plan.serving.map((s) => result(s, 'unchanged', 0));
   if (!seen) {
     const at = isoTime(clock.now());
-    for (const r of plan.requests) ledger.record(instanceKey(r.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { waited: false } });
+    for (const r of plan.requests) recorder.note(instanceKey(r.ref), RESTORED, { type: 'restored', at, details: { waited: false } });
     return [...unchanged, ...plan.requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'restoring', clock.now() - cmd.startedAt))];
   }
   const timedOut = how.kind === 'waited' && how.timedOut;
@@ -135,8 +138,8 @@ function settleRestore(plan: RestorePlan, seen: Observation | undefined, how: Se
     const elapsedMs = clock.now() - cmd.startedAt;
     const ok = isServing(s);
     const now = isoTime(clock.now());
-    if (ok) ledger.record(instanceKey(s.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at: now, details: { elapsedMs } });
-    else ledger.record(instanceKey(s.ref), {}, { type: 'timed_out', at: now, details: { waitingFor: 'healthy', state: s.state, raw: s.raw } });
+    if (ok) recorder.note(instanceKey(s.ref), RESTORED, { type: 'restored', at: now, details: { elapsedMs } });
+    else recorder.note(instanceKey(s.ref), {}, { type: 'timed_out', at: now, details: { waitingFor: 'healthy', state: s.state, raw: s.raw } });
     const outcome = ok ? 'restored' : timedOut ? 'timed_out' : 'restoring';
     emit({ type: 'target_done', target: formatRef(s.ref), outcome, state: s.state, elapsedMs });
     return result(s, outcome, elapsedMs);

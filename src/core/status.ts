@@ -5,7 +5,7 @@ import { groupTargets, type GroupWork } from './groups.js';
 import { GROUP_ROW_TARGET, type InstanceRecord, type Ledger } from './ledger.js';
 import { type InspectedGroup, inspectGroups, startCommand } from './pipeline.js';
 import type { ProviderResolver, TimeoutSetting } from './provider.js';
-import { groupRows, instanceKey } from './records.js';
+import { exactRecord } from './records.js';
 import { formatRef, type GroupRef, type Ref, type TargetRef } from './refs.js';
 import type { TargetStatus } from './state.js';
 
@@ -49,14 +49,14 @@ export async function describeTargets(request: StatusRequest): Promise<GroupView
   const whole = new Map(work.map((w) => [w.work, w.whole]));
   const inspected = await inspectGroups(cmd, work.map((w) => w.work), { timeout: true, targets: (w) => (whole.get(w) ? 'all' : w.targets) });
   // inspectGroups keeps the order it was given.
-  return inspected.map((group, i) => view(group, work[i]!.whole, request.ledger, cmd.clock));
+  return inspected.map((group, i) => view(group, work[i]!.whole, cmd.clock));
 }
 
-function view(group: InspectedGroup, whole: boolean, ledger: Ledger, clock: Clock): GroupView {
+function view(group: InspectedGroup, whole: boolean, clock: Clock): GroupView {
   const timeout = group.timeout!;
-  const rows = groupRows(ledger, group.canonical, group.work);
+  const rows = group.records;
   const relabel = group.work.provider.descriptor.completion === 'countdown' ? recordedCountdown(rows, timeout, clock) : (s: TargetStatus) => s;
-  const targets = group.snapshot.targets.map((status) => ({ status: relabel(status), recorded: ledger.find(instanceKey(status.ref)) }));
+  const targets = group.snapshot.targets.map((status) => ({ status: relabel(status), recorded: exactRecord(rows, status.ref) }));
   if (whole) targets.push(...drainedByUs(group.snapshot.targets, rows));
   return { group: group.work.groupText, providerId: group.snapshot.providerId, timeout, targets };
 }

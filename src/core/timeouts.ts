@@ -43,6 +43,6 @@ export async function setDrainTimeout(options: {
   if (options.dryRun) return { group: options.groupText, previous, current: { ...previous, seconds }, dryRun: true };
   const current = await provider.setTimeout(group, seconds, call);
   const at = isoTime((options.clock ?? systemClock).now());
-  options.ledger.record({ provider: group.provider, group: group.group, target: GROUP_ROW_TARGET }, {}, { type: 'timeout_changed', at, details: { from: previous.seconds ?? null, to: current.seconds ?? null } });
+  await options.ledger.record({ provider: group.provider, group: group.group, target: GROUP_ROW_TARGET }, {}, { type: 'timeout_changed', at, details: { from: previous.seconds ?? null, to: current.seconds ?? null } });
   return { group: options.groupText, previous, current, dryRun: false };
 }

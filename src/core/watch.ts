@@ -1,11 +1,12 @@
 import { isoTime } from './clock.js';
 import { countdown } from './countdown.js';
 import type { EventSink } from './events.js';
-import type { Ledger } from './ledger.js';
+import type { InstanceRecord, Ledger } from './ledger.js';
+import type { Recorder } from './recorder.js';
 import type { Observation } from './observe.js';
 import { type Command, type GroupOperation, type InspectedGroup, type Settling, type WaitSpec, runOperation } from './pipeline.js';
 import type { ProviderResolver } from './provider.js';
-import { instanceKey } from './records.js';
+import { exactRecord, instanceKey } from './records.js';
 import { formatRef, type TargetRef } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { result } from './results.js';
@@ -64,7 +65,7 @@ function planWatch(group: InspectedGroup, cmd: Command): WatchPlan {
   const starts = new Map<string, number>();
   const inService = new Set<string>();
   for (const s of snapshot.targets) {
-    const row = cmd.ledger.find(instanceKey(s.ref));
+    const row = exactRecord(group.records, s.ref);
     if (row?.status === 'draining' && row.drainStartedAt) starts.set(formatRef(s.ref), Date.parse(row.drainStartedAt));
     if (isServing(s) && (!row || row.status === 'active')) inService.add(formatRef(s.ref));
   }
@@ -79,7 +80,7 @@ function watchWait(plan: WatchPlan, cmd: Command): WaitSpec {
   if (window.drainIsCallerBound) for (const [key, at] of starts) starts.set(key, Math.min(at, cmd.startedAt));
   const since = starts.size > 0 ? Math.min(...starts.values()) : undefined;
   const latest = starts.size > 0 ? Math.max(...starts.values()) : cmd.startedAt;
-  const ledger = cmd.ledger;
+  const recorded = new Set(plan.group.records.map((r) => formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target })));
   return {
     mode: 'wait',
     targets: plan.targets,
@@ -92,7 +93,7 @@ function watchWait(plan: WatchPlan, cmd: Command): WaitSpec {
     countdownEndsAt: window.drainIsCallerBound && window.drainMs !== undefined && starts.size > 0 ? latest + window.drainMs : undefined,
     relabel: work.provider.descriptor.completion === 'countdown' && window.drainMs !== undefined ? countdown(starts, window.drainMs, cmd.clock) : undefined,
     onChange: (s, prev) => {
-      if (prev && ledger.find(instanceKey(s.ref))) ledger.record(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(cmd.clock.now()), details: { from: prev.state, to: s.state, raw: s.raw, by: 'watch' } });
+      if (prev && recorded.has(formatRef(s.ref))) cmd.recorder.note(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(cmd.clock.now()), details: { from: prev.state, to: s.state, raw: s.raw, by: 'watch' } });
     },
   };
 }
@@ -102,7 +103,7 @@ function settleWatch(plan: WatchPlan, seen: Observation, how: Settling, cmd: Com
   return seen.final().map((s) => {
     const elapsedMs = cmd.clock.now() - cmd.startedAt;
     const outcome = watchOutcome(plan, s, timedOut);
-    recordSettled(cmd.ledger, s, outcome, cmd.clock);
+    recordSettled(cmd.recorder, exactRecord(plan.group.records, s.ref), s, outcome, cmd.clock);
     cmd.emit({ type: 'target_done', target: formatRef(s.ref), outcome, state: s.state, elapsedMs });
     return result(s, outcome, elapsedMs);
   });
@@ -115,10 +116,9 @@ function watchOutcome(plan: WatchPlan, s: TargetStatus, timedOut: boolean): Targ
 }
 
 /** A watch that sees a drain or restore finish records it, so the ledger does not keep a stale 'draining'. */
-function recordSettled(ledger: Ledger, status: TargetStatus, outcome: string, clock: Clock): void {
-  const row = ledger.find(instanceKey(status.ref));
+function recordSettled(recorder: Recorder, row: InstanceRecord | undefined, status: TargetStatus, outcome: string, clock: Clock): void {
   if (!row) return;
   const at = isoTime(clock.now());
-  if (outcome === 'drained' && row.status === 'draining') ledger.record(instanceKey(status.ref), { status: 'stopped', drainedAt: at }, { type: 'drained', at, details: { raw: status.raw, by: 'watch' } });
-  if (outcome === 'restored' && row.status !== 'active') ledger.record(instanceKey(status.ref), { status: 'active', drainStartedAt: null, drainedAt: null }, { type: 'restored', at, details: { by: 'watch' } });
+  if (outcome === 'drained' && row.status === 'draining') recorder.note(instanceKey(status.ref), { status: 'stopped', drainedAt: at, leaseExpiresAt: null }, { type: 'drained', at, details: { raw: status.raw, by: 'watch' } });
+  if (outcome === 'restored' && row.status !== 'active') recorder.note(instanceKey(status.ref), { status: 'active', drainStartedAt: null, drainedAt: null, holder: null, leaseExpiresAt: null }, { type: 'restored', at, details: { by: 'watch' } });
 }

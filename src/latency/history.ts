@@ -27,8 +27,8 @@ export interface DrainHistory {
 }
 
 /** Pairs each target's drain_requested with the drained that followed it, oldest first. */
-export function drainHistory(ledger: Ledger, group: Pick<GroupRef, 'provider' | 'group'>, limit = HISTORY_EVENT_LIMIT): DrainHistory {
-  const events = ledger.history({ provider: group.provider, group: group.group, limit }).filter((e) => e.instance.target !== GROUP_ROW_TARGET);
+export async function drainHistory(ledger: Ledger, group: Pick<GroupRef, 'provider' | 'group'>, limit = HISTORY_EVENT_LIMIT): Promise<DrainHistory> {
+  const events = (await ledger.history({ provider: group.provider, group: group.group, limit })).filter((e) => e.instance.target !== GROUP_ROW_TARGET);
   const oldestFirst = [...events].sort((a, b) => (a.at === b.at ? a.id - b.id : a.at < b.at ? -1 : 1));
   const sketch = new QuantileSketch();
   const open = new Map<string, number>();

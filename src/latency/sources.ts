@@ -143,7 +143,7 @@ export async function resolveLatency(flags: LatencySourceFlags, kind: SourceKind
   const groupText = refOf(kind === 'cloudwatch' ? flags.fromCloudwatch : flags.fromHistory, defaultGroup, flagOf(kind));
   const group = readers.parseGroup(groupText);
   if (kind === 'cloudwatch') return fromMetrics(await readers.metrics(group, parseSince(flags.since ?? DEFAULT_SINCE)), groupText);
-  return fromHistory(await readers.ledger(), group, groupText);
+  return await fromHistory(await readers.ledger(), group, groupText);
 }
 
 function refOf(value: string | boolean | undefined, fallback: string | undefined, flag: string): string {
@@ -180,8 +180,8 @@ function fromMetrics(cw: MetricLatency, groupText: string): LatencyBasis {
   };
 }
 
-function fromHistory(ledger: Ledger, group: GroupRef, groupText: string): LatencyBasis {
-  const history = drainHistory(ledger, group);
+async function fromHistory(ledger: Ledger, group: GroupRef, groupText: string): Promise<LatencyBasis> {
+  const history = await drainHistory(ledger, group);
   if (!history.summary) {
     throw usageError(`no finished drain of ${groupText} in the ledger${history.targets > 0 ? ` (${history.targets} target${history.targets === 1 ? '' : 's'} drained, none recorded as drained)` : ''}`, 'drain with drainctl first, or use --from-log, --from-cloudwatch or --p99');
   }

@@ -14,9 +14,9 @@ export interface CommandLedger extends Ledger {
  * (closing `current`). Commands open it before touching any target, so a path that cannot be
  * used is exit 2 with nothing changed; a damaged file is exit 1 at open and at any later call.
  */
-export function openCommandLedger(path: string, access: LedgerAccess, current?: CommandLedger): CommandLedger {
+export async function openCommandLedger(path: string, access: LedgerAccess, current?: CommandLedger): Promise<CommandLedger> {
   if (current && (current.access === 'write' || access === 'read')) return current;
-  current?.close();
+  await current?.close();
   let ledger: Ledger;
   try {
     ledger = openSqliteLedger(path, { access });
@@ -29,19 +29,24 @@ export function openCommandLedger(path: string, access: LedgerAccess, current?: 
 // Once the command has started, a ledger failure may come after a change at the load balancer,
 // so it is never reported as "invalid input, nothing changed".
 function withCommandErrors(ledger: Ledger, access: LedgerAccess): CommandLedger {
-  const guard = <T>(call: () => T): T => {
+  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
-      return call();
+      return await call();
     } catch (error) {
       throw toCommandError(error, 'provider');
     }
   };
   return {
     access,
+    location: ledger.location,
+    shared: ledger.shared,
     record: (key, update, event) => guard(() => ledger.record(key, update, event)),
     find: (key) => guard(() => ledger.find(key)),
     instances: (query) => guard(() => ledger.instances(query)),
     history: (query) => guard(() => ledger.history(query)),
+    fleet: () => guard(() => ledger.fleet()),
+    tryLockGroup: (group, holder, options) => guard(() => ledger.tryLockGroup(group, holder, options)),
+    renewLeases: (runner, until) => guard(() => ledger.renewLeases(runner, until)),
     close: () => ledger.close(),
   };
 }

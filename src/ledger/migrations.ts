@@ -42,6 +42,26 @@ export const MIGRATIONS: readonly Migration[] = [
       PRAGMA application_id = ${LEDGER_APPLICATION_ID};
     `,
   },
+  {
+    version: 2,
+    name: 'holders, leases and capacity locks',
+    sql: `
+      ALTER TABLE instance ADD COLUMN holder TEXT CHECK (holder IS NULL OR json_valid(holder));
+      ALTER TABLE instance ADD COLUMN runner_id TEXT;
+      ALTER TABLE instance ADD COLUMN lease_expires_at TEXT;
+      CREATE INDEX instance_not_active ON instance (drain_started_at) WHERE status <> 'active';
+      CREATE INDEX instance_runner ON instance (runner_id) WHERE runner_id IS NOT NULL;
+      CREATE TABLE capacity_lock (
+        provider   TEXT NOT NULL,
+        group_ref  TEXT NOT NULL,
+        runner_id  TEXT NOT NULL,
+        holder     TEXT NOT NULL CHECK (json_valid(holder)),
+        since      TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (provider, group_ref)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -1,9 +1,10 @@
 import type {
+  Holder,
   HistoryQuery,
   InstanceKey,
   InstanceRecord,
   InstanceUpdate,
-  Ledger,
+  EventInputArg,
   LedgerEvent,
   LedgerEventType,
   LedgerStatus,
@@ -22,10 +23,15 @@ export interface Patch {
   readonly drainedAt: string | null | undefined;
   /** JSON text, or null. */
   readonly registration: string | null | undefined;
+  /** JSON text, or null. */
+  readonly holder: string | null | undefined;
+  /** The holder's runner id, kept in its own column so lease renewal is an indexed update. */
+  readonly runnerId: string | null | undefined;
+  readonly leaseExpiresAt: string | null | undefined;
 }
 
 /** The event argument of `Ledger.record`. */
-export type EventArg = Parameters<Ledger['record']>[2];
+export type EventArg = EventInputArg;
 
 /** An event reduced to storable values. */
 export interface EventInput {
@@ -46,6 +52,9 @@ export interface InstanceRow {
   readonly drain_started_at: string | null;
   readonly drained_at: string | null;
   readonly registration: string | null;
+  readonly holder: string | null;
+  readonly runner_id: string | null;
+  readonly lease_expires_at: string | null;
   readonly updated_at: string;
 }
 
@@ -74,7 +83,7 @@ export function normalizeTimestamp(value: string, field: string): string {
 
 /** Validates an update and turns it into storable values. */
 export function toPatch(update: InstanceUpdate): Patch {
-  const { status, inFlight, drainStartedAt, drainedAt, registration } = update;
+  const { status, inFlight, drainStartedAt, drainedAt, registration, holder, leaseExpiresAt } = update;
   if (status !== undefined && !STATUSES.includes(status)) {
     throw new RangeError(`status must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
   }
@@ -87,7 +96,22 @@ export function toPatch(update: InstanceUpdate): Patch {
     drainStartedAt: optionalTimestamp(drainStartedAt, 'drainStartedAt'),
     drainedAt: optionalTimestamp(drainedAt, 'drainedAt'),
     registration: registration === undefined ? undefined : registrationJson(registration),
+    holder: holder === undefined ? undefined : holder === null ? null : holderJson(holder),
+    runnerId: holder === undefined ? undefined : holder === null ? null : holder.runner,
+    leaseExpiresAt: optionalTimestamp(leaseExpiresAt, 'leaseExpiresAt'),
   };
+}
+
+function holderJson(holder: Holder): string {
+  if (typeof holder !== 'object' || typeof holder.runner !== 'string' || holder.runner === '') {
+    throw new TypeError('holder must name its runner');
+  }
+  return JSON.stringify(holder);
+}
+
+/** Validates a history query's `since` and returns it canonical, or undefined. */
+export function historySince(query: HistoryQuery): string | undefined {
+  return query.since === undefined ? undefined : normalizeTimestamp(query.since, 'since');
 }
 
 /** Validates an event and turns it into storable values. */
@@ -130,6 +154,8 @@ export function toInstanceRecord(row: InstanceRow): InstanceRecord {
     drainStartedAt: row.drain_started_at,
     drainedAt: row.drained_at,
     registration: row.registration === null ? null : JSON.parse(row.registration),
+    holder: row.holder === null || row.holder === undefined ? null : (JSON.parse(row.holder) as Holder),
+    leaseExpiresAt: row.lease_expires_at ?? null,
     updatedAt: row.updated_at,
   };
 }

@@ -96,8 +96,8 @@ describe('drainctl timeout recommend', () => {
     const t0 = Date.parse('2026-11-01T10:00:00Z');
     for (let i = 0; i < 10; i++) {
       const key = { provider: 'elb', group: 'legacy', target: `i-0a1b2c3d4e5f6000${i}` };
-      ledger.record(key, {}, { type: 'drain_requested', at: new Date(t0 + i * 60_000).toISOString() });
-      ledger.record(key, {}, { type: 'drained', at: new Date(t0 + i * 60_000 + (10 + i) * 1000).toISOString() });
+      await ledger.record(key, {}, { type: 'drain_requested', at: new Date(t0 + i * 60_000).toISOString() });
+      await ledger.record(key, {}, { type: 'drained', at: new Date(t0 + i * 60_000 + (10 + i) * 1000).toISOString() });
     }
     const run = await recommend({ fromHistory: 'elb:legacy' }, { ledgerInstance: ledger });
     expect(run.code).toBe(EXIT.ok);
@@ -107,8 +107,8 @@ describe('drainctl timeout recommend', () => {
     expect(run.result!.text).toContain('apply with: drainctl timeout set elb:legacy 40s');
 
     const v2 = createMemoryLedger();
-    v2.record({ provider: 'elbv2', group: 'web', target: 'i-01' }, {}, { type: 'drain_requested', at: '2026-11-01T10:00:00.000Z' });
-    v2.record({ provider: 'elbv2', group: 'web', target: 'i-01' }, {}, { type: 'drained', at: '2026-11-01T10:05:00.000Z' });
+    await v2.record({ provider: 'elbv2', group: 'web', target: 'i-01' }, {}, { type: 'drain_requested', at: '2026-11-01T10:00:00.000Z' });
+    await v2.record({ provider: 'elbv2', group: 'web', target: 'i-01' }, {}, { type: 'drained', at: '2026-11-01T10:05:00.000Z' });
     const measured = await recommend({ fromHistory: 'elbv2:web' }, { ledgerInstance: v2 });
     expect(measured.warnings[0]).toMatch(/elbv2 shows a target draining for the whole timeout/);
 

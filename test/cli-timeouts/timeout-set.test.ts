@@ -56,7 +56,7 @@ describe('drainctl timeout set <group-ref> --p99 | --from-log | --from-history',
     expect(run.result!.text).toContain('elbv2:web: changed drain timeout 300s -> 40s');
     expect(run.result!.text).toContain('p99 20s × margin 2 = 40s, rounded up to 40s');
     expect(await delayOf('web')).toBe(40);
-    expect(ledger.history({ provider: 'elbv2', group: 'web' })[0]).toMatchObject({ type: 'timeout_changed', details: { from: 300, to: 40 } });
+    expect((await ledger.history({ provider: 'elbv2', group: 'web' }))[0]).toMatchObject({ type: 'timeout_changed', details: { from: 300, to: 40 } });
   });
 
   it('from a log, on a Classic ELB', async () => {

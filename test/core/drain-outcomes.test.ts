@@ -14,7 +14,7 @@ describe('drain outcomes', () => {
     h.provider.addGroup('instant', 0, { [A]: 8080, 'i-0000000000000000d': 8080 });
     const report = await drainTargets({ ...h.base(), targets: [ref(`elbv2:instant/${A}`)], wait: false });
     expect(report.results[0]).toMatchObject({ target: `elbv2:instant/${A}:8080`, outcome: 'drained' });
-    expect(h.ledger.find({ provider: 'elbv2', group: 'instant', target: `${A}:8080` })?.status).toBe('stopped');
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'instant', target: `${A}:8080` }))?.status).toBe('stopped');
     expect(h.ofType('target_done')).toMatchObject([{ outcome: 'drained' }]);
   });
 
@@ -32,8 +32,8 @@ describe('drain outcomes', () => {
     const report = await drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)], timeoutMs: 20_000, onTimeout: 'force' });
     expect(report.results[0]).toMatchObject({ outcome: 'forced', state: 'drained' });
     expect(h.provider.mutations()).toEqual([`drain web ${A}:8080`, `forceClose web ${A}:8080`]);
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })).toMatchObject({ status: 'stopped', inFlight: 0 });
-    expect(h.ledger.history().map((e) => e.type)).toContain('forced');
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))).toMatchObject({ status: 'stopped', inFlight: 0 });
+    expect((await h.ledger.history()).map((e) => e.type)).toContain('forced');
     expect(h.ofType('warning')[0]?.message).toMatch(/cut 3 open sessions/);
     expect(elapsed(h.clock, report.startedAt)).toBeLessThanOrEqual(20_000);
   });
@@ -41,15 +41,15 @@ describe('drain outcomes', () => {
   it('a refused drain (details.applied false, an AWS 403) goes back to active with changed: false', async () => {
     h.provider.drainFailure = { error: new DrainctlError('provider', 'deregister targets from web: access denied', { details: { applied: false } }), applied: false };
     await expect(drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] })).rejects.toMatchObject({ kind: 'provider' });
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })).toMatchObject({ status: 'active', drainStartedAt: null });
-    expect(h.ledger.history()[0]).toMatchObject({ type: 'failed', details: { changed: false } });
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))).toMatchObject({ status: 'active', drainStartedAt: null });
+    expect((await h.ledger.history())[0]).toMatchObject({ type: 'failed', details: { changed: false } });
   });
 
   it('a drain whose answer was lost (it may have been applied) stays draining with changed: true, and a rerun carries on', async () => {
     h.provider.drainFailure = { error: new DrainctlError('provider', 'deregister targets from web: HTTP 500'), applied: true };
     await expect(drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] })).rejects.toMatchObject({ kind: 'provider' });
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })?.status).toBe('draining');
-    expect(h.ledger.history()[0]).toMatchObject({ type: 'failed', details: { changed: true } });
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))?.status).toBe('draining');
+    expect((await h.ledger.history())[0]).toMatchObject({ type: 'failed', details: { changed: true } });
     const rerun = await drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] });
     expect(rerun.results[0]?.outcome).toBe('drained');
     expect(h.provider.mutations()).toHaveLength(1);
@@ -58,7 +58,7 @@ describe('drain outcomes', () => {
   it('a refusal or a missing target goes back to active too', async () => {
     h.provider.drainFailure = { error: new DrainctlError('not_found', 'target group web not found'), applied: false };
     await expect(drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] })).rejects.toMatchObject({ kind: 'not_found' });
-    expect(h.ledger.history()[0]).toMatchObject({ type: 'failed', details: { changed: false } });
+    expect((await h.ledger.history())[0]).toMatchObject({ type: 'failed', details: { changed: false } });
   });
 });
 

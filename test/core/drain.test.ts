@@ -34,9 +34,9 @@ describe('drainTargets / restoreTargets', () => {
     expect(waited).toBeGreaterThanOrEqual(300_000);
     expect(waited).toBeLessThan(301_000);
     expect(provider.calls.filter((c) => c.startsWith('describe')).length).toBeLessThanOrEqual(15);
-    const row = ledger.find({ provider: 'elbv2', group: 'web', target: 'i-0000000000000000a:8080' });
+    const row = (await ledger.find({ provider: 'elbv2', group: 'web', target: 'i-0000000000000000a:8080' }));
     expect(row).toMatchObject({ status: 'stopped', registration: { id: 'i-0000000000000000a', port: 8080 } });
-    expect(ledger.history().map((e) => e.type)).toEqual(expect.arrayContaining(['drain_requested', 'state_changed', 'drained']));
+    expect((await ledger.history()).map((e) => e.type)).toEqual(expect.arrayContaining(['drain_requested', 'state_changed', 'drained']));
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['plan', 'action', 'group', 'waiting', 'target_state', 'target_done']));
   });
 
@@ -45,14 +45,14 @@ describe('drainTargets / restoreTargets', () => {
     const report = await restoreTargets({ ...base(), targets: [ref('elbv2:web/i-0000000000000000a')] });
     expect(report.results).toMatchObject([{ target: 'elbv2:web/i-0000000000000000a:8080', outcome: 'restored', health: 'healthy' }]);
     expect(provider.calls).toContain('restore web {"id":"i-0000000000000000a","port":8080}');
-    expect(ledger.find({ provider: 'elbv2', group: 'web', target: 'i-0000000000000000a:8080' })?.status).toBe('active');
+    expect((await ledger.find({ provider: 'elbv2', group: 'web', target: 'i-0000000000000000a:8080' }))?.status).toBe('active');
   });
 
   it('dry run decides and reports but makes no change', async () => {
     const report = await drainTargets({ ...base(), targets: [ref('elbv2:web/i-0000000000000000a')], dryRun: true });
     expect(report.results[0]?.outcome).toBe('would_drain');
     expect(provider.mutations()).toEqual([]);
-    expect(ledger.history()).toEqual([]);
+    expect((await ledger.history())).toEqual([]);
   });
 
   it('is idempotent: a second drain of a draining target makes no second deregister call', async () => {
@@ -84,7 +84,7 @@ describe('drainTargets / restoreTargets', () => {
   it('reports a timeout per target and records it, leaving the target draining', async () => {
     const report = await drainTargets({ ...base(), targets: [ref('elbv2:web/i-0000000000000000a')], timeoutMs: 10_000 });
     expect(report.results[0]).toMatchObject({ outcome: 'timed_out', state: 'draining' });
-    expect(ledger.history().map((e) => e.type)).toContain('timed_out');
+    expect((await ledger.history()).map((e) => e.type)).toContain('timed_out');
   });
 
   it('records an interrupt and rethrows it; a rerun picks up where it stopped', async () => {
@@ -93,7 +93,7 @@ describe('drainTargets / restoreTargets', () => {
       if (e.type === 'waiting' && e.polls === 2) controller.abort('SIGINT');
     };
     await expect(drainTargets({ ...base(), onEvent, signal: controller.signal, targets: [ref('elbv2:web/i-0000000000000000a')] })).rejects.toMatchObject({ kind: 'interrupted' });
-    expect(ledger.history().map((e) => e.type)).toContain('interrupted');
+    expect((await ledger.history()).map((e) => e.type)).toContain('interrupted');
     const rerun = await drainTargets({ ...base(), targets: [ref('elbv2:web/i-0000000000000000a')] });
     expect(rerun.results[0]?.outcome).toBe('drained');
     expect(provider.mutations()).toHaveLength(1);

@@ -14,7 +14,7 @@ describe('canonical references: one ledger row however a target is spelled', () 
     const h = harness();
     const drained = await drainTargets({ ...h.base(), targets: [ref(`elbv2:${ARN}/${A}:8080`)], wait: false });
     expect(drained.results[0]?.target).toBe(`elbv2:web/${A}:8080`);
-    expect(h.ledger.instances({ provider: 'elbv2' }).map((r) => `${r.group}/${r.target}`)).toEqual([`web/${A}:8080`]);
+    expect((await h.ledger.instances({ provider: 'elbv2' })).map((r) => `${r.group}/${r.target}`)).toEqual([`web/${A}:8080`]);
 
     const [view] = await describeTargets({ ...h.base(), refs: [anyRef(`elbv2:web/${A}`)] });
     expect(view?.targets[0]).toMatchObject({ status: { state: 'draining' }, recorded: { status: 'draining' } });
@@ -22,12 +22,12 @@ describe('canonical references: one ledger row however a target is spelled', () 
     h.clock.time += 300_000;
     const watched = await watchTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] });
     expect(watched.results[0]).toMatchObject({ target: `elbv2:web/${A}:8080`, outcome: 'drained' });
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })?.status).toBe('stopped');
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))?.status).toBe('stopped');
 
     const restored = await restoreTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] });
     expect(restored.results[0]).toMatchObject({ target: `elbv2:web/${A}:8080`, outcome: 'restored' });
     expect(h.provider.mutations().at(-1)).toBe(`restore web {"id":"${A}","port":8080}`);
-    expect(h.ledger.instances({ provider: 'elbv2' })).toHaveLength(1);
+    expect((await h.ledger.instances({ provider: 'elbv2' }))).toHaveLength(1);
     // Every event names the canonical group.
     const groups = new Set(h.events.flatMap((e) => ('group' in e ? [e.group] : 'target' in e && e.target ? [e.target.split('/')[0]] : [])));
     expect([...groups]).toEqual(['elbv2:web']);
@@ -64,7 +64,7 @@ describe('a lost endpoint during the wait', () => {
     expect(retries[0]).toMatchObject({ retryable: 'unreachable', endpoint: '127.0.0.1:4566', maxAttempts: MAX_UNREACHABLE_ATTEMPTS, throttled: false });
     expect(h.clock.now() - startedAt).toBeLessThan(10_000);
     // Nothing claims the target finished or stopped draining: the ledger still says draining.
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })?.status).toBe('draining');
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))?.status).toBe('draining');
   });
 
   it('an endpoint that answers again in time is ridden out', async () => {

@@ -14,7 +14,7 @@ describe('restoreTargets', () => {
     const report = await restoreTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] });
     expect(report.results).toMatchObject([{ target: `elbv2:web/${A}:8080`, outcome: 'restored', health: 'healthy' }]);
     expect(h.provider.mutations().at(-1)).toBe(`restore web {"id":"${A}","port":8080}`);
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })?.status).toBe('active');
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))?.status).toBe('active');
     expect(h.ofType('group')).toMatchObject([{ providerId: expect.stringMatching(/^arn:/) }, { group: 'elbv2:web', providerId: expect.stringMatching(/^arn:aws:elasticloadbalancing:.*targetgroup\/web\//) }]);
   });
 
@@ -51,7 +51,7 @@ describe('restoreTargets', () => {
     await drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] });
     const report = await restoreTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)], wait: false });
     expect(report.results[0]?.outcome).toBe('restoring');
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })?.status).toBe('active');
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))?.status).toBe('active');
   });
 
   it('times out when the target never becomes healthy within --timeout, and says so per target', async () => {
@@ -60,6 +60,6 @@ describe('restoreTargets', () => {
     const report = await restoreTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)], timeoutMs: 500 });
     expect(report.results[0]).toMatchObject({ outcome: 'timed_out', state: 'active', health: 'initial' });
     expect(elapsed(h.clock, report.startedAt)).toBeLessThanOrEqual(500);
-    expect(h.ledger.history()[0]).toMatchObject({ type: 'timed_out', details: { waitingFor: 'healthy' } });
+    expect((await h.ledger.history())[0]).toMatchObject({ type: 'timed_out', details: { waitingFor: 'healthy' } });
   });
 });

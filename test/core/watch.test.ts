@@ -15,14 +15,14 @@ describe('watchTargets', () => {
     const report = await watchTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)] });
     expect(report.results[0]).toMatchObject({ target: `elbv2:web/${A}:8080`, outcome: 'drained' });
     expect(elapsed(h.clock, report.startedAt)).toBeLessThan(201_000);
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })?.status).toBe('stopped');
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))?.status).toBe('stopped');
     expect(h.provider.mutations()).toHaveLength(1);
   });
 
   it('reports a never-drained healthy target as unchanged: in service, nothing to watch', async () => {
     const report = await watchTargets({ ...h.base(), targets: [ref(`elbv2:web/${B}`)] });
     expect(report.results[0]).toMatchObject({ outcome: 'unchanged', state: 'active' });
-    expect(h.ledger.history()).toEqual([]);
+    expect((await h.ledger.history())).toEqual([]);
   });
 
   it('reports a target put back by someone else as restored, and brings the ledger up to date', async () => {
@@ -30,7 +30,7 @@ describe('watchTargets', () => {
     await h.provider.restore({ kind: 'group', provider: 'elbv2', group: 'web' }, [{ ref: ref(`elbv2:web/${A}:8080`), registration: { id: A, port: 8080 } }]);
     const report = await watchTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)], timeoutMs: 10_000 });
     expect(report.results[0]).toMatchObject({ outcome: 'restored' });
-    expect(h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` })?.status).toBe('active');
+    expect((await h.ledger.find({ provider: 'elbv2', group: 'web', target: `${A}:8080` }))?.status).toBe('active');
   });
 
   it('times out within --timeout, leaving the target draining', async () => {

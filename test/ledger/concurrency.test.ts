@@ -18,14 +18,14 @@ Atomics.wait(new Int32Array(gate), 0, 0);
 const ledger = openSqliteLedger(file);
 try {
   for (let i = 0; i < count; i++) {
-    ledger.record(
+    await ledger.record(
       { provider: 'test', group: 'g', target: 't' + (i % 4) },
       { status: 'draining', inFlight: i },
       { type: 'state_changed', at: new Date(Date.UTC(2025, 0, 1) + i).toISOString(), details: { writer, i } },
     );
   }
 } finally {
-  ledger.close();
+  await ledger.close();
 }
 parentPort.postMessage('done');
 `;
@@ -39,7 +39,7 @@ db.exec('BEGIN IMMEDIATE');
 parentPort.postMessage('locked');
 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.holdMs);
 db.exec('COMMIT');
-db.close();
+await db.close();
 parentPort.postMessage('done');
 `;
 
@@ -68,20 +68,20 @@ function countEvents(file: string): { events: number; instances: number; perWrit
 describe('concurrent writers on one ledger file', () => {
   const tempDir = useTempDirs();
 
-  it('two ledgers in one process interleaving 200 records each keep all 400 events', () => {
+  it('two ledgers in one process interleaving 200 records each keep all 400 events', async () => {
     const file = path.join(tempDir(), 'ledger.db');
     const a = openSqliteLedger(file);
     const b = openSqliteLedger(file);
     try {
       for (let i = 0; i < PER_WRITER; i++) {
         for (const [writer, ledger] of [[0, a], [1, b]] as const) {
-          ledger.record({ provider: 'test', group: 'g', target: `t${i % 4}` }, { inFlight: i }, { type: 'state_changed', at: at(i), details: { writer, i } });
+          await ledger.record({ provider: 'test', group: 'g', target: `t${i % 4}` }, { inFlight: i }, { type: 'state_changed', at: at(i), details: { writer, i } });
         }
         // Each connection sees the other's last write, not a stale snapshot.
-        expect(a.find({ provider: 'test', group: 'g', target: `t${i % 4}` })?.inFlight).toBe(i);
+        expect((await a.find({ provider: 'test', group: 'g', target: `t${i % 4}` }))?.inFlight).toBe(i);
       }
-      expect(a.history({ limit: 1000 })).toHaveLength(2 * PER_WRITER);
-      expect(b.history({ limit: 1000 })).toHaveLength(2 * PER_WRITER);
+      expect(await a.history({ limit: 1000 })).toHaveLength(2 * PER_WRITER);
+      expect(await b.history({ limit: 1000 })).toHaveLength(2 * PER_WRITER);
     } finally {
       a.close();
       b.close();
@@ -117,12 +117,12 @@ describe('concurrent writers on one ledger file', () => {
       const done = runWorker(script, { file, holdMs: 300 }, (m) => m === 'locked' && locked());
       await isLocked;
       const started = Date.now();
-      ledger.record({ provider: 'test', group: 'g', target: 't' }, {}, { type: 'drain_requested', at: at(0) });
+      await ledger.record({ provider: 'test', group: 'g', target: 't' }, {}, { type: 'drain_requested', at: at(0) });
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
       await done;
-      expect(ledger.history()).toHaveLength(1);
+      expect((await ledger.history())).toHaveLength(1);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 });

@@ -7,16 +7,16 @@ import { damagePage, useTempDirs } from './helpers.js';
 const at = (i: number): string => new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
 
 /** A ledger as drains leave it: a few targets, each with several events. */
-function writeLedger(file: string): void {
+async function writeLedger(file: string): Promise<void> {
   const ledger = openSqliteLedger(file);
   try {
     for (let i = 0; i < 24; i++) {
       const target = `i-0a1b2c3d4e5f6000${i % 6}:8080`;
-      ledger.record({ provider: 'elbv2', group: 'web', target }, { status: 'draining', registration: { id: target.split(':')[0], port: 8080, availabilityZone: 'us-east-1a' } },
+      await ledger.record({ provider: 'elbv2', group: 'web', target }, { status: 'draining', registration: { id: target.split(':')[0], port: 8080, availabilityZone: 'us-east-1a' } },
         { type: 'state_changed', at: at(i), details: { from: 'active', to: 'draining', raw: { state: 'draining', reason: 'Target.DeregistrationInProgress' } } });
     }
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
@@ -38,9 +38,9 @@ describe('a damaged ledger', () => {
 
   for (const btree of btrees) {
     for (const access of ['read', 'write'] as const) {
-      it(`is refused for ${access} when a page of ${btree} is damaged, and left as it is`, () => {
+      it(`is refused for ${access} when a page of ${btree} is damaged, and left as it is`, async () => {
         const file = path.join(tempDir(), 'ledger.db');
-        writeLedger(file);
+        await writeLedger(file);
         damagePage(file, btree);
         const damaged = fs.readFileSync(file);
         const error = openError(file, access);
@@ -53,19 +53,19 @@ describe('a damaged ledger', () => {
     }
   }
 
-  it('names the log files that must move with it', () => {
+  it('names the log files that must move with it', async () => {
     const file = path.join(tempDir(), 'ledger.db');
-    writeLedger(file);
+    await writeLedger(file);
     damagePage(file, 'instance');
     fs.writeFileSync(`${file}-wal`, '');
     fs.writeFileSync(`${file}-shm`, '');
     expect(openError(file, 'read').message).toContain(`(mv ${file} ${file}.damaged; mv ${file}-wal ${file}.damaged-wal; mv ${file}-shm ${file}.damaged-shm)`);
   });
 
-  it('quotes a path the shell would split', () => {
+  it('quotes a path the shell would split', async () => {
     const file = path.join(tempDir(), "state dir's", 'ledger.db');
     fs.mkdirSync(path.dirname(file));
-    writeLedger(file);
+    await writeLedger(file);
     damagePage(file, 'instance');
     const quoted = `'${file.replace(/'/g, `'\\''`)}'`;
     expect(openError(file, 'read').message).toContain(`(mv ${quoted} ${quoted.slice(0, -1)}.damaged')`);

@@ -9,10 +9,9 @@ import { PLAIN_STYLE } from '../render/style.js';
 import { table } from '../render/table.js';
 
 /** A target's events under the provider's naming rules: `i-0a` also finds `i-0a:8080`. */
-function targetHistory(ledger: Ledger, ref: TargetRef, limit: number): LedgerEvent[] {
+async function targetHistory(ledger: Ledger, ref: TargetRef, limit: number): Promise<LedgerEvent[]> {
   const syntax = refSyntaxes.find((s) => s.provider === ref.provider)!;
-  return ledger
-    .history({ provider: ref.provider, group: ref.group, limit: 100_000 })
+  return (await ledger.history({ provider: ref.provider, group: ref.group, limit: 100_000 }))
     .filter((e) => targetCovers(syntax, ref.target, e.instance.target))
     .slice(0, limit);
 }
@@ -28,7 +27,7 @@ export async function historyCommand(ctx: CommandContext, text: string | undefin
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError(`invalid --limit "${flags.limit}": expected a whole number 1-10000`);
   const ref = text === undefined ? undefined : parseRef(text, refSyntaxes, 'any', ctx.defaults);
   const ledger = await ctx.ledger('read');
-  const events = ref?.kind === 'target' ? targetHistory(ledger, ref, limit) : ledger.history({ provider: ref?.provider, group: ref?.group, limit });
+  const events = ref?.kind === 'target' ? await targetHistory(ledger, ref, limit) : await ledger.history({ provider: ref?.provider, group: ref?.group, limit });
   const style = ctx.output.style ?? PLAIN_STYLE;
   const rows = events.map((e) => [e.at, style.ref(eventRef(e)), e.type, describeDetails(e.type, e.details)]);
   return {

@@ -33,7 +33,7 @@ describe('HAProxy: a request longer than the wait', () => {
     const forced = await drainTargets({ targets: [ref], providers, ledger, timeoutMs: 2000, onTimeout: 'force', onEvent: (e) => events.push(e) });
     expect(forced.results).toMatchObject([{ outcome: 'forced', state: 'drained' }]);
     expect(events).toContainEqual(expect.objectContaining({ type: 'warning', message: expect.stringContaining('cut 1 open session on') }));
-    expect(ledger.history({ provider: 'haproxy' }).find((e) => e.type === 'forced')?.details).toMatchObject({ cut: 1 });
+    expect((await ledger.history({ provider: 'haproxy' })).find((e) => e.type === 'forced')?.details).toMatchObject({ cut: 1 });
     expect(await long).toMatch(/^(cut|status 5)/);
     await provider.restore({ kind: 'group', provider: 'haproxy', group: ref.group }, [{ ref, registration: undefined }], testCall());
   }, 20_000);
