@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { PROVIDERS } from '../providers/registry.js';
 import { addProviderFlags, refuseMisappliedProviderFlags } from './config/provider-flags.js';
+import { DEFAULT_LEASE_MS } from '../core/lease.js';
 import { type CommandContext, expandReference, type GlobalOptions, withConfiguredTimeout } from './context.js';
 import type { CommandResult } from './render/output.js';
 
@@ -78,9 +79,13 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--timeout <duration>', 'wait at most this long (default: the drain timeout plus a margin)')
     .option('--no-wait', 'return once new traffic has stopped')
     .option('--dry-run', 'show what would change and change nothing')
-    .option('--force', 'drain even if a safety check objects (last healthy target, draining disabled)')
+    .option('--force', 'drain even if a safety check objects (capacity, draining disabled)')
     .addOption(new Option('--on-timeout <action>', 'when the wait runs out: fail (exit 4, leave draining) or force (cut what is left, where the provider can)').choices(['fail', 'force']).default('fail'))
-    .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run')
+    .option('--min-healthy <n|p%>', 'targets that must stay in service in the group, a number or a percentage (default: never the last one; config: min-healthy)')
+    .option('--wait-for-capacity <duration>', 'wait this long for capacity, or for another runner to finish with a target, instead of refusing (exit 5)')
+    .option('--lease <duration>', `how long this drain stays reserved if drainctl dies; renewed while it runs (default ${DEFAULT_LEASE_MS / 1000}s)`)
+    .option('--no-ledger', 'emergencies only: drain without recording anything (restore then cannot use the recorded registration)')
+    .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run\n  drainctl drain elbv2:web/i-0abc1234def567890 --min-healthy 50% --wait-for-capacity 10m\n  drainctl --ledger postgres://drainctl@db.internal/drainctl drain elbv2:web/i-0abc1234def567890 --min-healthy 4')
     .action((refs: string[], flags) => runFor(refs, async (ctx) => (await import('./commands/drain.js')).drainCommand(ctx, refs, withConfiguredTimeout(ctx, refs, flags))));
 
   program

@@ -3,7 +3,7 @@ import { DEFAULT_RESTORE_WAIT_MS } from './deadline.js';
 import type { Observation } from './observe.js';
 import { type Command, type GroupOperation, type InspectedGroup, type Settling, type TargetsRequest, type WaitSpec, providerCall, runOperation } from './pipeline.js';
 import type { RestoreRequest } from './provider.js';
-import { exactRecord, instanceKey } from './records.js';
+import { exactRecord, instanceKey, RESTORED_UPDATE } from './records.js';
 import { formatRef, targetCovers } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { result } from './results.js';
@@ -48,9 +48,6 @@ const restoreOperation: GroupOperation<RestorePlan> = {
   resumeHint: (_plan, pending) => `check health with: drainctl status ${pending.join(' ')}`,
   groupOf: (plan) => plan.group,
 };
-
-/** A restored target's row: in service, nobody's drain. */
-const RESTORED = { status: 'active', drainStartedAt: null, drainedAt: null, holder: null, leaseExpiresAt: null } as const;
 
 function planRestore(group: InspectedGroup, cmd: Command): RestorePlan {
   const { work, snapshot } = group;
@@ -105,7 +102,7 @@ async function restoreGroup(plan: RestorePlan, cmd: Command): Promise<void> {
     // Put back by someone else (or a restore whose wait was cut short): the ledger should say so too.
     const row = exactRecord(plan.group.records, s.ref);
     if (row && row.status !== 'active') {
-      recorder.note(instanceKey(s.ref), RESTORED, { type: 'restored', at: isoTime(clock.now()), details: { alreadyInService: true } });
+      recorder.note(instanceKey(s.ref), RESTORED_UPDATE, { type: 'restored', at: isoTime(clock.now()), details: { alreadyInService: true } });
     }
   }
   if (plan.requests.length === 0) return;
@@ -130,7 +127,7 @@ function settleRestore(plan: RestorePlan, seen: Observation | undefined, how: Se
   const unchanged = plan.serving.map((s) => result(s, 'unchanged', 0));
   if (!seen) {
     const at = isoTime(clock.now());
-    for (const r of plan.requests) recorder.note(instanceKey(r.ref), RESTORED, { type: 'restored', at, details: { waited: false } });
+    for (const r of plan.requests) recorder.note(instanceKey(r.ref), RESTORED_UPDATE, { type: 'restored', at, details: { waited: false } });
     return [...unchanged, ...plan.requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'restoring', clock.now() - cmd.startedAt))];
   }
   const timedOut = how.kind === 'waited' && how.timedOut;
@@ -138,7 +135,7 @@ function settleRestore(plan: RestorePlan, seen: Observation | undefined, how: Se
     const elapsedMs = clock.now() - cmd.startedAt;
     const ok = isServing(s);
     const now = isoTime(clock.now());
-    if (ok) recorder.note(instanceKey(s.ref), RESTORED, { type: 'restored', at: now, details: { elapsedMs } });
+    if (ok) recorder.note(instanceKey(s.ref), RESTORED_UPDATE, { type: 'restored', at: now, details: { elapsedMs } });
     else recorder.note(instanceKey(s.ref), {}, { type: 'timed_out', at: now, details: { waitingFor: 'healthy', state: s.state, raw: s.raw } });
     const outcome = ok ? 'restored' : timedOut ? 'timed_out' : 'restoring';
     emit({ type: 'target_done', target: formatRef(s.ref), outcome, state: s.state, elapsedMs });
