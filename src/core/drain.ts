@@ -147,7 +147,14 @@ async function requestDrain(plan: DrainPlan, cmd: Command, policy: CapacityPolic
     recorder.note(instanceKey(status.ref), { drainStartedAt: acceptedAt, ...(!cmd.wait && { leaseExpiresAt: null }) }, { type: 'drain_started', at: acceptedAt, details: {} });
     emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${seconds === undefined ? '' : `; drain timeout ${seconds}s`}` });
   }
-  if (servingBefore !== undefined) await confirmOrUndo(cmd, plan.group, toDrain, policy, servingBefore);
+  if (servingBefore === undefined) return;
+  try {
+    await confirmOrUndo(cmd, plan.group, toDrain, policy, servingBefore);
+  } catch (error) {
+    // Ctrl-C right after the change: say what is draining and how to carry on, as during the wait.
+    if (error instanceof DrainctlError && error.kind === 'interrupted') throw interruptedAfterChange(toDrain, error, cmd);
+    throw error;
+  }
 }
 
 /** What to watch after the drain call: one look with --no-wait, else every named target until drained. */
@@ -265,7 +272,10 @@ function resumeHint(names: readonly string[]): string {
 
 /** Records the interrupt for every target still draining and says how to carry on. */
 function interruptedWhileDraining(_plan: DrainPlan, seen: Observation, error: DrainctlError, cmd: Command): DrainctlError {
-  const pending = seen.seen().filter((s) => !isDrainFinished(s.state));
+  return interruptedAfterChange(seen.seen().filter((s) => !isDrainFinished(s.state)), error, cmd);
+}
+
+function interruptedAfterChange(pending: readonly TargetStatus[], error: DrainctlError, cmd: Command): DrainctlError {
   for (const status of pending) {
     cmd.recorder.note(instanceKey(status.ref), { leaseExpiresAt: null }, { type: 'interrupted', at: isoTime(cmd.clock.now()), details: { state: status.state, raw: status.raw } });
   }
