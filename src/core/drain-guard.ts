@@ -35,10 +35,11 @@ export function checkBeforeAnnouncing(cmd: Command, group: InspectedGroup, reser
  * targets were in service when it was decided.
  */
 export async function reserve(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, force: boolean, leases: LeaseKeeper, drainTimeoutSeconds: number | undefined): Promise<number | undefined> {
-  const requestedAt = isoTime(cmd.clock.now());
   const draining = new Set(reservation.toDrain.map((s) => formatRef(s.ref)));
   const record = async (status: TargetStatus, lease: string): Promise<void> => {
     const key = instanceKey(status.ref);
+    // When the reservation was made, after any wait for capacity.
+    const requestedAt = isoTime(cmd.clock.now());
     if (draining.has(formatRef(status.ref))) {
       // How the target was registered is recorded before touching it, so a crash mid-call still leaves enough to restore.
       await cmd.ledger.record(key, { status: 'draining', drainStartedAt: requestedAt, drainedAt: null, registration: status.registration ?? null, inFlight: status.inFlight ?? null, holder: policy.holder, leaseExpiresAt: lease },

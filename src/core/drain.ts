@@ -46,6 +46,8 @@ interface DrainPlan {
   readonly reservation: Reservation;
   /** The capacity rules for this group. */
   readonly policy: CapacityPolicy;
+  /** When the provider accepted this run's drain of each target (filled in by the act phase). */
+  readonly accepted: Map<string, number>;
   /** Undefined with --no-wait. */
   readonly window: DrainWindow | undefined;
 }
@@ -106,7 +108,7 @@ async function decide(group: InspectedGroup, cmd: Command, force: boolean, polic
   }
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = cmd.wait ? drainWindow(timeout, work.provider.descriptor.completion, cmd.timeoutMs, work.groupText) : undefined;
-  return { group, timeout, decisions, reservation, policy, window };
+  return { group, timeout, decisions, reservation, policy, window, accepted: new Map() };
 }
 
 function drained(decisions: readonly DrainDecision[]): TargetStatus[] {
@@ -143,6 +145,7 @@ async function requestDrain(plan: DrainPlan, cmd: Command, policy: CapacityPolic
   // The drain runs from when the provider accepted it (a GCP operation reached DONE), not from when it was asked.
   const acceptedAt = isoTime(clock.now());
   for (const status of toDrain) {
+    plan.accepted.set(formatRef(status.ref), clock.now());
     // With --no-wait nobody follows the drain from here, so this runner holds it no longer.
     recorder.note(instanceKey(status.ref), { drainStartedAt: acceptedAt, ...(!cmd.wait && { leaseExpiresAt: null }) }, { type: 'drain_started', at: acceptedAt, details: {} });
     emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${seconds === undefined ? '' : `; drain timeout ${seconds}s`}` });
@@ -162,7 +165,8 @@ function drainWait(plan: DrainPlan, cmd: Command): WaitSpec {
   const { work } = plan.group;
   const { window } = plan;
   const watched = plan.decisions.map((d) => d.status);
-  const starts = drainStarts(watched, plan.group.records, cmd.clock.now());
+  // This run's own drains run from when the provider accepted them; others' from what the ledger recorded.
+  const starts = new Map([...drainStarts(watched, plan.group.records, cmd.clock.now()), ...plan.accepted]);
   // When --timeout is itself the drain, the countdown runs from the command's start so it ends inside the bound.
   if (window?.drainIsCallerBound) for (const [key, at] of starts) starts.set(key, Math.min(at, cmd.startedAt));
   const drainMs = window ? window.drainMs : timeoutDrainMs(plan.timeout);
