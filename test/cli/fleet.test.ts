@@ -6,9 +6,9 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { GROUP_ROW_TARGET } from '../../src/core/ledger.js';
-import { endpointArgs, freshLedgerPath, nonEmptyLines } from '../support/cli.js';
+import { endpointArgs, freshLedgerPath } from '../support/cli.js';
 import { runInProcess } from '../support/in-process.js';
-import { ledgerFingerprint, type SeedRow, seedLedger } from '../support/seed-ledger.js';
+import { expectRefusedLeavingLedger, ledgerFingerprint, type SeedRow, seedLedger } from '../support/seed-ledger.js';
 import { cleanupAfterEach, ID, startEmulator } from './helpers.js';
 
 cleanupAfterEach();
@@ -146,14 +146,7 @@ describe('drainctl fleet', () => {
     [['--provider', 'elb', '--group', 'elbv2:web'], /^drainctl: --provider elb and --group elbv2:web name different providers; drop --provider: --group already names one$/],
   ])('fleet %j: exit 2, one line, nothing on stdout, the ledger untouched', async (args, stderr) => {
     const ledger = await seededLedger();
-    const before = ledgerFingerprint(ledger);
-    const run = await fleet(ledger, ...args);
-    expect(run.code, run.stderr).toBe(2);
-    expect(run.stdout).toBe('');
-    const lines = nonEmptyLines(run.stderr);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(stderr);
-    expect(ledgerFingerprint(ledger)).toBe(before);
+    await expectRefusedLeavingLedger(ledger, () => fleet(ledger, ...args), stderr);
   });
 });
 

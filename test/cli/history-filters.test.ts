@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GROUP_ROW_TARGET } from '../../src/core/ledger.js';
-import { freshLedgerPath, nonEmptyLines } from '../support/cli.js';
+import { freshLedgerPath } from '../support/cli.js';
 import { runInProcess } from '../support/in-process.js';
-import { ledgerFingerprint, type SeedRow, seedLedger } from '../support/seed-ledger.js';
+import { expectRefusedLeavingLedger, type SeedRow, seedLedger } from '../support/seed-ledger.js';
 import { ID } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -129,14 +129,6 @@ describe('history: bad input', () => {
     [['--limit', '10001'], 'drainctl: invalid --limit "10001": expected a whole number 1-10000'],
   ])('history %j: exit 2, one line, nothing on stdout, the ledger untouched', async (args, stderr) => {
     const ledger = await seeded();
-    const before = ledgerFingerprint(ledger);
-    const run = await history(ledger, ...args);
-    expect(run.code, run.stderr).toBe(2);
-    expect(run.stdout).toBe('');
-    const lines = nonEmptyLines(run.stderr);
-    expect(lines).toHaveLength(1);
-    if (typeof stderr === 'string') expect(lines[0]).toBe(stderr);
-    else expect(lines[0]).toMatch(stderr);
-    expect(ledgerFingerprint(ledger)).toBe(before);
+    await expectRefusedLeavingLedger(ledger, () => history(ledger, ...args), stderr);
   });
 });
