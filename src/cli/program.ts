@@ -25,6 +25,8 @@ Examples:
   drainctl drain elb:legacy-web/i-0abc1234def567890 --no-wait
   drainctl restore elbv2:web/i-0abc1234def567890        put it back as it was and wait until healthy
   drainctl status elbv2:web                             every target of a group
+  drainctl fleet                                        every drain under way or not restored, whoever started it
+  drainctl history --since 2h                           what drainctl did in the last two hours
   drainctl timeout set elbv2:web 60s                    set the deregistration delay
   drainctl -o ndjson drain elbv2:web/i-0abc1234def567890  an event stream for CI
   drainctl --mode maint drain haproxy:/run/haproxy/admin.sock/be_app/app1  a provider's own option
@@ -161,13 +163,35 @@ export function buildProgram(version: string, run: Runner): Command {
     .addHelpText('after', '\nExample:\n  drainctl audit --k8s deploy.yaml --lb elbv2:web --app-timeout 20s')
     .action((flags) => runFor([flags.lb], async (ctx) => (await import('./commands/audit.js')).auditCommand(ctx, flags)));
 
+  const providerOption = (): Option => new Option('--provider <name>', 'only this provider').choices(PROVIDERS.map((p) => p.name));
+
   program
     .command('history')
     .description('what drainctl did, newest first, from the ledger')
     .argument('[ref]', 'limit to a target or group')
-    .option('--limit <n>', 'at most this many events', '50')
-    .addHelpText('after', '\nExamples:\n  drainctl history\n  drainctl history elbv2:web -o json')
-    .action((ref: string | undefined, flags) => runFor([ref], async (ctx) => (await import('./commands/history.js')).historyCommand(ctx, ref === undefined ? undefined : expandReference(ctx, ref), flags)));
+    .option('--limit <n>', 'at most this many events, 1-10000', '50')
+    .option('--since <when>', 'only events since then: how long ago (30m, 2h, 7d) or an RFC 3339 time')
+    .option('--group <group-ref>', 'only this group (instead of a reference)')
+    .addOption(providerOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  drainctl history\n  drainctl history elbv2:web -o json\n  drainctl history --since 2h\n  drainctl history --group elbv2:web --since 2026-11-22T03:45:00Z\n  drainctl history --provider haproxy --since 7d --limit 200',
+    )
+    .action((ref: string | undefined, flags) =>
+      runFor([ref, flags.group], async (ctx) => (await import('./commands/history.js')).historyCommand(ctx, ref === undefined ? undefined : expandReference(ctx, ref), flags)),
+    );
+
+  program
+    .command('fleet')
+    .description('every target draining, or drained and not restored, across all runners and providers, from the ledger')
+    .addOption(providerOption())
+    .option('--group <group-ref>', 'only this group')
+    .addOption(new Option('--state <state>', 'only drains in this state (draining includes those no runner follows)').choices(['draining', 'drained', 'abandoned']))
+    .addHelpText(
+      'after',
+      '\nStates: draining (a live runner follows it, or none does any more: --no-wait, a timeout), abandoned (its\nrunner stopped renewing its lease: it died), drained (and not restored). Each drain nobody follows gets a\nline with what to run: drainctl watch <ref> to follow it, drainctl restore <ref> to put it back.\n\nExamples:\n  drainctl fleet\n  drainctl fleet --state abandoned\n  drainctl fleet --group elbv2:web -o json\n  drainctl fleet --provider haproxy --state drained',
+    )
+    .action((flags) => runFor([flags.group], async (ctx) => (await import('./commands/fleet.js')).fleetCommand(ctx, flags)));
 
   program
     .command('demo')
