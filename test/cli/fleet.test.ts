@@ -176,7 +176,7 @@ describe('drainctl fleet after a real drain (AWS emulator)', () => {
 
   // drain does not record who holds a drain yet (the holder comes with the lease work in
   // src/core/drain.ts). When it does, this test starts to pass: remove `.fails` then.
-  it.fails('names this host as the one that started it', async () => {
+  it('names this host as the one that started it', async () => {
     const { run } = await drainNoWait();
     const doc = JSON.parse((await run('-o', 'json', 'fleet')).stdout) as { targets: { target: string; holder: { host: string; pid: number } | null }[] };
     expect(doc.targets.map((t) => t.target)).toEqual([HELD]);
