@@ -48,6 +48,8 @@ interface DrainPlan {
   readonly policy: CapacityPolicy;
   /** When the provider accepted this run's drain of each target (filled in by the act phase). */
   readonly accepted: Map<string, number>;
+  /** Set by the reserve phase: whether it recorded anything, and what was in service when it decided. */
+  readonly reserved: { done: boolean; servingBefore: number | undefined };
   /** Undefined with --no-wait. */
   readonly window: DrainWindow | undefined;
 }
@@ -83,7 +85,9 @@ function drainOperation(request: DrainRequest, policy: CapacityPolicy, leases: L
     decide: (group, cmd) => decide(group, cmd, force, { ...policy, minHealthy: minHealthyOf(request, group) }),
     planned: (plan) => plan.decisions.map((d) => formatRef(d.status.ref)),
     dryRun,
-    act: (plan, cmd) => requestDrain(plan, cmd, plan.policy, force, leases),
+    reserve: (plan, cmd) => reservePlan(plan, cmd, force, leases),
+    release: releasePlan,
+    act: requestDrain,
     watch: drainWait,
     settle: (plan, seen, how, cmd) => settleDrain(plan, seen!, how, cmd, request.onTimeout ?? 'fail'),
     interrupted: interruptedWhileDraining,
@@ -108,7 +112,7 @@ async function decide(group: InspectedGroup, cmd: Command, force: boolean, polic
   }
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = cmd.wait ? drainWindow(timeout, work.provider.descriptor.completion, cmd.timeoutMs, work.groupText) : undefined;
-  return { group, timeout, decisions, reservation, policy, window, accepted: new Map() };
+  return { group, timeout, decisions, reservation, policy, window, accepted: new Map(), reserved: { done: false, servingBefore: undefined } };
 }
 
 function drained(decisions: readonly DrainDecision[]): TargetStatus[] {
@@ -124,17 +128,33 @@ function dryRun(plan: DrainPlan, cmd: Command): TargetResult[] {
   });
 }
 
-/** Reserves capacity, records and sends one group's drain call, then checks the group still has enough in service. */
-async function requestDrain(plan: DrainPlan, cmd: Command, policy: CapacityPolicy, force: boolean, leases: LeaseKeeper): Promise<void> {
+/** Announces what is already draining, and reserves capacity for the rest (recorded, under the group's lock). */
+async function reservePlan(plan: DrainPlan, cmd: Command, force: boolean, leases: LeaseKeeper): Promise<void> {
+  for (const d of plan.decisions) {
+    if (d.kind === 'already') cmd.emit({ type: 'action', action: 'skip', target: formatRef(d.status.ref), dryRun: false, detail: d.detail });
+  }
+  const { toDrain, following } = plan.reservation;
+  if (toDrain.length === 0 && following.length === 0) return;
+  plan.reserved.servingBefore = await reserve(cmd, plan.group, plan.reservation, plan.policy, force, leases, plan.timeout.seconds);
+  plan.reserved.done = true;
+}
+
+/** Another group was refused: this group's reservation is given back, nothing having changed. */
+async function releasePlan(plan: DrainPlan, cmd: Command): Promise<void> {
+  if (!plan.reserved.done) return;
+  const at = isoTime(cmd.clock.now());
+  for (const status of plan.reservation.toDrain) {
+    await cmd.recorder.write(instanceKey(status.ref), { status: 'active', drainStartedAt: null, holder: null, leaseExpiresAt: null }, { type: 'failed', at, details: { message: 'another group of the same drain was refused', changed: false } });
+  }
+  for (const status of plan.reservation.following) await cmd.recorder.write(instanceKey(status.ref), { leaseExpiresAt: null }, { type: 'state_changed', at, details: { from: status.state, to: status.state, released: true } });
+}
+
+/** Sends one group's drain call, then checks the group still has enough in service. */
+async function requestDrain(plan: DrainPlan, cmd: Command): Promise<void> {
   const { work } = plan.group;
   const { recorder, clock, emit } = cmd;
   const seconds = plan.timeout.seconds;
   const toDrain = plan.reservation.toDrain;
-  for (const d of plan.decisions) {
-    if (d.kind === 'already') emit({ type: 'action', action: 'skip', target: formatRef(d.status.ref), dryRun: false, detail: d.detail });
-  }
-  if (toDrain.length === 0 && plan.reservation.following.length === 0) return;
-  const servingBefore = await reserve(cmd, plan.group, plan.reservation, policy, force, leases, seconds);
   if (toDrain.length === 0) return;
   try {
     await providerCall(cmd, work.groupText, 'drain', (call) => work.provider.drain(work.group, toDrain, call));
@@ -150,9 +170,10 @@ async function requestDrain(plan: DrainPlan, cmd: Command, policy: CapacityPolic
     recorder.note(instanceKey(status.ref), { drainStartedAt: acceptedAt, ...(!cmd.wait && { leaseExpiresAt: null }) }, { type: 'drain_started', at: acceptedAt, details: {} });
     emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${seconds === undefined ? '' : `; drain timeout ${seconds}s`}` });
   }
+  const servingBefore = plan.reserved.servingBefore;
   if (servingBefore === undefined) return;
   try {
-    await confirmOrUndo(cmd, plan.group, toDrain, policy, servingBefore);
+    await confirmOrUndo(cmd, plan.group, toDrain, plan.policy, servingBefore);
   } catch (error) {
     // Ctrl-C right after the change: say what is draining and how to carry on, as during the wait.
     if (error instanceof DrainctlError && error.kind === 'interrupted') throw interruptedAfterChange(toDrain, error, cmd);

@@ -128,6 +128,18 @@ describe('the capacity guard', () => {
     expect((await ledger.history({ target: `${A}:8080` }))[0]).toMatchObject({ type: 'restored', details: { undone: 'capacity' } });
   });
 
+  it('one refused group means no change in any group, and the other groups give their reservations back', async () => {
+    provider.addGroup('api', 30, { 'i-00000000000000001': 8080 });
+    const failure = await drainTargets({
+      providers: async () => provider, ledger, clock, holder: me, waitForCapacityMs: 1000, random: () => 0.5,
+      targets: [ref(`elbv2:web/${A}`), ref('elbv2:api/i-00000000000000001')],
+    }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ kind: 'refused', message: expect.stringContaining('would leave elbv2:api with no healthy target') });
+    expect(provider.mutations()).toEqual([]);
+    expect(await ledger.find(key(A))).toMatchObject({ status: 'active', holder: null, leaseExpiresAt: null });
+    expect((await ledger.history({ target: `${A}:8080` })).map((e) => e.type)).toEqual(['failed', 'drain_requested']);
+  });
+
   it('--force skips the guard', async () => {
     const report = await drain([A, B, C], { force: true, minHealthy: { kind: 'count', value: 2 } });
     expect(report.results.map((r) => r.outcome)).toEqual(['drained', 'drained', 'drained']);
