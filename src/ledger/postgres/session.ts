@@ -1,0 +1,217 @@
+import type { Client, QueryResultRow } from 'pg';
+import { LedgerError } from '../errors.js';
+import { MissingPassword, PostgresTimeout, toPostgresLedgerError, type ErrorContext } from './errors.js';
+import { passwordFromFile } from './pgpass.js';
+import type { ConnectionSettings } from './settings.js';
+import { connectionAttempts, type Attempt, type Transport } from './tls.js';
+
+/** The server cancels any statement that runs longer (a lock that is never let go, a stuck disk). */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+
+/** drainctl gives up on an answer this long after asking, even when the server cannot cancel (a dead network). */
+export const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 10_000;
+
+/** Runs one statement on the session; parameters are sent apart from the text, never spliced in. */
+export type Query = <R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]) => Promise<{ rows: R[]; rowCount: number }>;
+
+/**
+ * One connection (one server session) and the work queued on it. The session matters: the
+ * capacity locks are session advisory locks, which the server frees when the session ends. Work
+ * runs one piece at a time, so a transaction never has another caller's statement in its middle.
+ */
+export class Session {
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private lost: unknown;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly context: ErrorContext,
+  ) {
+    // Without a listener, a connection that drops while idle would crash the process.
+    client.on('error', (error) => {
+      this.lost ??= error;
+    });
+  }
+
+  /** Connects as `settings` say (falling back as sslmode allows) and prepares the session. */
+  static async open(settings: ConnectionSettings, env: NodeJS.ProcessEnv, context: ErrorContext, readOnly: boolean): Promise<Session> {
+    try {
+      const client = await connectWithFallback(settings, env, context.location);
+      const session = new Session(client, context);
+      await session.run((query) => query(sessionSetup(readOnly)));
+      return session;
+    } catch (error) {
+      throw toPostgresLedgerError(error, context);
+    }
+  }
+
+  /** Runs `work` alone on the session; failures come out as LedgerErrors naming the ledger. */
+  run<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    const next = this.tail.then(() => this.guarded(work));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** `work` inside BEGIN … COMMIT, rolled back when it fails. */
+  transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    return this.run(async (query) => {
+      await query('BEGIN');
+      try {
+        const result = await work(query);
+        await query('COMMIT');
+        return result;
+      } catch (error) {
+        await query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** The server's id for this session (pg_stat_activity.pid), for lock rows that name their holder's session. */
+  get backendPid(): number | null {
+    return (this.client as unknown as { processID: number | null }).processID ?? null;
+  }
+
+  /** False once the session is closed or its connection lost: the server has then freed its advisory locks. */
+  get alive(): boolean {
+    return !this.closed && this.lost === undefined;
+  }
+
+  /** Ends the session once queued work is done; the server frees its advisory locks. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail;
+    await endClient(this.client);
+  }
+
+  private async guarded<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    const { location } = this.context;
+    if (this.closed) throw new LedgerError(location, `ledger ${location} is closed`);
+    if (this.lost !== undefined) throw toPostgresLedgerError(this.lost, this.context);
+    try {
+      return await work(this.query);
+    } catch (error) {
+      throw toPostgresLedgerError(this.lost ?? error, this.context);
+    }
+  }
+
+  private readonly query: Query = async (sql, params) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // The answer may still come; the session cannot be trusted after it, so it ends here.
+        this.lost ??= new PostgresTimeout('query', QUERY_TIMEOUT_MS);
+        destroy(this.client);
+        reject(this.lost);
+      }, QUERY_TIMEOUT_MS);
+    });
+    try {
+      const result = await Promise.race([this.client.query(sql, params as unknown[] | undefined), late]);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+// A statement timeout is the server's own bound on each query; UTC and ISO dates make the
+// timestamps it returns read the same whatever the database's defaults are.
+function sessionSetup(readOnly: boolean): string {
+  return [
+    `SET statement_timeout = ${STATEMENT_TIMEOUT_MS}`,
+    'SET idle_in_transaction_session_timeout = 60000',
+    "SET TimeZone = 'UTC'",
+    "SET DateStyle = 'ISO, YMD'",
+    ...(readOnly ? ['SET default_transaction_read_only = on'] : []),
+  ].join('; ');
+}
+
+async function connectWithFallback(settings: ConnectionSettings, env: NodeJS.ProcessEnv, location: string): Promise<Client> {
+  const [first, second] = connectionAttempts(settings, env, location);
+  try {
+    return await connectOnce(settings, env, first!.tls);
+  } catch (error) {
+    if (!second || !retryAllowed(second, error)) throw error;
+    return connectOnce(settings, env, second.tls);
+  }
+}
+
+function retryAllowed(attempt: Attempt, error: unknown): boolean {
+  if (attempt.retryAfter === 'no-ssl-support') return (error as Error | undefined)?.message === 'The server does not support SSL connections';
+  return (error as { code?: unknown } | undefined)?.code === '28000';
+}
+
+async function connectOnce(settings: ConnectionSettings, env: NodeJS.ProcessEnv, tls: Transport): Promise<Client> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    host: settings.host,
+    port: settings.port,
+    user: settings.user,
+    database: settings.database,
+    ssl: tls,
+    application_name: settings.applicationName,
+    // A function, so the driver never reads process.env or ~/.pgpass behind drainctl's back.
+    password: async () => {
+      const password = settings.password ?? passwordFromFile(settings, env);
+      if (password === undefined) throw new MissingPassword('no password');
+      return password;
+    },
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    types: { getTypeParser: typeParsers(pg.types) as never },
+  });
+  client.on('error', () => undefined); // reported through connect()'s rejection
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    destroy(client);
+  }, settings.connectTimeoutMs);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    destroy(client);
+    throw timedOut ? new PostgresTimeout('connect', settings.connectTimeoutMs) : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type TypeParser = (text: string) => unknown;
+
+/**
+ * Rows come back in the shapes the SQLite ledger stores: BIGINT as a number (ids and counts stay
+ * far below 2^53), timestamps as canonical RFC 3339 text, JSON as its text (parsed by records.ts
+ * exactly as SQLite's is).
+ */
+function typeParsers(types: { getTypeParser(oid: number, format?: 'text'): TypeParser }): (oid: number, format?: 'text') => TypeParser {
+  const timestamptz = types.getTypeParser(1184, 'text');
+  const own: Record<number, TypeParser> = {
+    20: Number,
+    114: (text) => text,
+    1184: (text) => (timestamptz(text) as Date).toISOString(),
+  };
+  return (oid, format) => own[oid] ?? types.getTypeParser(oid, format);
+}
+
+async function endClient(client: Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      destroy(client);
+      resolve();
+    }, 2000);
+  });
+  try {
+    await Promise.race([client.end().catch(() => undefined), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// The driver has no public way to drop a connection that is still opening or waiting for an answer.
+function destroy(client: Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
