@@ -5,7 +5,7 @@ import { checkKey, historyLimit, historySince, normalizeTimestamp, toEventInput,
 import { SessionLocks } from './locks.js';
 import { FIND, FLEET, historyQuery, INSTANCES_OF_GROUP, INSTANCES_OF_PROVIDER, RECORD, RENEW } from './queries.js';
 import { prepareSchema, type SchemaState } from './schema.js';
-import { Session } from './session.js';
+import { Session, STATEMENT_TIMEOUT_MS } from './session.js';
 import { resolveSettings } from './settings.js';
 import { redactUrl } from './url.js';
 
@@ -18,6 +18,8 @@ export interface PostgresLedgerOptions {
   readonly access?: LedgerAccess;
   /** Where PGHOST, PGPASSWORD, PGSSLMODE and the other libpq variables are read from (default: process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** The server cancels a statement that runs longer (default 30 s); drainctl drops the connection 10 s after that. */
+  readonly statementTimeoutMs?: number;
 }
 
 /**
@@ -25,10 +27,11 @@ export interface PostgresLedgerOptions {
  * creates or migrates its tables. The ledger is one server session: close it to end the session.
  */
 export async function openPostgresLedger(url: string, options: PostgresLedgerOptions = {}): Promise<Ledger> {
-  const { access = 'write', env = process.env } = options;
+  const { access = 'write', env = process.env, statementTimeoutMs = STATEMENT_TIMEOUT_MS } = options;
+  if (!(Number.isFinite(statementTimeoutMs) && statementTimeoutMs >= 1)) throw new RangeError(`statementTimeoutMs must be at least 1, got ${String(statementTimeoutMs)}`);
   const location = redactUrl(url);
   const settings = resolveSettings(url, env);
-  const session = await Session.open(settings, env, { location, settings }, access === 'read');
+  const session = await Session.open(settings, env, { location, settings }, { readOnly: access === 'read', statementTimeoutMs });
   try {
     const schema = await prepareSchema(session, location, access);
     return new PostgresLedger(location, session, access, schema);

@@ -8,8 +8,8 @@ import { connectionAttempts, type Attempt, type Transport } from './tls.js';
 /** The server cancels any statement that runs longer (a lock that is never let go, a stuck disk). */
 export const STATEMENT_TIMEOUT_MS = 30_000;
 
-/** drainctl gives up on an answer this long after asking, even when the server cannot cancel (a dead network). */
-export const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 10_000;
+/** drainctl gives up on an answer this much later than the statement timeout, even when the server cannot cancel (a dead network). */
+export const ANSWER_GRACE_MS = 10_000;
 
 /** Runs one statement on the session; parameters are sent apart from the text, never spliced in. */
 export type Query = <R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]) => Promise<{ rows: R[]; rowCount: number }>;
@@ -27,6 +27,7 @@ export class Session {
   private constructor(
     private readonly client: Client,
     private readonly context: ErrorContext,
+    private readonly answerTimeoutMs: number,
   ) {
     // Without a listener, a connection that drops while idle would crash the process.
     client.on('error', (error) => {
@@ -35,11 +36,11 @@ export class Session {
   }
 
   /** Connects as `settings` say (falling back as sslmode allows) and prepares the session. */
-  static async open(settings: ConnectionSettings, env: NodeJS.ProcessEnv, context: ErrorContext, readOnly: boolean): Promise<Session> {
+  static async open(settings: ConnectionSettings, env: NodeJS.ProcessEnv, context: ErrorContext, options: { readonly readOnly: boolean; readonly statementTimeoutMs: number }): Promise<Session> {
     try {
       const client = await connectWithFallback(settings, env, context.location);
-      const session = new Session(client, context);
-      await session.run((query) => query(sessionSetup(readOnly)));
+      const session = new Session(client, context, options.statementTimeoutMs + ANSWER_GRACE_MS);
+      await session.run((query) => query(sessionSetup(options)));
       return session;
     } catch (error) {
       throw toPostgresLedgerError(error, context);
@@ -102,10 +103,10 @@ export class Session {
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         // The answer may still come; the session cannot be trusted after it, so it ends here.
-        this.lost ??= new PostgresTimeout('query', QUERY_TIMEOUT_MS);
+        this.lost ??= new PostgresTimeout('query', this.answerTimeoutMs);
         destroy(this.client);
         reject(this.lost);
-      }, QUERY_TIMEOUT_MS);
+      }, this.answerTimeoutMs);
     });
     try {
       const result = await Promise.race([this.client.query(sql, params as unknown[] | undefined), late]);
@@ -118,13 +119,13 @@ export class Session {
 
 // A statement timeout is the server's own bound on each query; UTC and ISO dates make the
 // timestamps it returns read the same whatever the database's defaults are.
-function sessionSetup(readOnly: boolean): string {
+function sessionSetup(options: { readonly readOnly: boolean; readonly statementTimeoutMs: number }): string {
   return [
-    `SET statement_timeout = ${STATEMENT_TIMEOUT_MS}`,
+    `SET statement_timeout = ${Math.round(options.statementTimeoutMs)}`,
     'SET idle_in_transaction_session_timeout = 60000',
     "SET TimeZone = 'UTC'",
     "SET DateStyle = 'ISO, YMD'",
-    ...(readOnly ? ['SET default_transaction_read_only = on'] : []),
+    ...(options.readOnly ? ['SET default_transaction_read_only = on'] : []),
   ].join('; ');
 }
 
