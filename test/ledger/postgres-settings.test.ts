@@ -51,7 +51,7 @@ describe('resolveSettings', () => {
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ HOME: '/nonexistent', ...extra });
 
   it('reads every part of the URL', () => {
-    expect(resolveSettings(`postgresql://ops:${SECRET}@db.internal:5433/drain%20ctl?sslmode=verify-full&connect_timeout=7&application_name=deploy`, env())).toEqual({
+    expect(resolveSettings(`postgresql://ops:${SECRET}@db.internal:5433/drain%20ctl?sslmode=verify-full&connect_timeout=7&application_name=deploy&options=-c%20search_path%3Ddrainctl`, env())).toEqual({
       host: 'db.internal',
       port: 5433,
       user: 'ops',
@@ -62,13 +62,14 @@ describe('resolveSettings', () => {
       sslCert: undefined,
       sslKey: undefined,
       connectTimeoutMs: 7000,
+      options: '-c search_path=drainctl',
       applicationName: 'deploy',
     } satisfies ConnectionSettings);
   });
 
   it('fills what the URL leaves out from the libpq variables', () => {
-    const settings = resolveSettings('postgres://', env({ PGHOST: 'pg.example', PGPORT: '6543', PGUSER: 'drainer', PGPASSWORD: SECRET, PGDATABASE: 'ledger', PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '4', PGAPPNAME: 'ci-job', PGSSLROOTCERT: '/ca.pem', PGSSLCERT: '/c.pem', PGSSLKEY: '/k.pem' }));
-    expect(settings).toEqual({ host: 'pg.example', port: 6543, user: 'drainer', password: SECRET, database: 'ledger', sslMode: 'disable', sslRootCert: '/ca.pem', sslCert: '/c.pem', sslKey: '/k.pem', connectTimeoutMs: 4000, applicationName: 'ci-job' });
+    const settings = resolveSettings('postgres://', env({ PGHOST: 'pg.example', PGPORT: '6543', PGUSER: 'drainer', PGPASSWORD: SECRET, PGDATABASE: 'ledger', PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '4', PGAPPNAME: 'ci-job', PGSSLROOTCERT: '/ca.pem', PGSSLCERT: '/c.pem', PGSSLKEY: '/k.pem', PGOPTIONS: '-c work_mem=8MB' }));
+    expect(settings).toEqual({ host: 'pg.example', port: 6543, user: 'drainer', password: SECRET, database: 'ledger', sslMode: 'disable', sslRootCert: '/ca.pem', sslCert: '/c.pem', sslKey: '/k.pem', connectTimeoutMs: 4000, options: '-c work_mem=8MB', applicationName: 'ci-job' });
   });
 
   it('lets the URL win over the variables, and a query parameter over the URL part', () => {

@@ -2,6 +2,7 @@ import type { GroupKey, GroupLock, Holder, HistoryQuery, InstanceKey, InstanceRe
 import { LedgerError } from '../errors.js';
 import type { LedgerAccess } from '../open.js';
 import { checkKey, historyLimit, historySince, normalizeTimestamp, toEventInput, toInstanceRecord, toLedgerEvent, toPatch, type EventArg, type EventRow, type InstanceRow } from '../records.js';
+import { refuseUnusable } from './access.js';
 import { SessionLocks } from './locks.js';
 import { FIND, FLEET, historyQuery, INSTANCES_OF_GROUP, INSTANCES_OF_PROVIDER, RECORD, RENEW } from './queries.js';
 import { prepareSchema, type SchemaState } from './schema.js';
@@ -34,6 +35,7 @@ export async function openPostgresLedger(url: string, options: PostgresLedgerOpt
   const session = await Session.open(settings, env, { location, settings }, { readOnly: access === 'read', statementTimeoutMs });
   try {
     const schema = await prepareSchema(session, location, access);
+    if (schema === 'present') await session.run((query) => refuseUnusable(query, location, access));
     return new PostgresLedger(location, session, access, schema);
   } catch (error) {
     await session.close();

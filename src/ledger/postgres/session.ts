@@ -153,6 +153,10 @@ async function connectOnce(settings: ConnectionSettings, env: NodeJS.ProcessEnv,
     database: settings.database,
     ssl: tls,
     application_name: settings.applicationName,
+    options: settings.options,
+    // Pinned, so no variable the driver would read from process.env changes how rows are decoded.
+    client_encoding: 'UTF8',
+    sslnegotiation: 'postgres',
     // A function, so the driver never reads process.env or ~/.pgpass behind drainctl's back.
     password: async () => {
       const password = settings.password ?? passwordFromFile(settings, env);

@@ -26,6 +26,8 @@ export interface ConnectionSettings {
   readonly sslCert: string | undefined;
   readonly sslKey: string | undefined;
   readonly connectTimeoutMs: number;
+  /** Server settings for the session, as libpq's `options` (`-c search_path=drainctl`). */
+  readonly options: string | undefined;
   readonly applicationName: string;
 }
 
@@ -45,6 +47,7 @@ const PARAMS = {
   sslcert: 'PGSSLCERT',
   sslkey: 'PGSSLKEY',
   connect_timeout: 'PGCONNECT_TIMEOUT',
+  options: 'PGOPTIONS',
   application_name: 'PGAPPNAME',
 } as const;
 type Param = keyof typeof PARAMS;
@@ -75,6 +78,7 @@ export function resolveSettings(url: string, env: NodeJS.ProcessEnv): Connection
     sslCert: pick('sslcert', undefined),
     sslKey: pick('sslkey', undefined),
     connectTimeoutMs: connectTimeout(pick('connect_timeout', undefined), location) * 1000,
+    options: pick('options', undefined),
     applicationName: pick('application_name', undefined) ?? DEFAULT_APPLICATION_NAME,
   };
 }
