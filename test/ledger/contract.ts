@@ -405,6 +405,14 @@ export function ledgerContract(name: string, impl: LedgerUnderTest): void {
       });
     });
 
+    it('lets calls made before close finish', async () => {
+      await fresh();
+      const calls = [ledger.record(key, {}, { type: 'drain_requested', at: T(1) }), ledger.record(other, {}, { type: 'drain_requested', at: T(2) }), ledger.history()];
+      await ledger.close();
+      const [first, second] = await Promise.all(calls);
+      expect([first, second]).toMatchObject([key, other]);
+    });
+
     it('refuses use after close with a LedgerError, and a lock released after close is no error', async () => {
       await fresh();
       const lock = (await ledger.tryLockGroup(web, holderA, { now: T(1), ttlMs: MINUTE })) as GroupLock;

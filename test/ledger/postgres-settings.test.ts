@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LedgerError, isPostgresUrl, redactUrl } from '../../src/ledger/index.js';
 import { passwordFromFile } from '../../src/ledger/postgres/pgpass.js';
 import { resolveSettings, type ConnectionSettings } from '../../src/ledger/postgres/settings.js';
+import { INSTALL_HINT, postgresBinDir } from '../support/postgres.js';
 import { useTempDirs } from './helpers.js';
 
 const SECRET = 's3cr3t-pa55';
@@ -150,5 +151,16 @@ describe('the password file', () => {
     expect(passwordFromFile(settings, { PGPASSFILE: write('*:*:*:*:open-to-all\n', 0o644) })).toBeUndefined();
     expect(passwordFromFile(settings, { PGPASSFILE: write('*:*:*:someone-else:pw\n') })).toBeUndefined();
     expect(passwordFromFile(settings, { PGPASSFILE: path.join(tempDir(), 'missing') })).toBeUndefined();
+  });
+});
+
+describe('the test server harness', () => {
+  it('fails loudly, with the install command, when the server programs are missing', () => {
+    expect(() => postgresBinDir('no-such-pg_config', '/nonexistent')).toThrow(`PostgreSQL server programs (initdb, postgres) not found in \`pg_config --bindir\` or /nonexistent/*/bin; install them with: ${INSTALL_HINT}`);
+    expect(INSTALL_HINT).toMatch(/^apt-get install -y postgresql /);
+  });
+
+  it('finds them on this machine', () => {
+    expect(fs.existsSync(path.join(postgresBinDir(), 'initdb'))).toBe(true);
   });
 });

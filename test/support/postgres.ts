@@ -70,13 +70,12 @@ export function usePostgres(options: StartOptions = {}): () => PostgresServer {
   };
 }
 
-/** The directory holding initdb and postgres, or an error naming the install command. */
-export function postgresBinDir(): string {
+/** The directory holding initdb and postgres, or an error naming the install command (the arguments are for its own test). */
+export function postgresBinDir(pgConfigProgram = 'pg_config', debian = '/usr/lib/postgresql'): string {
   const candidates: string[] = [];
-  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  const pgConfig = spawnSync(pgConfigProgram, ['--bindir'], { encoding: 'utf8' });
   if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
   // Debian's pg_config may come from libpq-dev alone; the server has its own versioned directory.
-  const debian = '/usr/lib/postgresql';
   if (fs.existsSync(debian)) candidates.push(...fs.readdirSync(debian).sort((a, b) => Number(b) - Number(a)).map((v) => path.join(debian, v, 'bin')));
   const found = candidates.find((dir) => ['initdb', 'postgres'].every((p) => fs.existsSync(path.join(dir, p))));
   if (!found) throw new Error(`PostgreSQL server programs (initdb, postgres) not found in \`pg_config --bindir\` or ${debian}/*/bin; install them with: ${INSTALL_HINT}`);

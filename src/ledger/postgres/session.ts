@@ -37,18 +37,27 @@ export class Session {
 
   /** Connects as `settings` say (falling back as sslmode allows) and prepares the session. */
   static async open(settings: ConnectionSettings, env: NodeJS.ProcessEnv, context: ErrorContext, options: { readonly readOnly: boolean; readonly statementTimeoutMs: number }): Promise<Session> {
+    let client: Client;
     try {
-      const client = await connectWithFallback(settings, env, context.location);
-      const session = new Session(client, context, options.statementTimeoutMs + ANSWER_GRACE_MS);
-      await session.run((query) => query(sessionSetup(options)));
-      return session;
+      client = await connectWithFallback(settings, env, context.location);
     } catch (error) {
       throw toPostgresLedgerError(error, context);
     }
+    const session = new Session(client, context, options.statementTimeoutMs + ANSWER_GRACE_MS);
+    try {
+      await session.run((query) => query(sessionSetup(options)));
+      return session;
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
   }
 
-  /** Runs `work` alone on the session; failures come out as LedgerErrors naming the ledger. */
+  /** Runs `work` alone on the session, after the work queued before it; failures come out as LedgerErrors naming the ledger. */
   run<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    const { location } = this.context;
+    // Checked when the work is queued: what was asked before close() still runs.
+    if (this.closed) return Promise.reject(new LedgerError(location, `ledger ${location} is closed`));
     const next = this.tail.then(() => this.guarded(work));
     this.tail = next.catch(() => undefined);
     return next;
@@ -88,8 +97,6 @@ export class Session {
   }
 
   private async guarded<T>(work: (query: Query) => Promise<T>): Promise<T> {
-    const { location } = this.context;
-    if (this.closed) throw new LedgerError(location, `ledger ${location} is closed`);
     if (this.lost !== undefined) throw toPostgresLedgerError(this.lost, this.context);
     try {
       return await work(this.query);
