@@ -83,6 +83,8 @@ function serverError(code: string, message: string, { settings }: ErrorContext):
   if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P')) {
     return unreachable(`: the server cannot serve drainctl now ${said}; retry once it is back`);
   }
+  // A deadlock or serialization failure says nothing about the ledger's location: the same call may well work again.
+  if (code.startsWith('40')) return unreachable(`: the server gave up a statement to resolve a conflict with another session ${said}; retry`);
   return unusable(` failed ${said}; ${DOCS}`);
 }
 
