@@ -85,7 +85,7 @@ export function postgresBinDir(pgConfigProgram = 'pg_config', debian = '/usr/lib
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const owner = serverOwner();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drainctl-pg-'));
+  const dir = fs.mkdtempSync(path.join(baseDir(owner), 'drainctl-pg-'));
   const password = `pw-${randomBytes(12).toString('hex')}`;
   const port = await freePort();
   try {
@@ -124,6 +124,21 @@ function serverOwner(): Owner | undefined {
     throw new Error(`tests run as root, and initdb and postgres refuse root; there is no \`postgres\` user to run them as: ${INSTALL_HINT} creates it`);
   }
   return { uid: Number(ids[0]!.stdout.trim()), gid: Number(ids[1]!.stdout.trim()) };
+}
+
+/**
+ * Where the server's directory goes: the temp dir, unless the server's user could not reach it
+ * (a private TMPDIR under root) or its socket path would pass the 107-byte limit; then /tmp.
+ */
+function baseDir(owner: Owner | undefined): string {
+  const tmp = os.tmpdir();
+  const reachable = (dir: string): boolean => {
+    for (let d = dir; ; d = path.dirname(d)) {
+      if ((fs.statSync(d).mode & 0o001) === 0) return false;
+      if (d === path.dirname(d)) return true;
+    }
+  };
+  return tmp.length > 60 || (owner && !reachable(tmp)) ? '/tmp' : tmp;
 }
 
 /** The command line, run as `owner` when given (setpriv changes both real and effective ids, and execs: no extra process). */
