@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { PROVIDERS } from '../providers/registry.js';
 import { addProviderFlags, refuseMisappliedProviderFlags } from './config/provider-flags.js';
+import { DEFAULT_LEASE_MS } from '../core/lease.js';
 import { type CommandContext, expandReference, type GlobalOptions, withConfiguredTimeout } from './context.js';
 import type { CommandResult } from './render/output.js';
 
@@ -24,6 +25,8 @@ Examples:
   drainctl drain elb:legacy-web/i-0abc1234def567890 --no-wait
   drainctl restore elbv2:web/i-0abc1234def567890        put it back as it was and wait until healthy
   drainctl status elbv2:web                             every target of a group
+  drainctl fleet                                        every drain under way or not restored, whoever started it
+  drainctl history --since 2h                           what drainctl did in the last two hours
   drainctl timeout set elbv2:web 60s                    set the deregistration delay
   drainctl -o ndjson drain elbv2:web/i-0abc1234def567890  an event stream for CI
   drainctl --mode maint drain haproxy:/run/haproxy/admin.sock/be_app/app1  a provider's own option
@@ -78,9 +81,13 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--timeout <duration>', 'wait at most this long (default: the drain timeout plus a margin)')
     .option('--no-wait', 'return once new traffic has stopped')
     .option('--dry-run', 'show what would change and change nothing')
-    .option('--force', 'drain even if a safety check objects (last healthy target, draining disabled)')
+    .option('--force', 'drain even if a safety check objects (capacity, draining disabled)')
     .addOption(new Option('--on-timeout <action>', 'when the wait runs out: fail (exit 4, leave draining) or force (cut what is left, where the provider can)').choices(['fail', 'force']).default('fail'))
-    .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run')
+    .option('--min-healthy <n|p%>', 'targets that must stay in service in the group, a number or a percentage (default: never the last one; config: min-healthy)')
+    .option('--wait-for-capacity <duration>', 'wait this long for capacity, or for another runner to finish with a target, instead of refusing (exit 5)')
+    .option('--lease <duration>', `how long this drain stays reserved if drainctl dies; renewed while it runs (default ${DEFAULT_LEASE_MS / 1000}s)`)
+    .option('--no-ledger', 'emergencies only: drain without recording anything (restore then cannot use the recorded registration)')
+    .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run\n  drainctl drain elbv2:web/i-0abc1234def567890 --min-healthy 50% --wait-for-capacity 10m\n  drainctl --ledger postgres://drainctl@db.internal/drainctl drain elbv2:web/i-0abc1234def567890 --min-healthy 4')
     .action((refs: string[], flags) => runFor(refs, async (ctx) => (await import('./commands/drain.js')).drainCommand(ctx, refs, withConfiguredTimeout(ctx, refs, flags))));
 
   program
@@ -156,13 +163,35 @@ export function buildProgram(version: string, run: Runner): Command {
     .addHelpText('after', '\nExample:\n  drainctl audit --k8s deploy.yaml --lb elbv2:web --app-timeout 20s')
     .action((flags) => runFor([flags.lb], async (ctx) => (await import('./commands/audit.js')).auditCommand(ctx, flags)));
 
+  const providerOption = (): Option => new Option('--provider <name>', 'only this provider').choices(PROVIDERS.map((p) => p.name));
+
   program
     .command('history')
     .description('what drainctl did, newest first, from the ledger')
     .argument('[ref]', 'limit to a target or group')
-    .option('--limit <n>', 'at most this many events', '50')
-    .addHelpText('after', '\nExamples:\n  drainctl history\n  drainctl history elbv2:web -o json')
-    .action((ref: string | undefined, flags) => runFor([ref], async (ctx) => (await import('./commands/history.js')).historyCommand(ctx, ref === undefined ? undefined : expandReference(ctx, ref), flags)));
+    .option('--limit <n>', 'at most this many events, 1-10000', '50')
+    .option('--since <when>', 'only events since then: how long ago (30m, 2h, 7d) or an RFC 3339 time')
+    .option('--group <group-ref>', 'only this group (instead of a reference)')
+    .addOption(providerOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  drainctl history\n  drainctl history elbv2:web -o json\n  drainctl history --since 2h\n  drainctl history --group elbv2:web --since 2026-11-22T03:45:00Z\n  drainctl history --provider haproxy --since 7d --limit 200',
+    )
+    .action((ref: string | undefined, flags) =>
+      runFor([ref, flags.group], async (ctx) => (await import('./commands/history.js')).historyCommand(ctx, ref === undefined ? undefined : expandReference(ctx, ref), flags)),
+    );
+
+  program
+    .command('fleet')
+    .description('every target draining, or drained and not restored, across all runners and providers, from the ledger')
+    .addOption(providerOption())
+    .option('--group <group-ref>', 'only this group')
+    .addOption(new Option('--state <state>', 'only drains in this state (draining includes those no runner follows)').choices(['draining', 'drained', 'abandoned']))
+    .addHelpText(
+      'after',
+      '\nStates: draining (a live runner follows it, or none does any more: --no-wait, a timeout), abandoned (its\nrunner stopped renewing its lease: it died), drained (and not restored). Each drain nobody follows gets a\nline with what to run: drainctl watch <ref> to follow it, drainctl restore <ref> to put it back.\n\nExamples:\n  drainctl fleet\n  drainctl fleet --state abandoned\n  drainctl fleet --group elbv2:web -o json\n  drainctl fleet --provider haproxy --state drained',
+    )
+    .action((flags) => runFor([flags.group], async (ctx) => (await import('./commands/fleet.js')).fleetCommand(ctx, flags)));
 
   program
     .command('demo')

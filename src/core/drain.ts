@@ -1,5 +1,10 @@
 import { withDeadline } from './call.js';
-import { isoTime } from './clock.js';
+import { DEFAULT_LEASE_MS } from './lease.js';
+import { type CapacityPolicy, LeaseKeeper, type MinHealthy, type Reservation } from './capacity.js';
+import { checkBeforeAnnouncing, confirmOrUndo, reservationFor, reserve } from './drain-guard.js';
+import { currentHolder, isHolderGone } from './holder.js';
+import type { Holder } from './ledger.js';
+import { isoTime, systemClock } from './clock.js';
 import { countdown, timeoutDrainMs } from './countdown.js';
 import { DrainctlError } from './errors.js';
 import type { GroupWork } from './groups.js';
@@ -8,7 +13,7 @@ import { type Command, type GroupOperation, type InspectedGroup, type Settling, 
 import { type DrainDecision, planDrain } from './preflight.js';
 import type { TimeoutSetting } from './provider.js';
 import { drainStarts, exactRecord, instanceKey, recordFailure, recordFor } from './records.js';
-import { formatRef } from './refs.js';
+import { formatRef, type GroupRef } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { result } from './results.js';
 import { isDrainFinished, type TargetStatus } from './state.js';
@@ -18,16 +23,33 @@ export type { TargetsRequest } from './pipeline.js';
 
 /** Everything drain needs. The CLI, the lifecycle hook and library callers all build one of these. Default wait: each group's drain timeout plus a margin. */
 export interface DrainRequest extends TargetsRequest {
-  /** Skip safety checks (draining the last healthy target, draining disabled). */
+  /** Skip safety checks (the capacity guard, draining disabled). */
   readonly force?: boolean;
   /** When the wait runs out: leave targets draining (fail, the default) or cut what is left (force). */
   readonly onTimeout?: 'fail' | 'force';
+  /** How many targets must stay in service (default: never the last one): one value, or one per group as the command named it. */
+  readonly minHealthy?: MinHealthy | ((group: GroupRef) => MinHealthy | undefined);
+  /** How long to wait for capacity, or for another runner's drain of a target to end (default: refuse at once). */
+  readonly waitForCapacityMs?: number;
+  /** Who runs this drain (default: this process, with its CI job read from `env`). */
+  readonly holder?: Holder;
+  /** Where the CI job is read from (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** How long a drain in progress stays reserved after its runner stops renewing it (default 30 s). */
+  readonly leaseMs?: number;
 }
 
 interface DrainPlan {
   readonly group: InspectedGroup;
   readonly timeout: TimeoutSetting;
   readonly decisions: readonly DrainDecision[];
+  readonly reservation: Reservation;
+  /** The capacity rules for this group. */
+  readonly policy: CapacityPolicy;
+  /** When the provider accepted this run's drain of each target (filled in by the act phase). */
+  readonly accepted: Map<string, number>;
+  /** Set by the reserve phase: whether it recorded anything, and what was in service when it decided. */
+  readonly reserved: { done: boolean; servingBefore: number | undefined };
   /** Undefined with --no-wait. */
   readonly window: DrainWindow | undefined;
 }
@@ -36,20 +58,35 @@ interface DrainPlan {
  * Takes targets out of rotation and, unless told not to, waits until the provider says
  * they are drained. Every decision is made for every group before the first change.
  */
-export function drainTargets(request: DrainRequest): Promise<OperationReport> {
-  return runOperation(drainOperation(request), request);
+export async function drainTargets(request: DrainRequest): Promise<OperationReport> {
+  const policy: CapacityPolicy = {
+    minHealthy: undefined,
+    waitMs: request.waitForCapacityMs ?? 0,
+    holder: request.holder ?? currentHolder(request.env),
+    leaseMs: request.leaseMs ?? DEFAULT_LEASE_MS,
+    holderGone: isHolderGone,
+  };
+  const leases = new LeaseKeeper({ ledger: request.ledger, clock: request.clock ?? systemClock }, policy);
+  try {
+    return await runOperation(drainOperation(request, policy, leases), request);
+  } finally {
+    await leases.stop();
+  }
 }
 
-function drainOperation(request: DrainRequest): GroupOperation<DrainPlan> {
+function drainOperation(request: DrainRequest, policy: CapacityPolicy, leases: LeaseKeeper): GroupOperation<DrainPlan> {
+  const force = request.force ?? false;
   return {
     name: 'drain',
     readsTimeout: true,
     check: (work) => {
       if (request.onTimeout === 'force') checkCanForce(work);
     },
-    decide: (group, cmd) => decide(group, cmd, request.force ?? false),
+    decide: (group, cmd) => decide(group, cmd, force, { ...policy, minHealthy: minHealthyOf(request, group) }),
     planned: (plan) => plan.decisions.map((d) => formatRef(d.status.ref)),
     dryRun,
+    reserve: (plan, cmd) => reservePlan(plan, cmd, force, leases),
+    release: releasePlan,
     act: requestDrain,
     watch: drainWait,
     settle: (plan, seen, how, cmd) => settleDrain(plan, seen!, how, cmd, request.onTimeout ?? 'fail'),
@@ -59,17 +96,23 @@ function drainOperation(request: DrainRequest): GroupOperation<DrainPlan> {
   };
 }
 
-async function decide(group: InspectedGroup, cmd: Command, force: boolean): Promise<DrainPlan> {
+function minHealthyOf(request: DrainRequest, group: InspectedGroup): MinHealthy | undefined {
+  return typeof request.minHealthy === 'function' ? request.minHealthy(group.work.group) : request.minHealthy;
+}
+
+async function decide(group: InspectedGroup, cmd: Command, force: boolean, policy: CapacityPolicy): Promise<DrainPlan> {
   const { work, snapshot } = group;
   const timeout = group.timeout!;
   const decisions = planDrain(work, snapshot, timeout, (s) => recordFor(group.records, work, s.ref), force);
   const toDrain = drained(decisions);
+  const reservation = reservationFor(group, toDrain, decisions.filter((d) => d.kind === 'already').map((d) => d.status), policy);
+  if (!force) checkBeforeAnnouncing(cmd, group, reservation, policy);
   if (toDrain.length > 0 && work.provider.checkDrain) {
     await providerCall(cmd, work.groupText, 'check the drain of', (call) => work.provider.checkDrain!(work.group, toDrain, call));
   }
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = cmd.wait ? drainWindow(timeout, work.provider.descriptor.completion, cmd.timeoutMs, work.groupText) : undefined;
-  return { group, timeout, decisions, window };
+  return { group, timeout, decisions, reservation, policy, window, accepted: new Map(), reserved: { done: false, servingBefore: undefined } };
 }
 
 function drained(decisions: readonly DrainDecision[]): TargetStatus[] {
@@ -85,23 +128,34 @@ function dryRun(plan: DrainPlan, cmd: Command): TargetResult[] {
   });
 }
 
-/** Records and sends one group's drain call. */
+/** Announces what is already draining, and reserves capacity for the rest (recorded, under the group's lock). */
+async function reservePlan(plan: DrainPlan, cmd: Command, force: boolean, leases: LeaseKeeper): Promise<void> {
+  for (const d of plan.decisions) {
+    if (d.kind === 'already') cmd.emit({ type: 'action', action: 'skip', target: formatRef(d.status.ref), dryRun: false, detail: d.detail });
+  }
+  const { toDrain, following } = plan.reservation;
+  if (toDrain.length === 0 && following.length === 0) return;
+  plan.reserved.servingBefore = await reserve(cmd, plan.group, plan.reservation, plan.policy, force, leases, plan.timeout.seconds);
+  plan.reserved.done = true;
+}
+
+/** Another group was refused: this group's reservation is given back, nothing having changed. */
+async function releasePlan(plan: DrainPlan, cmd: Command): Promise<void> {
+  if (!plan.reserved.done) return;
+  const at = isoTime(cmd.clock.now());
+  for (const status of plan.reservation.toDrain) {
+    await cmd.recorder.write(instanceKey(status.ref), { status: 'active', drainStartedAt: null, holder: null, leaseExpiresAt: null }, { type: 'failed', at, details: { message: 'another group of the same drain was refused', changed: false } });
+  }
+  for (const status of plan.reservation.following) await cmd.recorder.write(instanceKey(status.ref), { leaseExpiresAt: null }, { type: 'state_changed', at, details: { from: status.state, to: status.state, released: true } });
+}
+
+/** Sends one group's drain call, then checks the group still has enough in service. */
 async function requestDrain(plan: DrainPlan, cmd: Command): Promise<void> {
   const { work } = plan.group;
-  const { ledger, recorder, clock, emit } = cmd;
+  const { recorder, clock, emit } = cmd;
   const seconds = plan.timeout.seconds;
-  const toDrain = drained(plan.decisions);
-  for (const d of plan.decisions) {
-    if (d.kind === 'already') emit({ type: 'action', action: 'skip', target: formatRef(d.status.ref), dryRun: false, detail: d.detail });
-  }
+  const toDrain = plan.reservation.toDrain;
   if (toDrain.length === 0) return;
-  // Record how each target was registered before touching it, so a crash mid-call still leaves enough to restore.
-  const requestedAt = isoTime(clock.now());
-  // Awaited, not queued: a drain that cannot be recorded does not start.
-  for (const status of toDrain) {
-    await ledger.record(instanceKey(status.ref), { status: 'draining', drainStartedAt: requestedAt, drainedAt: null, registration: status.registration ?? null, inFlight: status.inFlight ?? null },
-      { type: 'drain_requested', at: requestedAt, details: { drainTimeoutSeconds: seconds ?? null, raw: status.raw } });
-  }
   try {
     await providerCall(cmd, work.groupText, 'drain', (call) => work.provider.drain(work.group, toDrain, call));
   } catch (error) {
@@ -111,9 +165,19 @@ async function requestDrain(plan: DrainPlan, cmd: Command): Promise<void> {
   // The drain runs from when the provider accepted it (a GCP operation reached DONE), not from when it was asked.
   const acceptedAt = isoTime(clock.now());
   for (const status of toDrain) {
+    plan.accepted.set(formatRef(status.ref), clock.now());
     // With --no-wait nobody follows the drain from here, so this runner holds it no longer.
     recorder.note(instanceKey(status.ref), { drainStartedAt: acceptedAt, ...(!cmd.wait && { leaseExpiresAt: null }) }, { type: 'drain_started', at: acceptedAt, details: {} });
     emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${seconds === undefined ? '' : `; drain timeout ${seconds}s`}` });
+  }
+  const servingBefore = plan.reserved.servingBefore;
+  if (servingBefore === undefined) return;
+  try {
+    await confirmOrUndo(cmd, plan.group, toDrain, plan.policy, servingBefore);
+  } catch (error) {
+    // Ctrl-C right after the change: say what is draining and how to carry on, as during the wait.
+    if (error instanceof DrainctlError && error.kind === 'interrupted') throw interruptedAfterChange(toDrain, error, cmd);
+    throw error;
   }
 }
 
@@ -122,7 +186,8 @@ function drainWait(plan: DrainPlan, cmd: Command): WaitSpec {
   const { work } = plan.group;
   const { window } = plan;
   const watched = plan.decisions.map((d) => d.status);
-  const starts = drainStarts(watched, plan.group.records, cmd.clock.now());
+  // This run's own drains run from when the provider accepted them; others' from what the ledger recorded.
+  const starts = new Map([...drainStarts(watched, plan.group.records, cmd.clock.now()), ...plan.accepted]);
   // When --timeout is itself the drain, the countdown runs from the command's start so it ends inside the bound.
   if (window?.drainIsCallerBound) for (const [key, at] of starts) starts.set(key, Math.min(at, cmd.startedAt));
   const drainMs = window ? window.drainMs : timeoutDrainMs(plan.timeout);
@@ -232,7 +297,10 @@ function resumeHint(names: readonly string[]): string {
 
 /** Records the interrupt for every target still draining and says how to carry on. */
 function interruptedWhileDraining(_plan: DrainPlan, seen: Observation, error: DrainctlError, cmd: Command): DrainctlError {
-  const pending = seen.seen().filter((s) => !isDrainFinished(s.state));
+  return interruptedAfterChange(seen.seen().filter((s) => !isDrainFinished(s.state)), error, cmd);
+}
+
+function interruptedAfterChange(pending: readonly TargetStatus[], error: DrainctlError, cmd: Command): DrainctlError {
   for (const status of pending) {
     cmd.recorder.note(instanceKey(status.ref), { leaseExpiresAt: null }, { type: 'interrupted', at: isoTime(cmd.clock.now()), details: { state: status.state, raw: status.raw } });
   }

@@ -13,6 +13,7 @@ export type DrainEvent =
   | WaitingEvent
   | RetryEvent
   | WarningEvent
+  | CapacityEvent
   | TargetDoneEvent;
 
 export type Operation = 'drain' | 'restore' | 'status' | 'watch';
@@ -85,6 +86,29 @@ export interface RetryEvent {
   /** After how many failed tries in a row drainctl gives up (unreachable: a few; undefined: only the deadline bounds them). */
   readonly maxAttempts: number | undefined;
   readonly delayMs: number;
+}
+
+/** A drain is waiting for the group to have capacity (or for another runner to let go of a target). */
+export interface CapacityEvent {
+  readonly type: 'capacity';
+  readonly group: string;
+  /** Targets in service now that no other runner has reserved. */
+  readonly serving: number;
+  /** How many must stay in service after this drain. */
+  readonly needed: number;
+  /** The targets this drain is waiting to take out. */
+  readonly targets: readonly string[];
+  /** Other runners' drains in this group (or of these targets): who, since when. */
+  readonly heldBy: readonly CapacityHolder[];
+  /** When drainctl stops waiting (RFC 3339). */
+  readonly until: string;
+}
+
+/** Another runner's drain that counts against a group's capacity. */
+export interface CapacityHolder {
+  readonly target: string;
+  readonly by: string;
+  readonly since: string | null;
 }
 
 export interface WarningEvent {

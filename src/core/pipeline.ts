@@ -165,6 +165,13 @@ export interface GroupOperation<P> {
   planned(plan: P): readonly string[];
   /** The results of a dry run (nothing changed). */
   dryRun(plan: P, cmd: Command): TargetResult[];
+  /**
+   * Reserves what the change needs (drain: capacity, under the group's lock), for every group
+   * before any group changes anything: one group refused means no change anywhere.
+   */
+  reserve?(plan: P, cmd: Command): Promise<void>;
+  /** Gives back a reservation made by `reserve` when another group's was refused. */
+  release?(plan: P, cmd: Command): Promise<void>;
   /** Makes the changes. */
   act(plan: P, cmd: Command): Promise<void>;
   /** What to watch after acting, or undefined to settle at once. */
@@ -202,6 +209,7 @@ async function runPhases<P>(op: GroupOperation<P>, request: TargetsRequest, cmd:
   // Announced only once every group passed its checks: a refused call prints nothing but the refusal.
   cmd.emit({ type: 'plan', operation: op.name, dryRun: cmd.dryRun, targets: plans.flatMap((p) => op.planned(p)) });
   if (cmd.dryRun) return finish(op.name, true, cmd.startedAt, cmd.clock, plans.flatMap((p) => op.dryRun(p, cmd)));
+  await reserveAll(op, plans, cmd);
 
   // Every group's change goes out before any group starts polling: on a fleet the calls that
   // stop traffic must not queue behind describes for the same API rate limit.
@@ -216,6 +224,16 @@ async function runPhases<P>(op: GroupOperation<P>, request: TargetsRequest, cmd:
     return observeAndSettle(op, plan, cmd);
   });
   return finish(op.name, false, cmd.startedAt, cmd.clock, results.flat());
+}
+
+/** Every group's reservation, or none: a refused group gives the others' back before the error is thrown. */
+async function reserveAll<P>(op: GroupOperation<P>, plans: readonly P[], cmd: Command): Promise<void> {
+  if (!op.reserve) return;
+  const settled = await Promise.allSettled(plans.map((p) => op.reserve!(p, cmd)));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (!failure) return;
+  await Promise.allSettled(plans.filter((_p, i) => settled[i]!.status === 'fulfilled').map((p) => op.release?.(p, cmd)));
+  throw failure.reason;
 }
 
 /** Writes what is still queued; what cannot be written is announced, once, as a warning. */

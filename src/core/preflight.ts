@@ -12,7 +12,7 @@ export type DrainDecision =
 
 /**
  * Decides, for every named target, whether to drain it, and refuses the whole call if
- * a target is missing or if draining would leave the group with nothing healthy.
+ * a target is missing, in a state drainctl cannot read, or draining is switched off.
  * Runs for every group before any change is made.
  */
 export function planDrain(
@@ -25,10 +25,8 @@ export function planDrain(
   // Two references can name one registration (`i-0a` and `i-0a:8080`): decide each once.
   const unique = [...new Map(snapshot.targets.map((s) => [formatRef(s.ref), s])).values()];
   const decisions = unique.map((status) => decide(work, snapshot, status, records(status), force));
-  if (!force) {
-    checkDrainingEnabled(work, timeout, decisions);
-    checkLeavesHealthyTarget(work, snapshot, decisions);
-  }
+  // The capacity guard (never the last target in service, --min-healthy) runs next, in capacity.ts.
+  if (!force) checkDrainingEnabled(work, timeout, decisions);
   return decisions;
 }
 
@@ -64,20 +62,6 @@ function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, 
       throw new DrainctlError('refused', `${name} is in a state drainctl cannot interpret: ${status.raw.state}${status.raw.reason ? ` (${status.raw.reason})` : ''}`, {
         hint: 'inspect it with drainctl status, or pass --force to drain it anyway',
       });
-  }
-}
-
-/** kubectl-style safety rule: refuse to drain the last healthy targets of a group unless forced. */
-function checkLeavesHealthyTarget(work: GroupWork, snapshot: GroupSnapshot, decisions: readonly DrainDecision[]): void {
-  if (!snapshot.registered) return;
-  const draining = new Set(decisions.filter((d) => d.kind === 'drain').map((d) => formatRef(d.status.ref)));
-  if (draining.size === 0) return;
-  const healthyBefore = snapshot.registered.filter((s) => s.state === 'active' && s.health === 'healthy');
-  const healthyAfter = healthyBefore.filter((s) => !draining.has(formatRef(s.ref)));
-  if (healthyBefore.length > 0 && healthyAfter.length === 0) {
-    throw new DrainctlError('refused', `draining ${[...draining].join(', ')} would leave ${work.groupText} with no healthy target`, {
-      hint: 'restore or add another target first, or pass --force to drain anyway',
-    });
   }
 }
 

@@ -6,6 +6,9 @@ import type { Recorder } from './recorder.js';
 import { formatRef, targetCovers, type GroupRef, type TargetRef } from './refs.js';
 import type { TargetStatus } from './state.js';
 
+/** A restored target's row: in service, nobody's drain. */
+export const RESTORED_UPDATE = { status: 'active', drainStartedAt: null, drainedAt: null, holder: null, leaseExpiresAt: null } as const;
+
 /** The ledger's key for a target reference (canonical: the pipeline canonicalises references before they get here). */
 export function instanceKey(ref: TargetRef): InstanceKey {
   return { provider: ref.provider, group: ref.group, target: ref.target };

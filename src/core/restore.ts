@@ -1,9 +1,11 @@
 import { isoTime } from './clock.js';
+import { DrainctlError } from './errors.js';
+import { describeHolder, isHolderGone } from './holder.js';
 import { DEFAULT_RESTORE_WAIT_MS } from './deadline.js';
 import type { Observation } from './observe.js';
 import { type Command, type GroupOperation, type InspectedGroup, type Settling, type TargetsRequest, type WaitSpec, providerCall, runOperation } from './pipeline.js';
 import type { RestoreRequest } from './provider.js';
-import { exactRecord, instanceKey } from './records.js';
+import { exactRecord, instanceKey, RESTORED_UPDATE } from './records.js';
 import { formatRef, targetCovers } from './refs.js';
 import type { OperationReport, TargetResult } from './report.js';
 import { result } from './results.js';
@@ -36,7 +38,7 @@ export function restoreTargets(request: RestoreTargetsRequest): Promise<Operatio
 const restoreOperation: GroupOperation<RestorePlan> = {
   name: 'restore',
   readsTimeout: false,
-  decide: async (group, cmd) => planRestore(group, cmd),
+  decide: async (group, cmd) => refuseHeldDrains(planRestore(group, cmd), cmd),
   planned: (plan) => [...plan.serving.map((s) => formatRef(s.ref)), ...plan.requests.map((r) => formatRef(r.ref))],
   dryRun: (plan, cmd) => {
     announce(plan, cmd, true);
@@ -48,9 +50,6 @@ const restoreOperation: GroupOperation<RestorePlan> = {
   resumeHint: (_plan, pending) => `check health with: drainctl status ${pending.join(' ')}`,
   groupOf: (plan) => plan.group,
 };
-
-/** A restored target's row: in service, nobody's drain. */
-const RESTORED = { status: 'active', drainStartedAt: null, drainedAt: null, holder: null, leaseExpiresAt: null } as const;
 
 function planRestore(group: InspectedGroup, cmd: Command): RestorePlan {
   const { work, snapshot } = group;
@@ -76,6 +75,24 @@ function planRestore(group: InspectedGroup, cmd: Command): RestorePlan {
     }
   }
   return { group, serving, requests, before, fromReference };
+}
+
+/**
+ * A target another runner is still draining (its lease is live) is not put back under it: that
+ * runner would go on waiting for a drain that no longer happens, and report it as done.
+ */
+function refuseHeldDrains(plan: RestorePlan, cmd: Command): RestorePlan {
+  const now = isoTime(cmd.clock.now());
+  const held = plan.requests
+    .map((r) => exactRecord(plan.group.records, r.ref))
+    .filter((row): row is InstanceRecord => row?.status === 'draining' && row.holder !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > now && !isHolderGone(row.holder));
+  if (held.length === 0) return plan;
+  const list = held.map((r) => `${formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target })} is being drained by ${describeHolder(r.holder!)} since ${r.drainStartedAt}`).join('; ');
+  const lapse = held.map((r) => r.leaseExpiresAt).sort().at(-1);
+  throw new DrainctlError('refused', list, {
+    hint: `let that drain finish first (drainctl fleet shows it); if that runner is gone, its lease lapses at ${lapse}`,
+    details: { heldBy: held.map((r) => ({ target: r.target, by: describeHolder(r.holder!), since: r.drainStartedAt })) },
+  });
 }
 
 /**
@@ -105,7 +122,7 @@ async function restoreGroup(plan: RestorePlan, cmd: Command): Promise<void> {
     // Put back by someone else (or a restore whose wait was cut short): the ledger should say so too.
     const row = exactRecord(plan.group.records, s.ref);
     if (row && row.status !== 'active') {
-      recorder.note(instanceKey(s.ref), RESTORED, { type: 'restored', at: isoTime(clock.now()), details: { alreadyInService: true } });
+      recorder.note(instanceKey(s.ref), RESTORED_UPDATE, { type: 'restored', at: isoTime(clock.now()), details: { alreadyInService: true } });
     }
   }
   if (plan.requests.length === 0) return;
@@ -130,7 +147,7 @@ function settleRestore(plan: RestorePlan, seen: Observation | undefined, how: Se
   const unchanged = plan.serving.map((s) => result(s, 'unchanged', 0));
   if (!seen) {
     const at = isoTime(clock.now());
-    for (const r of plan.requests) recorder.note(instanceKey(r.ref), RESTORED, { type: 'restored', at, details: { waited: false } });
+    for (const r of plan.requests) recorder.note(instanceKey(r.ref), RESTORED_UPDATE, { type: 'restored', at, details: { waited: false } });
     return [...unchanged, ...plan.requests.map((r) => result(plan.before.get(formatRef(r.ref))!, 'restoring', clock.now() - cmd.startedAt))];
   }
   const timedOut = how.kind === 'waited' && how.timedOut;
@@ -138,7 +155,7 @@ function settleRestore(plan: RestorePlan, seen: Observation | undefined, how: Se
     const elapsedMs = clock.now() - cmd.startedAt;
     const ok = isServing(s);
     const now = isoTime(clock.now());
-    if (ok) recorder.note(instanceKey(s.ref), RESTORED, { type: 'restored', at: now, details: { elapsedMs } });
+    if (ok) recorder.note(instanceKey(s.ref), RESTORED_UPDATE, { type: 'restored', at: now, details: { elapsedMs } });
     else recorder.note(instanceKey(s.ref), {}, { type: 'timed_out', at: now, details: { waitingFor: 'healthy', state: s.state, raw: s.raw } });
     const outcome = ok ? 'restored' : timedOut ? 'timed_out' : 'restoring';
     emit({ type: 'target_done', target: formatRef(s.ref), outcome, state: s.state, elapsedMs });

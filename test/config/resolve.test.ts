@@ -97,7 +97,7 @@ describe('refused files: exit 2 naming the key, the file and the line', () => {
     ["another provider's option under a provider", 'nginx:\n  mode: maint\n', /"mode" in .*drainctl\.yaml:2 \(the nginx section\) is an option of haproxy, not nginx/],
     ["another provider's option in a group", 'groups:\n  "elbv2:web":\n    reload-command: x\n', /"reload-command" in .*drainctl\.yaml:3 \(group "elbv2:web"\) is an option of nginx, not elbv2/],
     ['a run-wide key in a group', 'groups:\n  "elbv2:web":\n    ledger: x.db\n', /"ledger" in .*:3 \(group "elbv2:web"\) holds for the whole run/],
-    ['a reserved key', 'groups:\n  "elbv2:web":\n    min-healthy: 2\n', /"min-healthy" in .*:3 \(group "elbv2:web"\) is reserved for .* and not read yet/],
+    ['a reserved key', 'groups:\n  "elbv2:web":\n    app-status-url: http://127.0.0.1:9/drain\n', /"app-status-url" in .*:3 \(group "elbv2:web"\) is reserved for .* and not read yet/],
     ['a reserved key at the top', 'app-status-url: http://x\n', /"app-status-url" in .*:1 \(the top level\) is reserved/],
     ['a value outside the choices', 'haproxy:\n  mode: off\n', /invalid mode "off" in .*:2 \(the haproxy section\); expected one of: drain, maint/],
     ['a bad timeout', 'elbv2:\n  timeout: soon\n', /invalid timeout "soon" in .*:2 \(the elbv2 section\): expected a number with an optional unit/],

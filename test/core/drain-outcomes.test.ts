@@ -74,8 +74,8 @@ describe('--timeout bounds the whole command, on the fake clock', () => {
 
   it('cuts a describe that hangs during the wait at 30 s, reporting the target unknown, not draining', async () => {
     const h = harness();
-    // The inspection is describe 1 and the first poll describe 2; from the third on, describes hang for 10 minutes.
-    h.provider.slowDescribe = { from: 3, ms: 10 * 60_000 };
+    // Describes 1-3 are the inspection, the look under the capacity lock and the check after the change, the first poll 4; from the fifth on, describes hang for 10 minutes.
+    h.provider.slowDescribe = { from: 5, ms: 10 * 60_000 };
     const report = await drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)], timeoutMs: 30_000 });
     expect(elapsed(h.clock, report.startedAt)).toBe(30_000 + DEADLINE_GRACE_MS);
     expect(report.results[0]).toMatchObject({ outcome: 'timed_out', state: 'unknown', raw: { description: expect.stringMatching(/last seen draining at .*the last look failed: .*gave up at the deadline/) } });

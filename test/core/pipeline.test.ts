@@ -47,8 +47,8 @@ describe('canonical references: one ledger row however a target is spelled', () 
 describe('a lost endpoint during the wait', () => {
   it('announces each retry with the endpoint, gives up after a few tries with a provider error naming it, long before --timeout', async () => {
     const h = harness();
-    // The inspection is describe 1; the endpoint is lost from the first poll on.
-    h.provider.failDescribesFrom = { call: 2, error: () => refused('127.0.0.1:4566') };
+    // Describes 1-3 are the inspection, the look under the capacity lock and the check after the change; the endpoint is lost from the first poll on.
+    h.provider.failDescribesFrom = { call: 4, error: () => refused('127.0.0.1:4566') };
     const startedAt = h.clock.now();
     const failure = await drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)], timeoutMs: 600_000 }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(DrainctlError);
@@ -85,7 +85,8 @@ describe('a lost endpoint during the wait', () => {
   it('a wait that ends while polls keep failing reports the target unknown with what was last seen and when', async () => {
     const h = harness();
     const fault = () => new DrainctlError('provider', 'describe target health of web: HTTP 503 ServiceUnavailable', { retryable: 'transient' });
-    h.provider.failDescribesFrom = { call: 3, error: fault };
+    // Describes 1-3 are the inspection, the look under the capacity lock and the check after the change; polls fail from the second on.
+    h.provider.failDescribesFrom = { call: 5, error: fault };
     const report = await drainTargets({ ...h.base(), targets: [ref(`elbv2:web/${A}`)], timeoutMs: 60_000 });
     expect(elapsed(h.clock, report.startedAt)).toBeLessThanOrEqual(60_000);
     expect(report.results[0]).toMatchObject({ outcome: 'timed_out', state: 'unknown', raw: { description: expect.stringMatching(/^last seen draining at 2026-.*HTTP 503/) } });

@@ -8,7 +8,8 @@ import type { ProviderDescriptor } from '../../core/provider.js';
 import { isPostgresUrl } from '../../ledger/postgres/url.js';
 import { PROVIDERS } from '../../providers/registry.js';
 import type { ConfigLocation } from './discover.js';
-import { ALIAS_NAME, ALIASES_KEY, GROUPS_KEY, RESERVED_KEYS, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+import { ALIAS_NAME, ALIASES_KEY, GROUPS_KEY, MIN_HEALTHY_KEY, RESERVED_KEYS, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+import { parseMinHealthy } from '../../core/min-healthy.js';
 
 /**
  * The YAML parser, loaded only when there is a file to read: it costs a tenth of a second at start,
@@ -104,7 +105,7 @@ function topValue(reader: SectionReader, pair: Pair, key: string, path: string, 
 /** A provider's or a group's settings: the scoped keys, the timeout, and the provider's own options. */
 function readSettings(reader: SectionReader, node: unknown, descriptor: ProviderDescriptor, section: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
-  const known = [...SCOPED_KEYS.map((k) => k.key), TIMEOUT_KEY, ...descriptor.options.map((o) => o.key)];
+  const known = [...SCOPED_KEYS.map((k) => k.key), TIMEOUT_KEY, MIN_HEALTHY_KEY, ...descriptor.options.map((o) => o.key)];
   for (const pair of reader.pairs(node, section)) {
     const key = reader.key(pair);
     if (!known.includes(key)) {
@@ -134,6 +135,10 @@ function checkValue(descriptor: ProviderDescriptor, key: string, entry: Entry, w
       throw usageError(`invalid timeout "${entry.value}" in ${where}: expected a number with an optional unit ms, s, m or h`, 'e.g. timeout: 5m');
     }
     if (ms <= 0) throw usageError(`invalid timeout "${entry.value}" in ${where}: must be greater than zero`, 'e.g. timeout: 5m');
+    return;
+  }
+  if (key === MIN_HEALTHY_KEY) {
+    parseMinHealthy(entry.value, `min-healthy in ${where}`);
     return;
   }
   const spec = descriptor.options.find((o) => o.key === key);

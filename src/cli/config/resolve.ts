@@ -5,7 +5,7 @@ import { DrainctlError, usageError } from '../../core/errors.js';
 import { PROVIDERS, refSyntaxes } from '../../providers/registry.js';
 import { type ConfigLocation, discoverConfigFiles } from './discover.js';
 import { at, type ConfigFile, type Entry, readConfigFile } from './file.js';
-import { type CommonKey, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+import { type CommonKey, MIN_HEALTHY_KEY, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
 
 /** Where a value came from, for `config show` and messages. */
 export type Source =
@@ -86,7 +86,7 @@ export class Configuration {
     const layered = this.files.flatMap((f) => [
       ...this.groupEntries(f, group).flatMap((g) => fromEntries(f, g.entries, key, `group "${g.written}"`)),
       ...fromEntries(f, f.providers.get(descriptor.name), key, descriptor.name),
-      ...(common && key !== TIMEOUT_KEY ? fromEntries(f, f.top, key, '') : []),
+      ...(common && key !== TIMEOUT_KEY && key !== MIN_HEALTHY_KEY ? fromEntries(f, f.top, key, '') : []),
     ]);
     const first = option ? this.optionFlag(option) : common ? this.fromFlagAndEnv(common) : [];
     const fallback: Sourced[] = option?.defaultValue !== undefined ? [{ value: option.defaultValue, source: { kind: 'default' } }] : [];
@@ -111,6 +111,12 @@ export class Configuration {
   timeoutFor(group: GroupRef): Resolved {
     const descriptor = PROVIDERS.find((p) => p.name === group.provider);
     return descriptor ? this.scoped(TIMEOUT_KEY, descriptor, group) : resolved(TIMEOUT_KEY, []);
+  }
+
+  /** The configured `min-healthy` of a group, when there is one. */
+  minHealthyFor(group: GroupRef): Resolved {
+    const descriptor = PROVIDERS.find((p) => p.name === group.provider);
+    return descriptor ? this.scoped(MIN_HEALTHY_KEY, descriptor, group) : resolved(MIN_HEALTHY_KEY, []);
   }
 
   /** Every alias, the stronger file's winning a name both define. */

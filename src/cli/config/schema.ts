@@ -31,6 +31,9 @@ export const SCOPED_KEYS: readonly CommonKey[] = [
 /** The wait bound of `drain` and `watch` for a provider's or a group's targets, when --timeout is not given. */
 export const TIMEOUT_KEY = 'timeout';
 
+/** The fewest targets a drain must leave in service, for a provider's or a group's targets (`--min-healthy`). */
+export const MIN_HEALTHY_KEY = 'min-healthy';
+
 /** Sections of the top level that are not settings. */
 export const GROUPS_KEY = 'groups';
 export const ALIASES_KEY = 'aliases';
@@ -38,7 +41,6 @@ export const ALIASES_KEY = 'aliases';
 /** Keys kept for later versions: refused for now, so a file written for a later drainctl fails loudly rather than being half-read. */
 export const RESERVED_KEYS: Readonly<Record<string, string>> = {
   'app-status-url': "the application's own drain status URL",
-  'min-healthy': 'the fewest healthy targets a drain may leave',
 };
 
 /** An alias name: no `:` or `/`, so it can never be mistaken for a reference. */

@@ -43,6 +43,13 @@ export function describeEvent(event: DrainEvent, now: number = Date.now(), deadl
       return { level: 'warn', message: `${event.group}: ${event.throttled ? 'throttled' : 'call failed'}, retrying in ${formatDuration(event.delayMs)}: ${event.reason}` };
     case 'warning':
       return { level: 'warn', message: event.message };
+    case 'capacity': {
+      const held = event.heldBy.map((h) => `${h.target} by ${h.by}${h.since ? ` since ${h.since}` : ''}`).join('; ');
+      return {
+        level: 'info',
+        message: `${event.group}: waiting for capacity (${event.serving} in service, ${event.needed} must stay after draining ${event.targets.join(', ')})${held ? `; held: ${held}` : ''}; will stop waiting ${deadline(event.until, now)}`,
+      };
+    }
     case 'target_done': {
       const words: Record<string, string> = {
         drained: 'drained', draining: 'left draining (not waiting)', forced: 'forced: open sessions were cut when the wait ran out', restored: 'restored and healthy', restoring: 'registered (not waiting for health)',

@@ -6,7 +6,7 @@ import type { ChalkInstance } from 'chalk';
  * each cell before the layout, so columns stay aligned.
  */
 export interface TextStyle {
-  /** A drain state in its colour: active green, draining yellow, drained and absent dim, unknown red. */
+  /** A drain state in its colour: active green, draining yellow, drained and absent dim, unknown and abandoned red. */
   state(state: string): string;
   /** A reference as text output shows it (see shortenRef). */
   ref(text: string): string;
@@ -23,6 +23,7 @@ export function createTextStyle(color: ChalkInstance, ref: (text: string) => str
     drained: color.dim,
     absent: color.dim,
     unknown: color.red,
+    abandoned: color.red,
   };
   return { state: (s) => (paint[s] ?? String)(s), ref };
 }
