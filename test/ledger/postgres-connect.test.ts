@@ -183,7 +183,7 @@ describe('a server that stops serving', () => {
     expect(await ledger.find(key)).toMatchObject(key);
   });
 
-  it('a server process that hangs (stopped) is given up on after the statement timeout and the grace', { timeout: 30_000 }, async () => {
+  it('a server process that hangs (stopped) is given up on after the statement timeout and the grace', { timeout: 60_000 }, async () => {
     const url = `${await server().createDatabase()}?application_name=to-be-stopped`;
     const ledger = await open(url, { statementTimeoutMs: 500 });
     const { pid } = (await sessionOf('to-be-stopped'))!;
