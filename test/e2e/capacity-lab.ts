@@ -175,8 +175,8 @@ export async function nginxPool(): Promise<Pool> {
   };
 }
 
-/** Samples a pool every ~30 ms until stopped (bounded: at most `maxSamples`). */
-export function startSampler(pool: Pool, maxSamples = 20_000): { stop(): Promise<Sample[]>; samples: Sample[] } {
+/** Samples a pool every ~30 ms until stopped (bounded: at most `maxSamples`); `onSample` sees each one. */
+export function startSampler(pool: Pool, onSample: (s: Sample) => void = () => {}, maxSamples = 20_000): { stop(): Promise<Sample[]>; samples: Sample[] } {
   const samples: Sample[] = [];
   const started = Date.now();
   let stopped = false;
@@ -184,7 +184,9 @@ export function startSampler(pool: Pool, maxSamples = 20_000): { stop(): Promise
   const loop = (async () => {
     while (!stopped && samples.length < maxSamples) {
       try {
-        samples.push({ at: Date.now() - started, ...(await pool.look()) });
+        const sample = { at: Date.now() - started, ...(await pool.look()) };
+        samples.push(sample);
+        onSample(sample);
       } catch (error) {
         failure = error;
         return;
