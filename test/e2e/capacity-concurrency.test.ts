@@ -3,7 +3,7 @@
  * group with --min-healthy 4, behind the AWS emulator (ELBv2), a real HAProxy and a real NGINX,
  * while a sampler reads the group from the load balancer itself every ~30 ms.
  *
- * - One shared ledger (a SQLite file; PostgreSQL when its test harness is in the tree): 20
+ * - One shared ledger (a SQLite file; a PostgreSQL database on a real server): 20
  *   runners, each drain → hold 300 ms → restore, several per target. No sample may show fewer
  *   than 4 in service, every runner ends 0, the ledger, the runners and (ELBv2) the load
  *   balancer's own request log agree on every drain, and no two runners hold one target at once.
@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteLedger } from '../../src/ledger/index.js';
 import { type CliResult, freshLedgerPath, killAllChildren, scratchDir } from '../support/cli.js';
+import { startPostgres } from '../support/postgres.js';
 import { makeTempDir, sleep, stopAll } from '../support/servers.js';
 import {
   MIN_HEALTHY,
@@ -44,12 +45,6 @@ const HOLD_MS = 300;
 const WAIT_FOR_CAPACITY = '90s';
 const RUN_TIMEOUT_MS = 110_000;
 const GUARD = ['--min-healthy', String(MIN_HEALTHY), '--wait-for-capacity', WAIT_FOR_CAPACITY];
-
-// The PostgreSQL test harness comes with the PostgreSQL ledger; until it is in the tree that mode is skipped.
-const postgresHarness = new URL('../support/postgres.ts', import.meta.url);
-const postgres = existsSync(postgresHarness)
-  ? ((await import(/* @vite-ignore */ postgresHarness.href)) as { startPostgres(): Promise<{ createDatabase(): Promise<string>; stop(): Promise<void> }> })
-  : undefined;
 
 const POOLS: readonly [string, () => Promise<Pool>][] = [
   ['elbv2 (AWS emulator)', () => elbv2Pool()],
@@ -183,9 +178,8 @@ describe.each(POOLS)('%s: 20 runners, one group of six, --min-healthy 4', (name,
   });
 
   // The ledger is the shared part, not the load balancer: one provider is enough for PostgreSQL.
-  it.runIf(name.startsWith('elbv2'))('one shared PostgreSQL ledger: never fewer than 4 in service, every runner ends 0, every drain recorded', { timeout: 180_000 }, async (ctx) => {
-    if (!postgres) return ctx.skip();
-    const server = await postgres.startPostgres();
+  it.runIf(name.startsWith('elbv2'))('one shared PostgreSQL ledger: never fewer than 4 in service, every runner ends 0, every drain recorded', { timeout: 180_000 }, async () => {
+    const server = await startPostgres();
     try {
       pool = await start();
       await sharedLedgerRun(pool, { DRAINCTL_LEDGER: await server.createDatabase() });
