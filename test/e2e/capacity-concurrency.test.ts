@@ -258,6 +258,22 @@ async function settledLook(p: Pool, samples: readonly Sample[]): Promise<Omit<Sa
   throw new Error(`the group did not settle within 5 s: ${last.detail}`);
 }
 
+describe('elbv2: --min-healthy as a percentage, drains one after another', () => {
+  it('60% of six keeps 4 in service: targets drained (and so deregistered) still count in the group', { timeout: 90_000 }, async () => {
+    pool = await elbv2Pool();
+    const env = { DRAINCTL_LEDGER: freshLedgerPath() };
+    const outcomes: string[] = [];
+    for (const target of pool.targets) {
+      const run = await drainctl(pool, ['drain', target, '--min-healthy', '60%'], env);
+      const look = await pool.look();
+      outcomes.push(`${target}: ${lastLine(run)} -> ${look.inService} in service (${look.detail})`);
+      expect(look.inService, outcomes.join('\n')).toBeGreaterThanOrEqual(4);
+      if (run.code !== 0) break;
+    }
+    expect(outcomes.filter((o) => /: 0: /.test(o)), outcomes.join('\n')).toHaveLength(2);
+  });
+});
+
 describe('nginx: another runner has written its change to the upstream file and not yet reloaded', () => {
   /**
    * Runner C drains app4 with a reload command that waits for a gate file: its edit is on disk

@@ -165,4 +165,20 @@ describe('a runner killed mid-drain (SIGKILL), one shared SQLite ledger', () => 
     expect(await row(ledgerPath, id)).toMatchObject({ status: 'stopped', leaseExpiresAt: null });
     expect(deregisterCalls(id)).toBe(1);
   });
+
+  it('a --no-wait drain that takes it over lets go of it, as a --no-wait drain of its own does', { timeout: 90_000 }, async () => {
+    pool = await elbv2Pool({ deregistrationDelaySeconds: 10 });
+    const ledgerPath = freshLedgerPath();
+    const env = { DRAINCTL_LEDGER: ledgerPath };
+    const [taken, own] = [INSTANCE_IDS[0]!, INSTANCE_IDS[2]!];
+    const left = await drainAndKill(ledgerPath, taken, []);
+    for (const id of [taken, own]) {
+      const run = await drainctl(pool, ['-o', 'ndjson', 'drain', `elbv2:pool/${id}`, '--min-healthy', '4', '--no-wait'], env);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    expect(takeover(await events(ledgerPath, taken))?.details.takenOverFrom).toContain(`pid ${left.holder!.pid}`);
+    // Nobody follows either drain now: a lease left behind would keep other hosts waiting for a runner that ended.
+    expect(await row(ledgerPath, own)).toMatchObject({ status: 'draining', leaseExpiresAt: null });
+    expect(await row(ledgerPath, taken)).toMatchObject({ status: 'draining', leaseExpiresAt: null });
+  });
 });
