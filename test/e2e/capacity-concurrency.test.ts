@@ -12,6 +12,8 @@
  *   per target, through a load balancer that holds every change until all six have asked. At
  *   most two may stay drained; the rest put their target back and exit 5; the group ends with at
  *   least 4 in service. With --force it ends below 4.
+ * - ELBv2 with a percentage (60% of six): drained targets leave the target group, and must still
+ *   count in it, or every drain lowers the bar for the next.
  * - NGINX: a change another runner has written but not yet reloaded must not make drained servers
  *   count as in service, nor make restore skip them.
  */
