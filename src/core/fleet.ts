@@ -1,4 +1,4 @@
-import { GROUP_ROW_TARGET, type InstanceRecord } from './ledger.js';
+import { GROUP_ROW_TARGET, type Holder, type InstanceRecord } from './ledger.js';
 import { formatRef } from './refs.js';
 
 /**
@@ -50,21 +50,23 @@ const ACTIONS: Record<FleetState, readonly FleetAction[]> = {
  * (active, or a group's own row, which records group events and never drains).
  * A lease that ends exactly now has ended: the runner had until then to renew it.
  */
-export function classifyDrain(record: InstanceRecord, nowMs: number): FleetState | undefined {
+export function classifyDrain(record: InstanceRecord, nowMs: number, holderGone?: (holder: Holder) => boolean): FleetState | undefined {
   if (record.target === GROUP_ROW_TARGET) return undefined;
   if (record.status === 'stopped') return 'drained';
   if (record.status !== 'draining') return undefined;
   if (record.leaseExpiresAt === null) return 'released';
   const lease = Date.parse(record.leaseExpiresAt);
   // An unreadable lease cannot prove a live runner: treat it as run out rather than hide the drain.
+  // A holder known to be dead (a process of this host that is gone) abandoned its drain before its lease ran out.
+  if (record.holder && holderGone?.(record.holder)) return 'abandoned';
   return Number.isFinite(lease) && lease > nowMs ? 'draining' : 'abandoned';
 }
 
 /** The drains among `records` (as Ledger.fleet returns them, order kept) that pass `filter`, classified at `nowMs`. */
-export function fleetView(records: readonly InstanceRecord[], nowMs: number, filter: FleetFilter = {}): FleetEntry[] {
+export function fleetView(records: readonly InstanceRecord[], nowMs: number, filter: FleetFilter = {}, holderGone?: (holder: Holder) => boolean): FleetEntry[] {
   const entries: FleetEntry[] = [];
   for (const record of records) {
-    const state = classifyDrain(record, nowMs);
+    const state = classifyDrain(record, nowMs, holderGone);
     if (state === undefined || !passes(record, state, filter)) continue;
     entries.push({ ref: formatRef({ kind: 'target', provider: record.provider, group: record.group, target: record.target }), state, record, actions: ACTIONS[state] });
   }

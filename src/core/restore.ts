@@ -1,4 +1,6 @@
 import { isoTime } from './clock.js';
+import { DrainctlError } from './errors.js';
+import { describeHolder, isHolderGone } from './holder.js';
 import { DEFAULT_RESTORE_WAIT_MS } from './deadline.js';
 import type { Observation } from './observe.js';
 import { type Command, type GroupOperation, type InspectedGroup, type Settling, type TargetsRequest, type WaitSpec, providerCall, runOperation } from './pipeline.js';
@@ -36,7 +38,7 @@ export function restoreTargets(request: RestoreTargetsRequest): Promise<Operatio
 const restoreOperation: GroupOperation<RestorePlan> = {
   name: 'restore',
   readsTimeout: false,
-  decide: async (group, cmd) => planRestore(group, cmd),
+  decide: async (group, cmd) => refuseHeldDrains(planRestore(group, cmd), cmd),
   planned: (plan) => [...plan.serving.map((s) => formatRef(s.ref)), ...plan.requests.map((r) => formatRef(r.ref))],
   dryRun: (plan, cmd) => {
     announce(plan, cmd, true);
@@ -73,6 +75,24 @@ function planRestore(group: InspectedGroup, cmd: Command): RestorePlan {
     }
   }
   return { group, serving, requests, before, fromReference };
+}
+
+/**
+ * A target another runner is still draining (its lease is live) is not put back under it: that
+ * runner would go on waiting for a drain that no longer happens, and report it as done.
+ */
+function refuseHeldDrains(plan: RestorePlan, cmd: Command): RestorePlan {
+  const now = isoTime(cmd.clock.now());
+  const held = plan.requests
+    .map((r) => exactRecord(plan.group.records, r.ref))
+    .filter((row): row is InstanceRecord => row?.status === 'draining' && row.holder !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > now && !isHolderGone(row.holder));
+  if (held.length === 0) return plan;
+  const list = held.map((r) => `${formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target })} is being drained by ${describeHolder(r.holder!)} since ${r.drainStartedAt}`).join('; ');
+  const lapse = held.map((r) => r.leaseExpiresAt).sort().at(-1);
+  throw new DrainctlError('refused', list, {
+    hint: `let that drain finish first (drainctl fleet shows it); if that runner is gone, its lease lapses at ${lapse}`,
+    details: { heldBy: held.map((r) => ({ target: r.target, by: describeHolder(r.holder!), since: r.drainStartedAt })) },
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { drainTargets, type DrainRequest } from '../../src/core/drain.js';
+import { restoreTargets } from '../../src/core/restore.js';
 import { DrainctlError } from '../../src/core/errors.js';
 import type { DrainEvent } from '../../src/core/events.js';
 import type { Holder, InstanceKey, Ledger } from '../../src/core/ledger.js';
@@ -138,6 +139,15 @@ describe('the capacity guard', () => {
     expect(provider.mutations()).toEqual([]);
     expect(await ledger.find(key(A))).toMatchObject({ status: 'active', holder: null, leaseExpiresAt: null });
     expect((await ledger.history({ target: `${A}:8080` })).map((e) => e.type)).toEqual(['failed', 'drain_requested']);
+  });
+
+  it("restore refuses a target another live runner is still draining, and puts it back once that runner's lease lapsed", async () => {
+    await drain([A], { holder: other, wait: false });
+    await ledger.record(key(A), { leaseExpiresAt: new Date(clock.now() + 60_000).toISOString() }, { type: 'state_changed', at: new Date(clock.now()).toISOString() });
+    const restore = () => restoreTargets({ providers: async () => provider, ledger, clock, targets: [ref(`elbv2:web/${A}:8080`)] });
+    await expect(restore()).rejects.toMatchObject({ kind: 'refused', message: expect.stringContaining(`elbv2:web/${A}:8080 is being drained by ci-runner-7 pid 4242`) });
+    await clock.sleep(61_000);
+    expect((await restore()).results[0]?.outcome).toBe('restored');
   });
 
   it('--force skips the guard', async () => {

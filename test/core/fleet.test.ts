@@ -40,6 +40,12 @@ describe('classifyDrain', () => {
     expect(classifyDrain(row(fields), NOW)).toBe(state);
   });
 
+  it('a live lease whose holder is known to be gone (a dead process of this host) is abandoned', () => {
+    const gone = (h: { runner: string }) => h.runner === HOLDER.runner;
+    expect(classifyDrain(row({ leaseExpiresAt: at(60_000) }), NOW, gone)).toBe('abandoned');
+    expect(classifyDrain(row({ leaseExpiresAt: at(60_000) }), NOW, () => false)).toBe('draining');
+  });
+
   it.each([
     ['an active row', { status: 'active' as const }],
     ["a group's own row, even if it says draining", { target: GROUP_ROW_TARGET, leaseExpiresAt: at(60_000) }],

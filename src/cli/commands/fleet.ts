@@ -1,4 +1,5 @@
 import { type FleetState, fleetView } from '../../core/fleet.js';
+import { isHolderGone } from '../../core/holder.js';
 import type { CommandContext } from '../context.js';
 import { groupFilter, type LedgerFilterFlags } from '../filters.js';
 import { fleetData, fleetText } from '../render/fleet.js';
@@ -18,6 +19,6 @@ const STATES_OF: Record<FleetStateFlag, readonly FleetState[]> = {
 export async function fleetCommand(ctx: CommandContext, flags: LedgerFilterFlags & { state?: FleetStateFlag }, nowMs = Date.now()): Promise<CommandResult> {
   const group = groupFilter(ctx, flags);
   const ledger = await ctx.ledger('read');
-  const entries = fleetView(await ledger.fleet(), nowMs, { provider: flags.provider, group, states: flags.state && STATES_OF[flags.state] });
+  const entries = fleetView(await ledger.fleet(), nowMs, { provider: flags.provider, group, states: flags.state && STATES_OF[flags.state] }, isHolderGone);
   return { kind: 'fleet', data: fleetData(entries, nowMs), text: fleetText(entries, nowMs, ctx.output.style ?? PLAIN_STYLE), exitCode: 0 };
 }

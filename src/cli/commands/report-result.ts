@@ -15,6 +15,7 @@ export function reportResult(report: OperationReport, refs: readonly TargetRef[]
     started_at: report.startedAt,
     finished_at: report.finishedAt,
     results: report.results.map(resultData),
+    ...(report.unrecorded && { unrecorded: report.unrecorded }),
   };
   const timedOut = report.results.filter((r) => r.outcome === 'timed_out').map((r) => r.target);
   const problem = timedOut.length > 0 ? timeoutProblem(report, timedOut, refs) : undefined;
