@@ -27,7 +27,7 @@ export { currentHolder } from './core/holder.js';
 export { classifyDrain, type FleetState } from './core/fleet.js';
 export { createProviderResolver, refSyntaxes, PROVIDERS } from './providers/registry.js';
 export type { ProviderOptions } from './providers/options.js';
-export { openSqliteLedger, createMemoryLedger, defaultLedgerPath } from './ledger/index.js';
+export { openSqliteLedger, openPostgresLedger, openLedgerAt, createMemoryLedger, defaultLedgerPath } from './ledger/index.js';
 
 import { parseRef, type GroupRef, type Ref, type TargetRef } from './core/refs.js';
 import { refSyntaxes } from './providers/registry.js';

@@ -97,7 +97,7 @@ export function createContext(
     configuration,
     async ledger(access = 'write') {
       const { openCommandLedger, defaultLedgerPath } = await import('../ledger/index.js');
-      const ledger = await openCommandLedger(effective().ledger ?? defaultLedgerPath(env), access, opened);
+      const ledger = await openCommandLedger(effective().ledger ?? defaultLedgerPath(env), access, opened, env);
       opened = ledger;
       // What is recorded is masked like what is printed: a failure message can carry an echoed header.
       if (masked?.of !== ledger) masked = { of: ledger, ledger: redact ? redactingLedger(ledger, redact) : ledger };

@@ -1,8 +1,8 @@
 import { DrainctlError, type ErrorKind } from '../core/errors.js';
 import type { Ledger } from '../core/ledger.js';
 import { LedgerError } from './errors.js';
+import { openLedgerAt } from './location.js';
 import type { LedgerAccess } from './open.js';
-import { openSqliteLedger } from './sqlite.js';
 
 /** A ledger opened for one command, with what it was opened for. */
 export interface CommandLedger extends Ledger {
@@ -11,15 +11,17 @@ export interface CommandLedger extends Ledger {
 
 /**
  * The ledger a command asked for: `current` when it already allows `access`, else a new one
- * (closing `current`). Commands open it before touching any target, so a path that cannot be
- * used is exit 2 with nothing changed; a damaged file is exit 1 at open and at any later call.
+ * (closing `current`). Commands open it before touching any target, so a path or URL that cannot
+ * be used is exit 2 with nothing changed; a damaged file, or a PostgreSQL server that cannot be
+ * reached (the URL may well be right), is exit 1 at open and at any later call. `env` gives the
+ * libpq variables (PGPASSWORD, PGSSLMODE…) for a PostgreSQL URL.
  */
-export async function openCommandLedger(path: string, access: LedgerAccess, current?: CommandLedger): Promise<CommandLedger> {
+export async function openCommandLedger(location: string, access: LedgerAccess, current?: CommandLedger, env: NodeJS.ProcessEnv = process.env): Promise<CommandLedger> {
   if (current && (current.access === 'write' || access === 'read')) return current;
   await current?.close();
   let ledger: Ledger;
   try {
-    ledger = openSqliteLedger(path, { access });
+    ledger = await openLedgerAt(location, { access, env });
   } catch (error) {
     throw toCommandError(error, 'usage');
   }
@@ -53,5 +55,6 @@ function withCommandErrors(ledger: Ledger, access: LedgerAccess): CommandLedger 
 
 function toCommandError(error: unknown, unusable: ErrorKind): unknown {
   if (!(error instanceof LedgerError)) return error;
-  return new DrainctlError(error.problem === 'damaged' ? 'provider' : unusable, error.message, { cause: error, details: { ledger: error.path } });
+  const kind = error.problem === 'unusable' ? unusable : 'provider';
+  return new DrainctlError(kind, error.message, { cause: error, details: { ledger: error.path } });
 }

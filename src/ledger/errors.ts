@@ -3,11 +3,13 @@ export const LEDGER_FIX_HINT = 'pass --ledger <path> or set DRAINCTL_LEDGER';
 
 /**
  * Why a ledger cannot be used: `unusable` is the path or its permissions (the user points
- * elsewhere or fixes the mode), `damaged` is the file's content (it has to be moved aside).
+ * elsewhere or fixes the mode), `damaged` is the file's content (it has to be moved aside),
+ * `unreachable` is a PostgreSQL server that did not answer or went away (the location may be
+ * right: retrying later can work).
  */
-export type LedgerProblem = 'unusable' | 'damaged';
+export type LedgerProblem = 'unusable' | 'damaged' | 'unreachable';
 
-/** A ledger that cannot be opened, read or written; the message is one line naming the path and the fix. */
+/** A ledger that cannot be opened, read or written; the message is one line naming the path (a URL without its password) and the fix. */
 export class LedgerError extends Error {
   override readonly name = 'LedgerError';
   readonly path: string;

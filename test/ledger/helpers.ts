@@ -36,8 +36,9 @@ const RUNTIME_PACKAGES: readonly { name: string; parts: readonly string[] }[] = 
 
 /**
  * Worker threads and child processes cannot load TypeScript on Node 20, so real
- * multi-connection tests run a plain transpile of src/ledger (and the src/core it imports)
- * written into `dir`.
+ * multi-connection tests run a plain transpile of src/ledger (its subfolders included, and the
+ * src/core it imports) written into `dir`. The PostgreSQL driver is loaded through the
+ * node_modules link; a build `forAnotherUser` copies only what SQLite needs.
  *
  * `forAnotherUser` gives the build its own copy of the packages it loads, readable by anyone:
  * a child running as another user must not need to read this checkout, which may sit in a
@@ -64,8 +65,12 @@ export function buildLedgerForNode(dir: string, options: { forAnotherUser?: bool
   return out;
 }
 
+// Subfolders too: src/ledger/postgres is loaded by the same build.
 function transpileFolder(from: string, to: string): void {
   fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) transpileFolder(path.join(from, entry.name), path.join(to, entry.name));
+  }
   for (const name of fs.readdirSync(from).filter((n) => n.endsWith('.ts'))) {
     const source = fs.readFileSync(path.join(from, name), 'utf8');
     const { outputText } = ts.transpileModule(source, {

@@ -5,6 +5,7 @@ import type { Node, Pair } from 'yaml';
 import { parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
 import type { ProviderDescriptor } from '../../core/provider.js';
+import { isPostgresUrl } from '../../ledger/postgres/url.js';
 import { PROVIDERS } from '../../providers/registry.js';
 import type { ConfigLocation } from './discover.js';
 import { ALIAS_NAME, ALIASES_KEY, GROUPS_KEY, MIN_HEALTHY_KEY, RESERVED_KEYS, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
@@ -93,10 +94,10 @@ export function parseConfigText(text: string, location: ConfigLocation, env: Nod
   return { ...location, top, providers, groups, aliases };
 }
 
-/** A top-level value; the ledger path is taken relative to the file, so a project file works from any subdirectory. */
+/** A top-level value; the ledger path is taken relative to the file, so a project file works from any subdirectory (a PostgreSQL URL is no path). */
 function topValue(reader: SectionReader, pair: Pair, key: string, path: string, env: NodeJS.ProcessEnv): Entry {
   const entry = reader.entry(pair, 'the top level');
-  if (key !== 'ledger') return entry;
+  if (key !== 'ledger' || isPostgresUrl(entry.value)) return entry;
   const value = entry.value.startsWith('~/') && env.HOME ? join(env.HOME, entry.value.slice(2)) : entry.value;
   return { ...entry, value: isAbsolute(value) ? value : resolve(dirname(path), value) };
 }

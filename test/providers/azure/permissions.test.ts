@@ -47,7 +47,8 @@ describe('docs/providers/azure.md custom role', () => {
       ['azure-lb:demo-rg/demo-lb/web-pool/web-1', 'azure-lb:demo-rg/demo-lb/web-pool'],
     ];
     for (const [t, g] of pairs) {
-      const wait = t.startsWith('azure-lb') ? ['--timeout', '1s'] : [];
+      // Azure Load Balancer has no drain timeout: --timeout is the drain, and must outlast the capacity check's describes on a loaded machine.
+      const wait = t.startsWith('azure-lb') ? ['--timeout', '3s'] : [];
       const commands = [['drain', t, ...wait], ['status', g], ['status', t], ['restore', t], ['drain', t, '--no-wait'], ['watch', t, ...wait], ['restore', t, '--no-wait'], ['timeout', 'get', g], ...(t.startsWith('azure-agw') ? [['timeout', 'set', g, '2']] : []), ['history', t]];
       for (const args of commands) {
         const run = await runInProcess(['--subscription', SUB, ...args], env);
