@@ -16,6 +16,8 @@ export const SCALE_CLI_RUNS = 3;
 export const SCALE_QUERY_RUNS = 15;
 const LIMIT = 50; // `drainctl history`'s default --limit
 const SINCE = '24h';
+/** A group the ledger has never seen, for one more PostgreSQL plan. */
+const MISSING_GROUP = 'web-99';
 const OPEN_CHILD = fileURLToPath(new URL('./ledger-open-child.mjs', import.meta.url));
 
 /** The commands timed, and the ledger calls each one makes (what "the query alone" times). */
@@ -190,6 +192,8 @@ async function postgresPlans(kind, place, now) {
     [`history --since ${SINCE}`]: [q.historyQuery({ since }, LIMIT)],
     'history <target>': [{ sql: q.INSTANCES_OF_GROUP, params: [key.provider, key.group] }, q.historyQuery({ provider: key.provider, group: key.group, target: key.target }, LIMIT)],
     fleet: [{ sql: q.FLEET, params: [] }],
+    // PostgreSQL plans from statistics: a group with no events gets another plan than web-21.
+    [`history --group ${key.provider}:${MISSING_GROUP} (no events; plan only)`]: [q.historyQuery({ provider: key.provider, group: MISSING_GROUP }, LIMIT)],
   };
   const client = await kind.server.client(place.database);
   try {

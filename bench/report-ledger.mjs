@@ -12,8 +12,8 @@ export const LEDGER_GOALS = {
 };
 
 const ms2 = (v) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
-const ms1 = (v) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1));
-const ms0 = (v) => (v === undefined || Number.isNaN(v) ? '–' : `${Math.round(v)}`);
+const ms1 = (v) => (v === undefined || Number.isNaN(v) ? '–' : `${v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)}`);
+const ms0 = (v) => (v === undefined || Number.isNaN(v) ? '–' : `${v < 0 ? '−' : ''}${Math.abs(Math.round(v))}`);
 const s1 = (v) => (v === undefined ? '–' : (v / 1000).toFixed(1));
 const x2 = (v) => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
 const yes = (met) => (met ? 'yes' : '**no**');
@@ -151,7 +151,7 @@ function contentionSection(results, v) {
   for (const r of v.rows) {
     L.push(`Verdicts (${r.ledger}): correct ${yes(r.correct)}; granted within ${LEDGER_GOALS.grantMs} ms ${yes(r.fast)}.${r.failures.length ? ` Failures: ${r.failures.join('; ')}.` : ''} Drain outcomes: ${JSON.stringify(r.drainOutcomes)}.`);
   }
-  L.push('', `What it means: with ${c.runners} processes on 2 CPUs most of a runner's time is process start-up and waiting its turn; the figure that matters is how long capacity stands unused while runners wait, which is the guard's own latency: a waiting runner's next look (150-250 ms apart), its lock and its describe, on a host whose CPUs the waiting runners keep busy.`, '');
+  L.push('', `What it means: with ${c.runners} processes on ${results.machine?.nproc ?? 'a few'} CPUs most of a runner's time is process start-up and waiting its turn; the figure that matters is how long capacity stands unused while runners wait, which is the guard's own latency: a waiting runner's next look (150-250 ms apart), its lock and its describe, on a host whose CPUs the waiting runners keep busy. A look costs more on PostgreSQL (round trips to the server for the lock, its row and the group's rows, and the server shares the same CPUs), so the runners look less often there (fewer describes a second) and capacity waits longer for the next look. The ledgers ran one after the other, not interleaved: the host's load was not the same for both.`, '');
   return L;
 }
 
@@ -160,7 +160,7 @@ function scaleSection(results, v) {
   const s = results.ledgerScale;
   const L = ['## 11. A ledger of a million events', ''];
   L.push('Method (bench/ledger-scale.mjs, bench/lib/ledger-fill.mjs):', '');
-  L.push(`- A ledger of ${s.events.toLocaleString('en')} events, written straight into its tables with one \`INSERT … SELECT\` per table after drainctl created and migrated them: ${s.instances.toLocaleString('en')} targets in ${s.groups} groups of three providers (elbv2, gcp-ig, haproxy; ${s.events / s.groups} events a group, ~${s.events / s.instances} a target), in drain cycles of seven events (drain_requested … restored) spread evenly over the year before the run, with ELB-like details; one target in 33 not active (half draining under a live lease, half drained and not restored). PostgreSQL is ANALYZEd after the load, as autovacuum would have by then; SQLite has no statistics (drainctl never runs ANALYZE).`);
+  L.push(`- A ledger of ${s.events.toLocaleString('en')} events, written straight into its tables with one \`INSERT … SELECT\` per table after drainctl created and migrated them: ${s.instances.toLocaleString('en')} targets in ${s.groups} groups of three providers (elbv2, gcp-ig, haproxy; ${(s.events / s.groups).toLocaleString('en')} events a group, ~${s.events / s.instances} a target), in drain cycles of seven events (drain_requested … restored) spread evenly over the year before the run, with ELB-like details; one target in 33 not active (half draining under a live lease, half drained and not restored). PostgreSQL is ANALYZEd after the load, as autovacuum would have by then; SQLite has no statistics (drainctl never runs ANALYZE).`);
   L.push(`- Timed, each as a whole CLI run (\`node bin/drainctl --ledger <ledger> -o json …\`, ${s.cliRuns} runs, the commands interleaved) and as the ledger calls alone (in-process on a ledger opened for reading once, exactly the calls the command makes, ${s.queryRuns} runs after one warm-up, interleaved): \`history\` (newest ${s.limit}, its default --limit), \`history --group elbv2:web-21\`, \`history --since 24h\`, \`history elbv2:web-21/<instance>\` (a target written without its port, as people write it: the command picks the target's rows among the group's, then reads their events), and \`fleet\`. Medians.`);
   L.push('- Where a CLI run\'s time goes: `drainctl --version` (starting Node.js and drainctl), and a read command\'s ledger steps timed one by one in a process of its own (bench/ledger-open-child.mjs), both interleaved with the CLI runs. On SQLite, opening a ledger for reading with no write-ahead log beside it (a ledger no drainctl has open) copies the whole file into memory (src/ledger/read-only.ts) and checks every page (src/ledger/damage.ts: `integrity_check(instance)` and `quick_check`): those two are timed on their own as well.');
   L.push(ledgersLine(results), '');
@@ -171,8 +171,12 @@ function scaleSection(results, v) {
     L.push('|---|---|---|---|---|---|---|');
     for (const c of r.rows) L.push(`| \`drainctl ${c.args.join(' ').replace(/i-0[0-9a-f]{16}/, '<instance>')}\` | **${ms1(c.query.median)}** | ${ms1(c.query.p90)} | ${c.rows} | ${ms0(c.cli.median)} | ${ms0(c.cli.min)}–${ms0(c.cli.max)} | ${c.cliFailures ?? c.listed} |`);
     const st = r.steps;
-    const parts = [`\`drainctl --version\` ${ms0(r.version.median)} ms (starting Node.js and drainctl)`, `then, in a process of its own (bench/ledger-open-child.mjs, medians of ${st.n}): loading the ledger code ${ms0(st.loadMs)} ms, opening the ledger for reading ${ms0(st.openMs)} ms, one \`history\` query ${ms1(st.queryMs)} ms`];
-    if (st.readFileMs !== undefined) parts.push(`opening costs what reading the whole file into memory (${ms0(st.readFileMs)} ms on its own) and checking its pages (\`quick_check\` ${ms0(st.quickCheckMs)} ms, \`integrity_check(instance)\` ${ms0(st.integrityInstanceMs)} ms on their own) cost`);
+    const inside = st.readFileMs === undefined ? '' : ` (most of it reading the whole file into memory, ${ms0(st.readFileMs)} ms on its own, and checking its pages: \`quick_check\` ${ms0(st.quickCheckMs)} ms and \`integrity_check(instance)\` ${ms0(st.integrityInstanceMs)} ms on their own)`;
+    const parts = [
+      `\`drainctl --version\` ${ms0(r.version.median)} ms (starting Node.js and drainctl)`,
+      `then, in a process of its own (bench/ledger-open-child.mjs, medians of ${st.n}): loading the ledger code ${ms0(st.loadMs)} ms, opening the ledger for reading ${ms0(st.openMs)} ms${inside}, one \`history\` query ${ms1(st.queryMs)} ms`,
+      `these add up to ${ms0(r.version.median + st.loadMs + st.openMs + st.queryMs)} ms; the fastest CLI run took ${ms0(Math.min(...r.rows.map((c) => c.cli.min)))} ms (the medians above it move with the host's load)`,
+    ];
     L.push('', `Where a CLI run's time goes: ${parts.join('; ')}.`, '');
   }
   L.push(`Full-table scans in the plans: ${v.rows.map((r) => `${r.ledger} ${r.scans.length === 0 ? 'none' : r.scans.join('; ')}`).join('; ')}. In SQLite's plans \`SCAN e USING INDEX drain_event_at\` walks that index newest first and stops at the limit, and \`SCAN instance USING INDEX instance_not_active\` walks the partial index of rows not active: neither reads the table. \`USE TEMP B-TREE FOR ORDER BY\` sorts one group's events (found by index) to keep the newest ${s.limit}.`, '');
@@ -187,7 +191,7 @@ function scaleSection(results, v) {
   }
   const sqlite = v.rows.find((r) => r.ledger === 'SQLite');
   if (sqlite?.steps.quickCheckMs !== undefined) {
-    L.push(`What it means: the queries are fast on both ledgers because each is served by an index and reads about as many rows as it lists. A whole \`drainctl history\` or \`fleet\` run on the SQLite ledger is not: ${ms0(Math.min(...sqlite.rows.map((c) => c.cli.median)))}-${ms0(Math.max(...sqlite.rows.map((c) => c.cli.median)))} ms, whatever the query, because opening a ${(sqlite.bytes / 2 ** 20).toFixed(0)} MiB ledger for reading copies the file into memory and checks every page (see the breakdown above); both grow with the file, not with what is asked.`, '');
+    L.push(`What it means: every query is served by indexes. Most read about as many rows as they list; \`--group\` reads more: SQLite finds the group's events through the instance index and sorts them to keep the newest ${s.limit}, PostgreSQL walks the newest events until ${s.limit} of the group turn up (the \`rows=\` of its plan), and plans a group with no events the other way round (the last PostgreSQL plan). A whole \`drainctl history\` or \`fleet\` run on the SQLite ledger is not: ${ms0(Math.min(...sqlite.rows.map((c) => c.cli.median)))}-${ms0(Math.max(...sqlite.rows.map((c) => c.cli.median)))} ms, whatever the query, because opening a ${(sqlite.bytes / 2 ** 20).toFixed(0)} MiB ledger for reading copies the file into memory and checks every page (see the breakdown above); both grow with the file, not with what is asked.`, '');
   }
   return L;
 }

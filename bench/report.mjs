@@ -307,7 +307,7 @@ export function markdown(results, a) {
   L.push('BENCH_ONLY=p99 BENCH_P99_MB=64 npm run bench     # a quick p99 run on a 64 MiB log');
   L.push('BENCH_ONLY=fleet BENCH_WRITE_DOCS=1 npm run bench # a subset, and rewrite this file with it');
   L.push('```', '');
-  L.push('- `BENCH_ONLY`: comma-separated subset of `detection-5s`, `detection-300s`, `fleet`, `gcp`, `azure`, `p99`, `haproxy`, `guard`, `contention`, `ledger-scale`, `coldstart`, `first-call`, or the groups `detection` (both detection cases), `cloud` (`gcp` + `azure`) and `ledger` (`guard` + `contention` + `ledger-scale`, about 5 minutes). Default: all. They run in that order; the 300 s detection drain runs in the background from the start until it ends.');
+  L.push('- `BENCH_ONLY`: comma-separated subset of `detection-5s`, `detection-300s`, `fleet`, `gcp`, `azure`, `p99`, `haproxy`, `guard`, `contention`, `ledger-scale`, `coldstart`, `first-call`, or the groups `detection` (both detection cases), `cloud` (`gcp` + `azure`) and `ledger` (`guard` + `contention` + `ledger-scale`, about 6 minutes on 2 CPUs). Default: all. They run in that order; the 300 s detection drain runs in the background from the start until it ends.');
   L.push('- `BENCH_WRITE_DOCS=1`: rewrite docs/benchmarks.md after a subset run (a full run always rewrites it; a subset run does not, so a partial run does not replace the full tables).');
   L.push('- `BENCH_P99_MB=<MiB>`: size of the larger p99 log (default 1024 = 1 GiB; the smaller is a quarter of it; at least 4). `BENCH_P99_ROUNDS` (default 3): measured rounds per arm and size.');
   L.push('- `BENCH_HAPROXY_REPS` (default 10): drains per arm and workload in the HAProxy benchmark.');

@@ -35,6 +35,21 @@ function serverOwner() {
   return { uid, gid };
 }
 
+/**
+ * Where the server's directory goes: the temp dir, unless the server's user could not reach it
+ * (a private TMPDIR under root) or its socket path would pass the 107-byte limit; then /tmp.
+ */
+function baseDir(owner) {
+  const tmp = os.tmpdir();
+  const reachable = (dir) => {
+    for (let d = dir; ; d = path.dirname(d)) {
+      if ((fs.statSync(d).mode & 0o001) === 0) return false;
+      if (d === path.dirname(d)) return true;
+    }
+  };
+  return tmp.length > 60 || (owner && !reachable(tmp)) ? '/tmp' : tmp;
+}
+
 /** setpriv changes both real and effective ids and execs: no extra process. */
 function asOwner(owner, program, args) {
   return owner ? ['setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', program, ...args]] : [program, args];
@@ -52,7 +67,7 @@ export async function startPostgres() {
   const { default: pg } = await import('pg');
   const bin = postgresBinDir();
   const owner = serverOwner();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drainctl-bench-pg-'));
+  const dir = fs.mkdtempSync(path.join(baseDir(owner), 'drainctl-bench-pg-'));
   const password = `pw-${randomBytes(12).toString('hex')}`;
   const port = await freePort();
   let child;
