@@ -3,6 +3,7 @@
 // restore it; the group can spare five targets at a time, so the others queue on the capacity
 // guard. Checked: no moment with fewer targets in service than the minimum, every runner drained
 // and restored its target. Measured: how soon a waiting runner gets capacity once it exists.
+import { loadavg } from 'node:os';
 import { startAwsEmulator } from '../dist/emulators/aws/index.js';
 import { drainctlArgs, instanceId, oneGroupSeed, parseJson, sleep } from './lib/common.mjs';
 import { runProcess } from './lib/proc.mjs';
@@ -35,6 +36,7 @@ async function contentionOnLedger(kind, log) {
   const emulator = await startAwsEmulator({ seed, throttle: 'off', healthyAfterMs: HEALTHY_AFTER_MS });
   const place = await kind.fresh('contention');
   const sampler = startSampler(emulator);
+  const loadBefore = loadavg()[0];
   try {
     const started = Date.now();
     const runners = await Promise.all(Array.from({ length: RUNNERS }, (_, i) => runner(emulator, place, i)));
@@ -47,7 +49,7 @@ async function contentionOnLedger(kind, log) {
     } finally {
       await ledger.close();
     }
-    const result = analyseContention({ kind, emulator, runners, events, samples, wallMs, samplerCalls: sampler.calls() });
+    const result = { ...analyseContention({ kind, emulator, runners, events, samples, started, wallMs, samplerCalls: sampler.calls() }), load: { before: loadBefore, after: loadavg()[0] } };
     log(`  contention [${kind.name}]: ${result.drains} drains, ${result.okRunners}/${RUNNERS} runners ok, min in service ${result.minInService} (needed ${RUNNERS - SPARE}), grant after capacity median ${Math.round(result.grant.median)} ms, max ${Math.round(result.grant.max)} ms; ${(wallMs / 1000).toFixed(1)} s`);
     return result;
   } finally {
@@ -119,7 +121,7 @@ function serviceTimeline(emulator) {
   return { min, healthyAt: changes.filter((c) => c.delta > 0).map((c) => c.at), deregisteredAt: changes.filter((c) => c.delta < 0).map((c) => c.at) };
 }
 
-function analyseContention({ kind, emulator, runners, events, samples, wallMs, samplerCalls }) {
+function analyseContention({ kind, emulator, runners, events, samples, started, wallMs, samplerCalls }) {
   const timeline = serviceTimeline(emulator);
   const times = (type) => events.filter((e) => e.type === type).map((e) => Date.parse(e.at)).sort((a, b) => a - b);
   const requested = times('drain_requested');
@@ -127,9 +129,13 @@ function analyseContention({ kind, emulator, runners, events, samples, wallMs, s
   // The first SPARE drains take capacity that was there from the start; after that, grant k + SPARE
   // is made possible by the k-th moment a restored target turned healthy (a queue of SPARE slots).
   const grant = [];
+  const grants = [];
   const sinceRestored = [];
   for (let k = 0; k + SPARE < requested.length; k++) {
-    if (timeline.healthyAt[k] !== undefined) grant.push(requested[k + SPARE] - timeline.healthyAt[k]);
+    if (timeline.healthyAt[k] !== undefined) {
+      grant.push(requested[k + SPARE] - timeline.healthyAt[k]);
+      grants.push({ capacityAtMs: timeline.healthyAt[k] - started, ms: requested[k + SPARE] - timeline.healthyAt[k] });
+    }
     if (restored[k] !== undefined) sinceRestored.push(requested[k + SPARE] - restored[k]);
   }
   const describes = emulator.requestLog.filter((e) => e.action === 'DescribeTargetHealth').length - samplerCalls;
@@ -146,6 +152,8 @@ function analyseContention({ kind, emulator, runners, events, samples, wallMs, s
     samples: samples.length,
     minSampled: samples.length ? Math.min(...samples.map((s) => s.healthy)) : undefined,
     grant: summarize(grant),
+    /** Each grant: when capacity appeared (ms after the runners started) and how long until the next reservation. */
+    grants,
     negativeGrants: grant.filter((v) => v < 0).length,
     sinceRestored: summarize(sinceRestored),
     describesPerSecond: describes / (wallMs / 1000),

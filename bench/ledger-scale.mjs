@@ -3,6 +3,7 @@
 // as whole CLI runs and as the ledger calls alone (in-process, the same calls the commands make),
 // with each statement's query plan, and what the rest of a CLI run is spent on.
 import { statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { DRAINCTL_BIN, REPO, parseJson } from './lib/common.mjs';
@@ -51,6 +52,7 @@ export async function runLedgerScaleBench({ ledgers, log }) {
 
 async function scaleOnLedger(kind, log) {
   const now = Date.now();
+  const loadBefore = loadavg()[0];
   const place = await kind.fresh('scale');
   await (await place.open('write')).close(); // creates and migrates the schema
   const t0 = nowMs();
@@ -64,7 +66,7 @@ async function scaleOnLedger(kind, log) {
   const plans = kind.id === 'sqlite' ? sqlitePlans(place, lib.statements) : await postgresPlans(kind, place, now);
   const rows = cmds.map((c) => ({ name: c.name, args: c.args, query: summarize(lib.samples[c.name]), rows: lib.rows[c.name], cli: summarize(cli.samples[c.name]), cliFailures: cli.failures[c.name], listed: cli.listed[c.name] }));
   for (const r of rows) log(`    ${r.name}: query ${r.query.median.toFixed(1)} ms (${r.rows} rows), CLI ${Math.round(r.cli.median)} ms`);
-  return { ledger: kind.name, fillMs, bytes: size, rows, version: summarize(cli.samples.version), steps: stepMedians(cli.steps), plans };
+  return { ledger: kind.name, fillMs, bytes: size, rows, version: summarize(cli.samples.version), steps: stepMedians(cli.steps), plans, load: { before: loadBefore, after: loadavg()[0] } };
 }
 
 async function fill(kind, place, now) {

@@ -142,16 +142,19 @@ function contentionSection(results, v) {
   L.push(`- Waiting runners look again every 150-250 ms (each look: the group's lock, a describe, the ledger's rows); DescribeTargetHealth calls per second are all runners' together, against AWS's published 10 per second for an account (throttling here is off: a real account would slow the looks down).`);
   L.push(ledgersLine(results), '');
   L.push(`### Goal: never below the minimum, every runner done, and capacity granted within ${LEDGER_GOALS.grantMs} ms of appearing (median and max), on every ledger: ${bold(v.met)}`, '');
-  L.push('| Ledger | Runners done (drain and restore exit 0) | Deregistrations | Lowest in service: exact | sampled (samples) | Needed | Grant after capacity: median (ms) | p90 | min | max | After `restored`: median (ms) | max | Wall (s) | DescribeTargetHealth per s |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| Ledger | Runners done (drain and restore exit 0) | Deregistrations | Lowest in service: exact | sampled (samples) | Needed | Grant after capacity: median (ms) | p90 | min | max | After `restored`: median (ms) | max | Wall (s) | DescribeTargetHealth per s | 1-minute load before → after |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of v.rows) {
-    L.push(`| ${r.ledger} | ${r.okRunners}/${c.runners} | ${r.drains} | ${r.minInService} | ${r.minSampled ?? '–'} (${r.samples}) | ${c.minHealthy} | **${ms0(r.grant.median)}** | ${ms0(r.grant.p90)} | ${ms0(r.grant.min)} | **${ms0(r.grant.max)}** | ${ms0(r.sinceRestored.median)} | ${ms0(r.sinceRestored.max)} | ${s1(r.wallMs)} | ${r.describesPerSecond.toFixed(1)} |`);
+    L.push(`| ${r.ledger} | ${r.okRunners}/${c.runners} | ${r.drains} | ${r.minInService} | ${r.minSampled ?? '–'} (${r.samples}) | ${c.minHealthy} | **${ms0(r.grant.median)}** | ${ms0(r.grant.p90)} | ${ms0(r.grant.min)} | **${ms0(r.grant.max)}** | ${ms0(r.sinceRestored.median)} | ${ms0(r.sinceRestored.max)} | ${s1(r.wallMs)} | ${r.describesPerSecond.toFixed(1)} | ${r.load.before.toFixed(1)} → ${r.load.after.toFixed(1)} |`);
   }
+  L.push('', '<details><summary>Every grant: when capacity appeared (s after the runners started) → how long until the next reservation (ms)</summary>', '');
+  for (const r of v.rows) L.push(`- ${r.ledger}: ${r.grants.map((g) => `${s1(g.capacityAtMs)} s → ${ms0(g.ms)}`).join(', ')}`);
+  L.push('', '</details>');
   L.push('');
   for (const r of v.rows) {
     L.push(`Verdicts (${r.ledger}): correct ${yes(r.correct)}; granted within ${LEDGER_GOALS.grantMs} ms ${yes(r.fast)}.${r.failures.length ? ` Failures: ${r.failures.join('; ')}.` : ''} Drain outcomes: ${JSON.stringify(r.drainOutcomes)}.`);
   }
-  L.push('', `What it means: with ${c.runners} processes on ${results.machine?.nproc ?? 'a few'} CPUs most of a runner's time is process start-up and waiting its turn; the figure that matters is how long capacity stands unused while runners wait, which is the guard's own latency: a waiting runner's next look (150-250 ms apart), its lock and its describe, on a host whose CPUs the waiting runners keep busy. A look costs more on PostgreSQL (round trips to the server for the lock, its row and the group's rows, and the server shares the same CPUs), so the runners look less often there (fewer describes a second) and capacity waits longer for the next look. The ledgers ran one after the other, not interleaved: the host's load was not the same for both.`, '');
+  L.push('', `What it means: with ${c.runners} processes on ${results.machine?.nproc ?? 'a few'} CPUs most of a runner's time is process start-up and waiting its turn; the figure that matters is how long capacity stands unused while runners wait, which is the guard's own latency: a waiting runner's next look (150-250 ms apart), its lock and its describe, on a host whose CPUs the waiting runners keep busy. Every look holds the group's lock for its describe, so the looks of all waiting runners happen one at a time: when the host is slow each look takes longer, and capacity that appears just after a look began waits for that look and the next. A look costs more on PostgreSQL (round trips to the server for the lock, its row and the group's rows, and the server shares the same CPUs), so the runners look less often there (fewer describes a second) and capacity waits longer for the next look. The ledgers ran one after the other, not interleaved: the host's load was not the same for both.`, '');
   return L;
 }
 
@@ -166,7 +169,7 @@ function scaleSection(results, v) {
   L.push(ledgersLine(results), '');
   L.push(`### Goal: each command's query under ${LEDGER_GOALS.queryMs} ms (median) and served by indexes, on every ledger: ${bold(v.met)}`, '');
   for (const r of v.rows) {
-    L.push(`#### ${r.ledger}: ${(r.bytes / 2 ** 20).toFixed(0)} MiB, written in ${s1(r.fillMs)} s`, '');
+    L.push(`#### ${r.ledger}: ${(r.bytes / 2 ** 20).toFixed(0)} MiB, written in ${s1(r.fillMs)} s (1-minute load ${r.load.before.toFixed(1)} → ${r.load.after.toFixed(1)})`, '');
     L.push('| Command | Query alone: median (ms) | p90 | Rows | Whole CLI run: median (ms) | min–max | Listed |');
     L.push('|---|---|---|---|---|---|---|');
     for (const c of r.rows) L.push(`| \`drainctl ${c.args.join(' ').replace(/i-0[0-9a-f]{16}/, '<instance>')}\` | **${ms1(c.query.median)}** | ${ms1(c.query.p90)} | ${c.rows} | ${ms0(c.cli.median)} | ${ms0(c.cli.min)}–${ms0(c.cli.max)} | ${c.cliFailures ?? c.listed} |`);
