@@ -1,6 +1,7 @@
 // Verdicts, terminal lines and docs/benchmarks.md sections 9-11 for the ledger benchmarks: the
 // capacity guard's cost (bench/guard.mjs), many runners on one group (bench/contention.mjs) and a
 // ledger of a million events (bench/ledger-scale.mjs).
+import { median } from './lib/stats.mjs';
 
 export const LEDGER_GOALS = {
   /** Guard: the median drain with the guard at most this much longer than with --force, every ledger. */
@@ -74,7 +75,7 @@ export function ledgerSummaryLines(results, a) {
 export function ledgerSummaryRows(results, a) {
   const L = [];
   for (const r of a.guard?.rows ?? []) {
-    L.push(`| [Capacity guard overhead, ${r.ledger}](${anchor.guard}) | median drain with the guard < ${LEDGER_GOALS.guardExtraMs} ms longer than with \`--force\` | ${ms1(r.guarded.wall.median)} ms (+${ms1(r.extraMs)} ms; ${ms1(r.ledgerExtraMs)} ms of it in the ledger) | \`--force\`: ${ms1(r.forced.wall.median)} ms | ${x2(r.ratio)} | ${yes(r.met)} |`);
+    L.push(`| [Capacity guard overhead, ${r.ledger}](${anchor.guard}) | median drain with the guard < ${LEDGER_GOALS.guardExtraMs} ms longer than with \`--force\` | ${ms1(r.guarded.wall.median)} ms (+${ms1(r.extraMs)} ms; in the ledger +${ms1(r.ledgerExtraMs)} ms) | \`--force\`: ${ms1(r.forced.wall.median)} ms | ${x2(r.ratio)} | ${yes(r.met)} |`);
   }
   for (const r of a.contention?.rows ?? []) {
     const c = results.contention;
@@ -125,7 +126,11 @@ function guardSection(results, v) {
   const extraCalls = (r) => Object.entries(r.guarded.callsPerDrain).filter(([k, n]) => n > (r.forced.callsPerDrain[k] ?? 0)).map(([k, n]) => `${n - (r.forced.callsPerDrain[k] ?? 0)} ${k}`).join(', ');
   L.push('');
   for (const r of v.rows) {
-    L.push(`What it means (${r.ledger}): the guard made the median drain ${ms1(r.extraMs)} ms longer (${x2(r.ratio)}). ${ms1(r.ledgerExtraMs)} ms of that was spent in the ledger (lock, the group's rows, releasing); the rest is the guard's extra provider calls (${extraCalls(r)} per drain: the describe under the lock and the check after the change), which cost next to nothing against a local emulator and one API round trip each against AWS. The lock was held ${ms1(r.guarded.byCall.lockHeld)} ms (median), about one describe.${r.failures.length ? ` Failed drains: ${r.failures.slice(0, 3).join('; ')}.` : ''}`, '');
+    // Differences of medians do not add up exactly: when the ledger's share reaches the whole, say so.
+    const split = r.extraMs - r.ledgerExtraMs >= 1
+      ? `${ms1(r.ledgerExtraMs)} ms of that was spent in the ledger (the lock, the group's rows, letting go); the rest is`
+      : `The time spent in the ledger grew by ${ms1(r.ledgerExtraMs)} ms (the lock, the group's rows, letting go): about all of it, next to`;
+    L.push(`What it means (${r.ledger}): the guard made the median drain ${ms1(r.extraMs)} ms longer (${x2(r.ratio)}). ${split} the guard's extra provider calls (${extraCalls(r)} per drain: the describe under the lock and the check after the change), which cost a few ms each against this local emulator (the SDK and HTTP on the same host) and one API round trip each against AWS. The lock was held ${ms1(r.guarded.byCall.lockHeld)} ms (median): one describe, the group's rows and the reservation.${r.failures.length ? ` Failed drains: ${r.failures.slice(0, 3).join('; ')}.` : ''}`, '');
   }
   return L;
 }
@@ -154,7 +159,12 @@ function contentionSection(results, v) {
   for (const r of v.rows) {
     L.push(`Verdicts (${r.ledger}): correct ${yes(r.correct)}; granted within ${LEDGER_GOALS.grantMs} ms ${yes(r.fast)}.${r.failures.length ? ` Failures: ${r.failures.join('; ')}.` : ''} Drain outcomes: ${JSON.stringify(r.drainOutcomes)}.`);
   }
-  L.push('', `What it means: with ${c.runners} processes on ${results.machine?.nproc ?? 'a few'} CPUs most of a runner's time is process start-up and waiting its turn; the figure that matters is how long capacity stands unused while runners wait, which is the guard's own latency: a waiting runner's next look (150-250 ms apart), its lock and its describe, on a host whose CPUs the waiting runners keep busy. Every look holds the group's lock for its describe, so the looks of all waiting runners happen one at a time: when the host is slow each look takes longer, and capacity that appears just after a look began waits for that look and the next. A look costs more on PostgreSQL (round trips to the server for the lock, its row and the group's rows, and the server shares the same CPUs), so the runners look less often there (fewer describes a second) and capacity waits longer for the next look. The ledgers ran one after the other, not interleaved: the host's load was not the same for both.`, '');
+  const thirds = v.rows.map((r) => {
+    const third = Math.floor(r.grants.length / 3);
+    const med = (list) => median(list.map((g) => g.ms));
+    return `${r.ledger} ${ms0(med(r.grants.slice(0, third)))} ms over the first ${third} grants and ${ms0(med(r.grants.slice(-third)))} ms over the last ${third}`;
+  });
+  L.push('', `What it means: with ${c.runners} processes on ${results.machine?.nproc ?? 'a few'} CPUs most of a runner's time is process start-up and waiting its turn; the figure that matters is how long capacity stands unused while runners wait, which is the guard's own latency: a waiting runner's next look (150-250 ms apart), its lock and its describe, on a host whose CPUs the waiting runners keep busy. Every look holds the group's lock for its describe, so the looks of all waiting runners happen one at a time: when the host is slow each look takes longer, and capacity that appears just after a look began waits for that look and the next. A look costs more on PostgreSQL (round trips to the server for the lock, its row and the group's rows, and the server shares the same CPUs), so the runners look less often there (fewer describes a second) and capacity waits longer for the next look. The wait grows with the number of runners waiting: the median grant was ${thirds.join('; ')} (the first came while most runners waited, the last while few did). Several targets turning healthy together are granted one look at a time (see every grant above). The ledgers ran one after the other, not interleaved: the host's load was not the same for both.`, '');
   return L;
 }
 
@@ -174,7 +184,7 @@ function scaleSection(results, v) {
     L.push('|---|---|---|---|---|---|---|');
     for (const c of r.rows) L.push(`| \`drainctl ${c.args.join(' ').replace(/i-0[0-9a-f]{16}/, '<instance>')}\` | **${ms1(c.query.median)}** | ${ms1(c.query.p90)} | ${c.rows} | ${ms0(c.cli.median)} | ${ms0(c.cli.min)}–${ms0(c.cli.max)} | ${c.cliFailures ?? c.listed} |`);
     const st = r.steps;
-    const inside = st.readFileMs === undefined ? '' : ` (most of it reading the whole file into memory, ${ms0(st.readFileMs)} ms on its own, and checking its pages: \`quick_check\` ${ms0(st.quickCheckMs)} ms and \`integrity_check(instance)\` ${ms0(st.integrityInstanceMs)} ms on their own)`;
+    const inside = st.readFileMs === undefined ? '' : ` (in it, reading the whole file into memory: ${ms0(st.readFileMs)} ms on its own; checking its pages: \`quick_check\` ${ms0(st.quickCheckMs)} ms and \`integrity_check(instance)\` ${ms0(st.integrityInstanceMs)} ms on their own)`;
     const parts = [
       `\`drainctl --version\` ${ms0(r.version.median)} ms (starting Node.js and drainctl)`,
       `then, in a process of its own (bench/ledger-open-child.mjs, medians of ${st.n}): loading the ledger code ${ms0(st.loadMs)} ms, opening the ledger for reading ${ms0(st.openMs)} ms${inside}, one \`history\` query ${ms1(st.queryMs)} ms`,
