@@ -5,7 +5,7 @@ import { DrainctlError } from './errors.js';
 import { type MinHealthy, formatMinHealthy } from './min-healthy.js';
 import type { CapacityHolder } from './events.js';
 import { describeHolder } from './holder.js';
-import { type GroupKey, type Holder, type InstanceRecord, type LockHeld, isGroupLock } from './ledger.js';
+import { GROUP_ROW_TARGET, type GroupKey, type Holder, type InstanceRecord, type LockHeld, isGroupLock } from './ledger.js';
 import { type Command, type InspectedGroup, describeGroup, providerCall } from './pipeline.js';
 import { groupRows } from './records.js';
 import { formatRef } from './refs.js';
@@ -148,11 +148,15 @@ export function capacityView(registered: readonly TargetStatus[], rows: readonly
   const serving = registered.filter((s) => isInService(s) && !reservedNames.has(formatRef(s.ref)));
   const held = live.filter((r) => mine.has(name(r)));
   const draining = new Set(reservation.toDrain.map((s) => formatRef(s.ref)));
+  // A percentage is of the whole group: targets drained and deregistered (absent from the
+  // describe, recorded as not active) still count, or each drain would lower the bar for the next.
+  const listed = new Set(registered.map((s) => formatRef(s.ref)));
+  const outOfGroup = rows.filter((r) => r.status !== 'active' && r.target !== GROUP_ROW_TARGET && !listed.has(name(r))).length;
   return {
     serving,
     reserved: live.filter((r) => !mine.has(name(r))),
     held,
-    needed: neededInService(policy.minHealthy, registered.length),
+    needed: neededInService(policy.minHealthy, registered.length + outOfGroup),
     after: serving.filter((s) => !draining.has(formatRef(s.ref))).length,
   };
 }
@@ -239,7 +243,9 @@ export async function checkAfterChange(cmd: Command, group: InspectedGroup, drai
   const registered = snapshot.registered ?? snapshot.targets;
   const mine = new Set(drained.map((s) => formatRef(s.ref)));
   const inService = registered.filter((s) => isInService(s) && !mine.has(formatRef(s.ref))).length;
-  const needed = neededInService(policy.minHealthy, registered.length);
+  const listed = new Set(registered.map((s) => formatRef(s.ref)));
+  const outOfGroup = group.records.filter((r) => r.status !== 'active' && r.target !== GROUP_ROW_TARGET && !listed.has(formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target }))).length;
+  const needed = neededInService(policy.minHealthy, registered.length + outOfGroup);
   const enough = policy.minHealthy ? inService >= needed : servingBefore === 0 || inService >= 1;
   return enough ? undefined : { inService, needed };
 }

@@ -47,7 +47,8 @@ export async function reserve(cmd: Command, group: InspectedGroup, reservation: 
       return;
     }
     const previous = exactRecord(group.records, status.ref)?.holder;
-    await cmd.ledger.record(key, { holder: policy.holder, leaseExpiresAt: lease },
+    // With --no-wait this run does not follow the drain it takes over: it holds no lease on it.
+    await cmd.ledger.record(key, { holder: policy.holder, leaseExpiresAt: cmd.wait ? lease : null },
       { type: 'state_changed', at: isoTime(cmd.clock.now()), details: { from: status.state, to: status.state, takenOverFrom: previous ? describeHolder(previous) : null } });
   };
   let servingBefore: number | undefined;

@@ -75,6 +75,12 @@ describe('the capacity guard', () => {
     expect((await drain([A], { minHealthy: { kind: 'percent', value: 66 } })).results[0]?.outcome).toBe('drained');
   });
 
+  it('a percentage stays of the whole group: a target drained and deregistered earlier still counts', async () => {
+    expect((await drain([A], { minHealthy: { kind: 'percent', value: 50 } })).results[0]?.outcome).toBe('drained');
+    // A is gone from the describe now; 50% of three is still two, and only one would be left.
+    await expect(drain([B], { minHealthy: { kind: 'percent', value: 50 } })).rejects.toMatchObject({ kind: 'refused', message: expect.stringContaining('with 1 target in service, below --min-healthy 50% (2 needed)') });
+  });
+
   it("counts another runner's reservation that the load balancer does not show yet, and names its holder", async () => {
     await reserveFor(other, B, 60_000);
     const failure = await drain([A], { minHealthy: { kind: 'count', value: 2 } }).catch((e: unknown) => e);

@@ -133,7 +133,7 @@ describe('PostgreSQL schema', () => {
     expect((await server().sql("SELECT relname FROM pg_class WHERE relname IN ('a', 'b', 'c') ORDER BY relname", [], dbName(url))).map((r) => r.relname)).toEqual(['a', 'b']);
   });
 
-  it('ten processes opening one empty database at once end with one schema and no error', async () => {
+  it('ten processes opening one empty database at once end with one schema and no error', { timeout: 150_000 }, async () => {
     const url = await server().createDatabase();
     const build = buildLedgerForNode(tempDir());
     const script = path.join(build, 'opener.mjs');
@@ -256,7 +256,7 @@ function startChild(script: string, args: string[]): Child {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child not ready within 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`child not ready within 60 s: ${stderr}`)), 60_000);
     child.stdout!.once('data', () => {
       clearTimeout(timer);
       resolve();
@@ -264,7 +264,7 @@ function startChild(script: string, args: string[]): Child {
     child.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready: ${stderr}`)));
   });
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stderr });

@@ -24,6 +24,14 @@ export class PostgresTimeout extends Error {
   }
 }
 
+/** True when `error` means the connection is gone (not a statement the server refused). */
+export function isConnectionLoss(error: unknown): boolean {
+  if (error instanceof PostgresTimeout) return true;
+  if (!(error instanceof Error) || 'severity' in error) return false;
+  const code = (error as { code?: unknown }).code;
+  return LOST.test(error.message) || (typeof code === 'string' && /^E[A-Z]+$/.test(code));
+}
+
 /** How a failure reads, and whether the location itself is at fault. */
 interface Reading {
   readonly problem: LedgerProblem;

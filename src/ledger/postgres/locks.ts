@@ -22,7 +22,10 @@ export class SessionLocks {
   // runner retaking its own lock does not stack a second hold that release would leave behind.
   private readonly held = new Map<string, { holder: Holder; since: string }>();
 
-  constructor(private readonly session: Session) {}
+  constructor(private readonly session: Session) {
+    // Locks held on a lost session are gone; a new one may start only once their holders let go.
+    session.reconnectOnlyWhen(() => this.held.size === 0);
+  }
 
   tryLock(group: GroupKey, holder: Holder, options: { readonly now: string; readonly ttlMs: number }): Promise<GroupLock | LockHeld> {
     const since = normalizeTimestamp(options.now, 'now');
@@ -46,15 +49,21 @@ export class SessionLocks {
   }
 
   private async release(id: string, group: GroupKey, holder: Holder, keys: [number, number]): Promise<void> {
-    // A session that has ended took its locks with it.
-    if (!this.session.alive) return;
-    await this.session.run(async (query) => {
-      if (this.held.get(id)?.holder.runner !== holder.runner) return;
-      this.held.delete(id);
-      // The row goes first: once the lock is free, a row naming this runner would be a lie.
-      await query(FREE_LOCK_ROW, [group.provider, group.group, holder.runner]);
-      await query(UNLOCK, keys);
-    });
+    const mine = (): boolean => this.held.get(id)?.holder.runner === holder.runner;
+    if (!mine()) return;
+    try {
+      await this.session.run(async (query) => {
+        if (!mine()) return;
+        // The row goes first: once the lock is free, a row naming this runner would be a lie.
+        await query(FREE_LOCK_ROW, [group.provider, group.group, holder.runner]);
+        await query(UNLOCK, keys);
+        this.held.delete(id);
+      });
+    } catch (error) {
+      // A session that has ended (closed, or its connection lost) took its locks with it.
+      if (this.session.alive) throw error;
+      if (mine()) this.held.delete(id);
+    }
   }
 }
 
