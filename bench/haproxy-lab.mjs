@@ -4,9 +4,10 @@
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './lib/common.mjs';
 
 const children = new Set();
 const dirs = new Set();
@@ -19,16 +20,6 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Wall-clock ms with sub-ms precision; the backends use the same expression. */
 export const now = () => performance.timeOrigin + performance.now();
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function stop(child, signal) {
   return new Promise((resolve) => {

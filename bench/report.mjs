@@ -1,5 +1,6 @@
 // Turns raw results into goal verdicts, a stdout summary and docs/benchmarks.md.
 import { meanCi, ratio, summarize } from './lib/stats.mjs';
+import { analyseLedger, ledgerSections, ledgerSummaryLines, ledgerSummaryRows } from './report-ledger.mjs';
 
 export const GOALS = {
   detectionMedianMs: 1000,
@@ -128,7 +129,7 @@ export function analyse(results) {
     const allDrained = core.every((r) => r.allDrained);
     out.haproxy = { rows, fastEnough, noDip, allDrained, met: fastEnough && noDip && allDrained };
   }
-  return out;
+  return { ...out, ...analyseLedger(results) };
 }
 
 /** A few lines for the terminal. */
@@ -196,6 +197,7 @@ export function summaryText(results, a) {
     const s = a.firstCall.sums;
     lines.push(`time to first API call (median of ${results.firstCall.runs}): ${Object.entries(s).map(([n, v]) => `${n} ${ms(v.call.median)} ms`).join(', ')}; gcp/aws ${x(a.firstCall.gcpAws)} — goal ≤ ${GOALS.firstCallGcpAwsRatio}×: ${verdict(a.firstCall.met)}`);
   }
+  lines.push(...ledgerSummaryLines(results, a));
   return `${lines.join('\n')}\n`;
 }
 
@@ -225,6 +227,9 @@ const PHASE_NAMES = {
   haproxy: 'HAProxy drains under load',
   coldstart: 'Cold start',
   'first-call': 'Time to first API call',
+  guard: 'Capacity guard overhead',
+  contention: 'Fifty runners, one group',
+  'ledger-scale': 'A ledger of a million events',
 };
 
 /** The whole of docs/benchmarks.md. */
@@ -290,6 +295,7 @@ export function markdown(results, a) {
       L.push(`| [HAProxy drain under load, 10 % ${r.workload}](#7-haproxy-drains-under-load) | median detection lag < ${GOALS.haproxyLagMedianMs} ms, no measurable req/s dip | lag ${ms(r.lagMs.median)} ms; ${r.rpsDuring} req/s during drains | HAProxy ${r.rpsBefore} req/s just before | req/s change during drains ${change(r.ci)} (95 % CI) | ${yes(r.lagMs.median < GOALS.haproxyLagMedianMs && !r.dip && r.ci.high !== undefined && r.allDrained)} |`);
     }
   }
+  L.push(...ledgerSummaryRows(results, a));
   L.push('');
 
   // ---------------------------------------------------------------------------------------------
@@ -301,14 +307,14 @@ export function markdown(results, a) {
   L.push('BENCH_ONLY=p99 BENCH_P99_MB=64 npm run bench     # a quick p99 run on a 64 MiB log');
   L.push('BENCH_ONLY=fleet BENCH_WRITE_DOCS=1 npm run bench # a subset, and rewrite this file with it');
   L.push('```', '');
-  L.push('- `BENCH_ONLY`: comma-separated subset of `detection-5s`, `detection-300s`, `fleet`, `gcp`, `azure`, `p99`, `haproxy`, `coldstart`, `first-call`, or the groups `detection` (both detection cases) and `cloud` (`gcp` + `azure`). Default: all. They run in that order; the 300 s detection drain runs in the background from the start until it ends.');
+  L.push('- `BENCH_ONLY`: comma-separated subset of `detection-5s`, `detection-300s`, `fleet`, `gcp`, `azure`, `p99`, `haproxy`, `guard`, `contention`, `ledger-scale`, `coldstart`, `first-call`, or the groups `detection` (both detection cases), `cloud` (`gcp` + `azure`) and `ledger` (`guard` + `contention` + `ledger-scale`, about 6 minutes on 2 CPUs). Default: all. They run in that order; the 300 s detection drain runs in the background from the start until it ends.');
   L.push('- `BENCH_WRITE_DOCS=1`: rewrite docs/benchmarks.md after a subset run (a full run always rewrites it; a subset run does not, so a partial run does not replace the full tables).');
   L.push('- `BENCH_P99_MB=<MiB>`: size of the larger p99 log (default 1024 = 1 GiB; the smaller is a quarter of it; at least 4). `BENCH_P99_ROUNDS` (default 3): measured rounds per arm and size.');
   L.push('- `BENCH_HAPROXY_REPS` (default 10): drains per arm and workload in the HAProxy benchmark.');
   L.push('- `BENCH_AWS=<path>`: the AWS CLI to compare with (default: `aws` on PATH; a pyenv shim is resolved to the real script so the CLI is not charged the shim\'s ~40 ms).');
   L.push('- `BENCH_JSON=<file>`: also write the raw results as JSON.');
-  L.push('- Needs: a build (`npm run bench` builds first); for the ELB benchmarks AWS CLI v1 on PATH and bash; for p99 GNU time (`/usr/bin/time`), awk and sort, and `BENCH_P99_MB` + 64 MiB free in `$TMPDIR`; for HAProxy `haproxy` on PATH. Missing tools are reported before anything runs.');
-  L.push('- Only 127.0.0.1 is used. Every emulator, HAProxy, backend and child process the run starts is stopped at the end (or on Ctrl-C), and the temporary files are deleted.', '');
+  L.push('- Needs: a build (`npm run bench` builds first); for the ELB benchmarks AWS CLI v1 on PATH and bash; for p99 GNU time (`/usr/bin/time`), awk and sort, and `BENCH_P99_MB` + 64 MiB free in `$TMPDIR`; for HAProxy `haproxy` on PATH; for the ledger benchmarks, once the build has a PostgreSQL ledger, PostgreSQL\'s server programs (`initdb`, `postgres`; Debian: `apt-get install postgresql`, which also creates the `postgres` user they run as under root). Missing tools are reported before anything runs.');
+  L.push('- Only 127.0.0.1 is used. Every emulator, HAProxy, PostgreSQL server, backend and child process the run starts is stopped at the end (or on Ctrl-C), and the temporary files are deleted.', '');
 
   L.push('## Method common to all', '');
   L.push('- Every emulator is drainctl\'s own (src/emulators), started in the bench process on 127.0.0.1, with a fresh one per benchmark arm; API calls are counted from its request log. drainctl runs as `node bin/drainctl --endpoint-url <url> --ledger <fresh temp file> -o json …`.');
@@ -463,6 +469,7 @@ export function markdown(results, a) {
     L.push('', '</details>', '');
   }
   if (results.firstCall) L.push(...firstCallSection(results.firstCall, a.firstCall));
+  L.push(...ledgerSections(results, a));
   return `${L.join('\n')}\n`;
 }
 

@@ -1,6 +1,7 @@
 // drainctl's benchmarks, all in one run: drainctl and the AWS CLI side by side against the built-in
 // ELB emulator; 100-target drains on the built-in Google Cloud and Azure emulators; p99 of a large
-// ALB log against awk | sort; and drains of a real HAProxy under load.
+// ALB log against awk | sort; drains of a real HAProxy under load; and the ledger: the capacity
+// guard's cost, fifty runners on one group, and a ledger of a million events (SQLite and PostgreSQL).
 // Run with `npm run bench` (builds first). See docs/benchmarks.md for what is measured and why.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -11,17 +12,23 @@ import { runColdStart } from './coldstart.mjs';
 import { runFirstCall } from './first-call.mjs';
 import { runLongCase, runShortCase, startDetectionEmulator } from './detection.mjs';
 import { DELAY_S, runCliFleet, runDrainctlFleet } from './fleet.mjs';
+import { runContentionBench } from './contention.mjs';
+import { runGuardBench } from './guard.mjs';
 import { HAPROXY_REPS, runHaproxyBench } from './haproxy.mjs';
 import { stopLab } from './haproxy-lab.mjs';
+import { runLedgerScaleBench } from './ledger-scale.mjs';
 import { REPO } from './lib/common.mjs';
+import { hasPostgresLedger, startLedgerKinds } from './lib/ledgers.mjs';
 import { machineFacts } from './lib/machine.mjs';
+import { postgresProblem } from './lib/postgres.mjs';
 import { killAllChildren, resolveAwsCli, toolEnv } from './lib/proc.mjs';
 import { p99Settings, runP99 } from './p99.mjs';
 import { analyse, markdown, summaryText } from './report.mjs';
 
 /** In the order they run (detection-300s runs in the background from the start until after azure). */
-export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'coldstart', 'first-call'];
-const GROUPS = { detection: ['detection-5s', 'detection-300s'], cloud: ['gcp', 'azure'] };
+export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'guard', 'contention', 'ledger-scale', 'coldstart', 'first-call'];
+const LEDGER_BENCHES = ['guard', 'contention', 'ledger-scale'];
+const GROUPS = { detection: ['detection-5s', 'detection-300s'], cloud: ['gcp', 'azure'], ledger: LEDGER_BENCHES };
 const NEEDS_AWS = ['detection-5s', 'detection-300s', 'fleet', 'coldstart'];
 
 function selection() {
@@ -65,6 +72,7 @@ function checkPrerequisites(picked, p99) {
   };
   if (!existsSync(join(REPO, 'dist', 'index.js'))) problems.push('dist/ is missing: run `npm run build` (npm run bench does)');
   if (picked.includes('haproxy') && !has('haproxy')) problems.push('haproxy is not on PATH (Debian: apt-get install haproxy), needed by BENCH_ONLY=haproxy');
+  if (picked.some((t) => LEDGER_BENCHES.includes(t)) && hasPostgresLedger() && postgresProblem()) problems.push(`${postgresProblem()}, needed by BENCH_ONLY=${LEDGER_BENCHES.join(',')} (this build has a PostgreSQL ledger)`);
   if (picked.includes('p99')) {
     if (!existsSync('/usr/bin/time')) problems.push('/usr/bin/time (GNU time; Debian: apt-get install time) is needed by BENCH_ONLY=p99');
     for (const cmd of ['awk', 'sort']) if (!has(cmd)) problems.push(`${cmd} is not on PATH, needed by BENCH_ONLY=p99`);
@@ -181,6 +189,17 @@ async function main() {
     }
     if (picked.includes('p99')) results.p99 = await phase('p99', () => runP99({ ...p99, tmpDir, log }));
     if (picked.includes('haproxy')) results.haproxy = await phase('haproxy', () => runHaproxyBench({ reps: haproxyReps, log }));
+    if (picked.some((t) => LEDGER_BENCHES.includes(t))) {
+      const ledgers = await startLedgerKinds(tmpDir);
+      emulators.push(ledgers); // stopped with the emulators
+      results.postgres = ledgers.postgres;
+      log(`ledgers: SQLite${ledgers.postgres.version ? `, PostgreSQL ${ledgers.postgres.version}` : ` only (${ledgers.postgres.note})`}`);
+      if (picked.includes('guard')) results.guard = await phase('guard', () => runGuardBench({ ledgers: ledgers.kinds, log }));
+      if (picked.includes('contention')) results.contention = await phase('contention', () => runContentionBench({ ledgers: ledgers.kinds, log }));
+      if (picked.includes('ledger-scale')) results.ledgerScale = await phase('ledger-scale', () => runLedgerScaleBench({ ledgers: ledgers.kinds, log }));
+      await ledgers.stop();
+      emulators.splice(emulators.indexOf(ledgers), 1);
+    }
     if (picked.includes('coldstart')) {
       log('coldstart: waiting for the host to quieten');
       results.load.quietWait = await waitForQuiet(Number(machine.nproc) || 1);

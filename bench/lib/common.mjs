@@ -1,4 +1,5 @@
 // Shared pieces: the drainctl command line, emulator log queries, and timing probes.
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -70,6 +71,26 @@ export function drainEndFromLog(emulator, groupName, delaySeconds) {
 /** A stable instance id from two small numbers (17 hex digits). */
 export function instanceId(group, index) {
   return `i-0${(group * 256 + index).toString(16).padStart(16, '0')}`;
+}
+
+/** An emulator seed of one instance target group on port 80, its targets healthy, a deregistration ending at once. */
+export function oneGroupSeed(name, ids) {
+  return {
+    region: 'us-east-1',
+    targetGroups: [{ name, protocol: 'HTTP', port: 80, targetType: 'instance', attributes: { 'deregistration_delay.timeout_seconds': '0' }, targets: ids.map((id) => ({ id, health: 'healthy' })) }],
+  };
+}
+
+/** A port that was free on 127.0.0.1 a moment ago (the OS picked it; the listener is closed again). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /** Parses drainctl's `-o json` document, or undefined. */

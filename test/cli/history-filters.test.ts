@@ -96,6 +96,26 @@ describe('history --since', () => {
   });
 });
 
+describe('history of a target', () => {
+  it('a target written without its port lists every port of it in the group, newest first across them, up to --limit', async () => {
+    const now = Date.now();
+    const at = (ago: number): string => new Date(now - ago).toISOString();
+    const W1_OTHER = { provider: 'elbv2', group: 'web', target: `${ID.web1}:9090` };
+    const path = freshLedgerPath();
+    await seedLedger(path, [
+      ...historyRows(now),
+      { key: W1_OTHER, update: { status: 'draining', drainStartedAt: at(5 * DAY) }, event: { type: 'drain_requested', at: at(5 * DAY) } },
+      // The same moment as W1's drained event, written after it: listed before it.
+      { key: W1_OTHER, update: { status: 'stopped', drainedAt: at(3 * HOUR) }, event: { type: 'drained', at: at(3 * HOUR) } },
+    ]);
+    const other = (type: string): string => `${type} elbv2:web/${ID.web1}:9090`;
+    const both = [other('drained'), ALL[3], other('drain_requested'), ALL[5]];
+    expect(await listed(path, `elbv2:web/${ID.web1}`)).toEqual(both);
+    expect(await listed(path, `elbv2:web/${ID.web1}`, '--limit', '3')).toEqual(both.slice(0, 3));
+    expect(await listed(path, `elbv2:web/${ID.web1}:9090`)).toEqual([both[0], both[2]]);
+  });
+});
+
 describe('history --group and --provider', () => {
   it('--group lists one group (its own row included), the same as the group as a reference', async () => {
     const ledger = await seeded();

@@ -16,12 +16,17 @@ export interface HistoryFlags extends LedgerFilterFlags {
   readonly since?: string;
 }
 
-/** A target's events under the provider's naming rules: `i-0a` also finds `i-0a:8080`. */
+/**
+ * A target's events under the provider's naming rules: `i-0a` also finds `i-0a:8080`. The rule
+ * picks among the group's rows (one per target), then each picked target's events are read by
+ * key: reading the group's events to filter them would read the whole group's history.
+ */
 async function targetHistory(ledger: Ledger, ref: TargetRef, limit: number, since: string | undefined): Promise<LedgerEvent[]> {
   const syntax = refSyntaxes.find((s) => s.provider === ref.provider)!;
-  return (await ledger.history({ provider: ref.provider, group: ref.group, since, limit: 100_000 }))
-    .filter((e) => targetCovers(syntax, ref.target, e.instance.target))
-    .slice(0, limit);
+  const rows = (await ledger.instances({ provider: ref.provider, group: ref.group })).filter((r) => targetCovers(syntax, ref.target, r.target));
+  const events = (await Promise.all(rows.map((r) => ledger.history({ provider: r.provider, group: r.group, target: r.target, since, limit })))).flat();
+  // Newest first, as one query orders them: by time, then by the order they were written.
+  return events.sort((a, b) => (a.at === b.at ? b.id - a.id : a.at < b.at ? 1 : -1)).slice(0, limit);
 }
 
 /** The target (or, for a group's own row, the group) an event is about, as a reference. */
