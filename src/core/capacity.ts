@@ -145,7 +145,12 @@ export function capacityView(registered: readonly TargetStatus[], rows: readonly
     (r) => r.status === 'draining' && r.leaseExpiresAt !== null && r.leaseExpiresAt > now && r.holder !== null && r.holder.runner !== policy.holder.runner && !policy.holderGone?.(r.holder),
   );
   const reservedNames = new Set(live.map(name));
-  const serving = registered.filter((s) => isInService(s) && !reservedNames.has(formatRef(s.ref)));
+  // What drainctl recorded as drained and not restored is out, whatever the describe says: a
+  // provider can show a drained target in service for a moment (an NGINX file another runner
+  // edited and has not reloaded yet). Counting too few is the safe side. A drain that never
+  // finished is not counted here: once its lease lapsed, the load balancer's word holds.
+  const recordedOut = new Set(rows.filter((r) => r.status === 'stopped').map(name));
+  const serving = registered.filter((s) => isInService(s) && !reservedNames.has(formatRef(s.ref)) && !recordedOut.has(formatRef(s.ref)));
   const held = live.filter((r) => mine.has(name(r)));
   const draining = new Set(reservation.toDrain.map((s) => formatRef(s.ref)));
   // A percentage is of the whole group: targets drained and deregistered (absent from the
@@ -242,7 +247,8 @@ export async function checkAfterChange(cmd: Command, group: InspectedGroup, drai
   const snapshot = await withDeadline(call, `describe ${work.groupText}`, (c) => describeGroup(work, drained.map((s) => s.ref), c));
   const registered = snapshot.registered ?? snapshot.targets;
   const mine = new Set(drained.map((s) => formatRef(s.ref)));
-  const inService = registered.filter((s) => isInService(s) && !mine.has(formatRef(s.ref))).length;
+  const recordedOut = new Set(group.records.filter((r) => r.status === 'stopped').map((r) => formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target })));
+  const inService = registered.filter((s) => isInService(s) && !mine.has(formatRef(s.ref)) && !recordedOut.has(formatRef(s.ref))).length;
   const listed = new Set(registered.map((s) => formatRef(s.ref)));
   const outOfGroup = group.records.filter((r) => r.status !== 'active' && r.target !== GROUP_ROW_TARGET && !listed.has(formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target }))).length;
   const needed = neededInService(policy.minHealthy, registered.length + outOfGroup);
