@@ -70,6 +70,8 @@ export interface CapacityView {
   readonly needed: number;
   /** In service after this run's drains. */
   readonly after: number;
+  /** The group's ledger rows this view was made from. */
+  readonly rows: readonly InstanceRecord[];
 }
 
 /** Why a drain cannot go ahead yet. */
@@ -163,6 +165,7 @@ export function capacityView(registered: readonly TargetStatus[], rows: readonly
     held,
     needed: neededInService(policy.minHealthy, registered.length + outOfGroup),
     after: serving.filter((s) => !draining.has(formatRef(s.ref))).length,
+    rows,
   };
 }
 
@@ -240,17 +243,18 @@ function refusal(group: InspectedGroup, reservation: Reservation, policy: Capaci
  * the minimum (a runner that shares no ledger drained at the same moment), reports the shortfall
  * so the caller can put its own targets back. Undefined when the group is fine.
  */
-export async function checkAfterChange(cmd: Command, group: InspectedGroup, drained: readonly TargetStatus[], policy: CapacityPolicy, servingBefore: number): Promise<{ inService: number; needed: number } | undefined> {
+export async function checkAfterChange(cmd: Command, group: InspectedGroup, drained: readonly TargetStatus[], policy: CapacityPolicy, decided: CapacityView): Promise<{ inService: number; needed: number } | undefined> {
+  const servingBefore = decided.serving.length;
   const { work } = group;
   // One look, not retried: if the load balancer does not answer now, the wait that follows retries and reports.
   const call: CallContext = { ...cmd.call, deadline: Math.min(cmd.call.deadline, cmd.clock.now() + LOCKED_DESCRIBE_MS) };
   const snapshot = await withDeadline(call, `describe ${work.groupText}`, (c) => describeGroup(work, drained.map((s) => s.ref), c));
   const registered = snapshot.registered ?? snapshot.targets;
   const mine = new Set(drained.map((s) => formatRef(s.ref)));
-  const recordedOut = new Set(group.records.filter((r) => r.status === 'stopped').map((r) => formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target })));
-  const inService = registered.filter((s) => isInService(s) && !mine.has(formatRef(s.ref)) && !recordedOut.has(formatRef(s.ref))).length;
+  // The load balancer's word alone: rows read before the change may since have been restored.
+  const inService = registered.filter((s) => isInService(s) && !mine.has(formatRef(s.ref))).length;
   const listed = new Set(registered.map((s) => formatRef(s.ref)));
-  const outOfGroup = group.records.filter((r) => r.status !== 'active' && r.target !== GROUP_ROW_TARGET && !listed.has(formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target }))).length;
+  const outOfGroup = decided.rows.filter((r) => r.status !== 'active' && r.target !== GROUP_ROW_TARGET && !listed.has(formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target }))).length;
   const needed = neededInService(policy.minHealthy, registered.length + outOfGroup);
   const enough = policy.minHealthy ? inService >= needed : servingBefore === 0 || inService >= 1;
   return enough ? undefined : { inService, needed };

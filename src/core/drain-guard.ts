@@ -1,4 +1,4 @@
-import { type CapacityPolicy, type Reservation, checkAfterChange, formatMinHealthy, type LeaseKeeper, refuseIfShort, reserveCapacity } from './capacity.js';
+import { type CapacityPolicy, type CapacityView, type Reservation, checkAfterChange, formatMinHealthy, type LeaseKeeper, refuseIfShort, reserveCapacity } from './capacity.js';
 import { isoTime } from './clock.js';
 import { DrainctlError } from './errors.js';
 import { describeHolder } from './holder.js';
@@ -31,10 +31,10 @@ export function checkBeforeAnnouncing(cmd: Command, group: InspectedGroup, reser
 
 /**
  * Records the reservation of every target (awaited: a drain that cannot be recorded does not
- * start), under the group's lock unless forced, and starts renewing the leases. Returns how many
- * targets were in service when it was decided.
+ * start), under the group's lock unless forced, and starts renewing the leases. Returns what the
+ * decision was made from (undefined when forced).
  */
-export async function reserve(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, force: boolean, leases: LeaseKeeper, drainTimeoutSeconds: number | undefined): Promise<number | undefined> {
+export async function reserve(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, force: boolean, leases: LeaseKeeper, drainTimeoutSeconds: number | undefined): Promise<CapacityView | undefined> {
   const draining = new Set(reservation.toDrain.map((s) => formatRef(s.ref)));
   const record = async (status: TargetStatus, lease: string): Promise<void> => {
     const key = instanceKey(status.ref);
@@ -51,26 +51,26 @@ export async function reserve(cmd: Command, group: InspectedGroup, reservation: 
     await cmd.ledger.record(key, { holder: policy.holder, leaseExpiresAt: cmd.wait ? lease : null },
       { type: 'state_changed', at: isoTime(cmd.clock.now()), details: { from: status.state, to: status.state, takenOverFrom: previous ? describeHolder(previous) : null } });
   };
-  let servingBefore: number | undefined;
+  let decided: CapacityView | undefined;
   if (force) {
     const lease = isoTime(cmd.clock.now() + policy.leaseMs);
     for (const status of [...reservation.toDrain, ...reservation.following]) await record(status, lease);
   } else {
-    servingBefore = (await reserveCapacity(cmd, group, reservation, policy, record)).serving.length;
+    decided = await reserveCapacity(cmd, group, reservation, policy, record);
   }
   if (cmd.wait) leases.start();
-  return servingBefore;
+  return decided;
 }
 
 /**
  * The check after the change, for runners that share no ledger: if the group now has fewer
  * targets in service than the minimum, this run puts its own targets back and refuses (exit 5).
  */
-export async function confirmOrUndo(cmd: Command, group: InspectedGroup, drained: readonly TargetStatus[], policy: CapacityPolicy, servingBefore: number): Promise<void> {
+export async function confirmOrUndo(cmd: Command, group: InspectedGroup, drained: readonly TargetStatus[], policy: CapacityPolicy, decided: CapacityView): Promise<void> {
   const { work } = group;
   let short: Awaited<ReturnType<typeof checkAfterChange>>;
   try {
-    short = await checkAfterChange(cmd, group, drained, policy, servingBefore);
+    short = await checkAfterChange(cmd, group, drained, policy, decided);
   } catch (error) {
     if (error instanceof DrainctlError && error.kind === 'interrupted') throw error;
     const reason = error instanceof Error ? error.message : String(error);

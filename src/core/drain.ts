@@ -1,6 +1,6 @@
 import { withDeadline } from './call.js';
 import { DEFAULT_LEASE_MS } from './lease.js';
-import { type CapacityPolicy, LeaseKeeper, type MinHealthy, type Reservation } from './capacity.js';
+import { type CapacityPolicy, type CapacityView, LeaseKeeper, type MinHealthy, type Reservation } from './capacity.js';
 import { checkBeforeAnnouncing, confirmOrUndo, reservationFor, reserve } from './drain-guard.js';
 import { currentHolder, isHolderGone } from './holder.js';
 import type { Holder } from './ledger.js';
@@ -49,7 +49,7 @@ interface DrainPlan {
   /** When the provider accepted this run's drain of each target (filled in by the act phase). */
   readonly accepted: Map<string, number>;
   /** Set by the reserve phase: whether it recorded anything, and what was in service when it decided. */
-  readonly reserved: { done: boolean; servingBefore: number | undefined };
+  readonly reserved: { done: boolean; decided: CapacityView | undefined };
   /** Undefined with --no-wait. */
   readonly window: DrainWindow | undefined;
 }
@@ -112,7 +112,7 @@ async function decide(group: InspectedGroup, cmd: Command, force: boolean, polic
   }
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = cmd.wait ? drainWindow(timeout, work.provider.descriptor.completion, cmd.timeoutMs, work.groupText) : undefined;
-  return { group, timeout, decisions, reservation, policy, window, accepted: new Map(), reserved: { done: false, servingBefore: undefined } };
+  return { group, timeout, decisions, reservation, policy, window, accepted: new Map(), reserved: { done: false, decided: undefined } };
 }
 
 function drained(decisions: readonly DrainDecision[]): TargetStatus[] {
@@ -135,7 +135,7 @@ async function reservePlan(plan: DrainPlan, cmd: Command, force: boolean, leases
   }
   const { toDrain, following } = plan.reservation;
   if (toDrain.length === 0 && following.length === 0) return;
-  plan.reserved.servingBefore = await reserve(cmd, plan.group, plan.reservation, plan.policy, force, leases, plan.timeout.seconds);
+  plan.reserved.decided = await reserve(cmd, plan.group, plan.reservation, plan.policy, force, leases, plan.timeout.seconds);
   plan.reserved.done = true;
 }
 
@@ -170,10 +170,10 @@ async function requestDrain(plan: DrainPlan, cmd: Command): Promise<void> {
     recorder.note(instanceKey(status.ref), { drainStartedAt: acceptedAt, ...(!cmd.wait && { leaseExpiresAt: null }) }, { type: 'drain_started', at: acceptedAt, details: {} });
     emit({ type: 'action', action: 'deregister', target: formatRef(status.ref), dryRun: false, detail: `stopped new traffic${seconds === undefined ? '' : `; drain timeout ${seconds}s`}` });
   }
-  const servingBefore = plan.reserved.servingBefore;
-  if (servingBefore === undefined) return;
+  const decided = plan.reserved.decided;
+  if (decided === undefined) return;
   try {
-    await confirmOrUndo(cmd, plan.group, toDrain, plan.policy, servingBefore);
+    await confirmOrUndo(cmd, plan.group, toDrain, plan.policy, decided);
   } catch (error) {
     // Ctrl-C right after the change: say what is draining and how to carry on, as during the wait.
     if (error instanceof DrainctlError && error.kind === 'interrupted') throw interruptedAfterChange(toDrain, error, cmd);

@@ -59,7 +59,7 @@ function planRestore(group: InspectedGroup, cmd: Command): RestorePlan {
   const before = new Map<string, TargetStatus>();
   const fromReference = new Set<string>();
   for (const status of snapshot.targets) {
-    if (status.state === 'active') {
+    if (status.state === 'active' && !drainedNotYetServing(status, records)) {
       serving.push(status);
       continue;
     }
@@ -75,6 +75,15 @@ function planRestore(group: InspectedGroup, cmd: Command): RestorePlan {
     }
   }
   return { group, serving, requests, before, fromReference };
+}
+
+/**
+ * Registered but not yet taking traffic while the ledger says drainctl drained it: put back
+ * again rather than taken as in service (an NGINX server marked down in a file another runner
+ * edited and has not reloaded yet reads as registered; the registration is idempotent elsewhere).
+ */
+function drainedNotYetServing(status: TargetStatus, records: readonly InstanceRecord[]): boolean {
+  return status.health === 'initial' && exactRecord(records, status.ref)?.status === 'stopped';
 }
 
 /**

@@ -96,7 +96,7 @@ describe('NGINX faults through the CLI', () => {
 
     const status = await runCli(['status', first, '--nginx-conf', nginx.mainConfig], { env });
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/active\s+healthy\s+down not reloaded/);
+    expect(status.stdout).toMatch(/active\s+initial\s+down not reloaded/);
 
     const rerun = await runCli(['drain', first, '--nginx-conf', nginx.mainConfig, '--timeout', '30s'], { env, timeoutMs: 45_000 });
     expect(rerun.code, rerun.stderr).toBe(0);

@@ -221,7 +221,8 @@ function toStatus(group: GroupRef, server: UpstreamServer, old: OldWorkers, conn
 function notReloaded(group: GroupRef, server: UpstreamServer, g: NginxGroup): TargetStatus {
   const ref: TargetRef = { kind: 'target', provider: 'nginx', group: group.group, target: server.address };
   return {
-    ref, state: 'active', health: 'healthy', registration: registrationOf(server),
+    // Not 'healthy': once the pending reload happens it takes no traffic, so it is not counted on.
+    ref, state: 'active', health: 'initial', registration: registrationOf(server),
     raw: { state: 'down', reason: 'not reloaded', description: `marked down in ${shownPath(g.file)} (line ${server.line}), but nginx has not reloaded since the file changed: it still sends this server traffic` },
   };
 }
