@@ -29,6 +29,17 @@ const W2 = `elbv2:web/${ID.web2}`;
 const W3 = `elbv2:web/${ID.web3}`;
 
 const rows: readonly Row[] = [
+  // The capacity guard's flags
+  { name: '--min-healthy that is neither a count nor a percentage', args: ['drain', W1, '--min-healthy', 'most'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: invalid --min-healthy "most": expected a number of targets \(3\) or a percentage of the group \(50%\)$/ },
+  { name: '--min-healthy over 100%', args: ['drain', W1, '--min-healthy', '150%'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: invalid --min-healthy "150%": a percentage is at most 100%$/ },
+  { name: '--lease shorter than renewals can keep up with', args: ['drain', W1, '--lease', '1s'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: invalid --lease "1s": at least 3s, so renewals keep up; e\.g\. --lease 30s$/ },
+  { name: '--wait-for-capacity that is not a duration', args: ['drain', W1, '--wait-for-capacity', 'forever'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: invalid --wait-for-capacity "forever": expected a number with an optional unit/ },
+  { name: 'a drain that would go below --min-healthy', args: ['drain', W1, '--min-healthy', '3'], code: 5,
+    stderr: /^drainctl: draining elbv2:web\/i-0a1b2c3d4e5f60001:8080 would leave elbv2:web with 2 targets in service, below --min-healthy 3 \(3 needed\); wait for capacity with --wait-for-capacity <duration>/ },
   // References
   { name: 'no provider prefix', args: ['drain', `web/${ID.web1}`], code: 2, noApiCalls: true,
     stderr: /invalid reference "web\/i-0a1b2c3d4e5f60001": expected <provider>:<group>\/<target>; known providers: .*elbv2.*; example: elbv2:/ },
