@@ -4,7 +4,7 @@ import { formatDuration } from './duration.js';
 import { DrainctlError } from './errors.js';
 import { type MinHealthy, formatMinHealthy } from './min-healthy.js';
 import type { CapacityHolder } from './events.js';
-import { describeHolder } from './holder.js';
+import { describeHolder, sameOwner } from './holder.js';
 import { GROUP_ROW_TARGET, type GroupKey, type Holder, type InstanceRecord, type LockHeld, isGroupLock } from './ledger.js';
 import { type Command, type InspectedGroup, describeGroup, providerCall } from './pipeline.js';
 import { groupRows } from './records.js';
@@ -46,7 +46,7 @@ const LOCKED_DESCRIBE_MS = 10_000;
 /** Locks are held for one describe, so waiting for one is short: poll often. */
 const LOCK_POLL_MS = 25;
 /** How often a runner waiting for capacity looks again (jittered, so waiters do not move in step). */
-const CAPACITY_POLL_MS = 200;
+export const CAPACITY_POLL_MS = 200;
 
 /** A target the load balancer sends new traffic to: registered, in rotation, and not failing its checks. */
 export function isInService(status: TargetStatus): boolean {
@@ -65,7 +65,10 @@ export interface CapacityView {
   readonly serving: readonly TargetStatus[];
   /** Other runners' live drains in this group. */
   readonly reserved: readonly InstanceRecord[];
-  /** Of this run's targets, those another live runner is draining: taking them would mean two owners. */
+  /**
+   * Of this run's targets, those another live runner is draining, or another owner drained and
+   * has not put back: taking them would mean two owners, each putting it back on its own schedule.
+   */
   readonly held: readonly InstanceRecord[];
   readonly needed: number;
   /** In service after this run's drains. */
@@ -81,6 +84,8 @@ export type Shortfall = { readonly kind: 'capacity' | 'held'; readonly view: Cap
 export interface Reservation {
   readonly toDrain: readonly TargetStatus[];
   readonly following: readonly TargetStatus[];
+  /** Already drained, followed without taking anything over; held while another owner has them drained. */
+  readonly settled?: readonly TargetStatus[];
 }
 
 /**
@@ -132,17 +137,22 @@ async function viewUnderLock(cmd: Command, group: InspectedGroup, reservation: R
   // Bounded well inside the lock's life, so a slow describe cannot outlive the lock it runs under.
   const call: CallContext = { ...cmd.call, deadline: Math.min(cmd.call.deadline, cmd.clock.now() + LOCKED_DESCRIBE_MS) };
   const refs = [...reservation.toDrain, ...reservation.following].map((s) => s.ref);
-  const [snapshot, rows] = await Promise.all([
-    providerCall({ ...cmd, call }, work.groupText, 'describe', (c) => describeGroup(work, refs, c)),
-    groupRows(cmd.ledger, group.canonical, work),
-  ]);
-  return capacityView(snapshot.registered ?? snapshot.targets, rows, reservation, policy, isoTime(cmd.clock.now()));
+  const snapshot = await providerCall({ ...cmd, call }, work.groupText, 'describe', (c) => describeGroup(work, refs, c));
+  // Read after the describe, so no drain that ended during it is missed.
+  let rows = await groupRows(cmd.ledger, group.canonical, work);
+  const now = isoTime(cmd.clock.now());
+  // A holder whose process is gone wrote its last word before exiting, maybe after these rows
+  // were read ('stopped', not 'draining'): read once more rather than judge it by a stale row.
+  if (rows.some((r) => r.status === 'draining' && r.leaseExpiresAt !== null && r.leaseExpiresAt > now && r.holder !== null && policy.holderGone?.(r.holder))) {
+    rows = await groupRows(cmd.ledger, group.canonical, work);
+  }
+  return capacityView(snapshot.registered ?? snapshot.targets, rows, reservation, policy, now);
 }
 
 /** The group's capacity from one describe and the ledger's rows, as seen by `policy.holder` at `now`. */
 export function capacityView(registered: readonly TargetStatus[], rows: readonly InstanceRecord[], reservation: Reservation, policy: CapacityPolicy, now: string): CapacityView {
   const name = (r: InstanceRecord): string => formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target });
-  const mine = new Set([...reservation.toDrain, ...reservation.following].map((s) => formatRef(s.ref)));
+  const mine = new Set([...reservation.toDrain, ...reservation.following, ...(reservation.settled ?? [])].map((s) => formatRef(s.ref)));
   const live = rows.filter(
     (r) => r.status === 'draining' && r.leaseExpiresAt !== null && r.leaseExpiresAt > now && r.holder !== null && r.holder.runner !== policy.holder.runner && !policy.holderGone?.(r.holder),
   );
@@ -153,7 +163,8 @@ export function capacityView(registered: readonly TargetStatus[], rows: readonly
   // finished is not counted here: once its lease lapsed, the load balancer's word holds.
   const recordedOut = new Set(rows.filter((r) => r.status === 'stopped').map(name));
   const serving = registered.filter((s) => isInService(s) && !reservedNames.has(formatRef(s.ref)) && !recordedOut.has(formatRef(s.ref)));
-  const held = live.filter((r) => mine.has(name(r)));
+  const claimed = rows.filter((r) => r.status === 'stopped' && r.holder !== null && !sameOwner(r.holder, policy.holder));
+  const held = [...live, ...claimed].filter((r) => mine.has(name(r)));
   const draining = new Set(reservation.toDrain.map((s) => formatRef(s.ref)));
   // A percentage is of the whole group: targets drained and deregistered (absent from the
   // describe, recorded as not active) still count, or each drain would lower the bar for the next.
@@ -185,13 +196,13 @@ function leavesEnough(view: CapacityView, policy: CapacityPolicy): boolean {
   return view.after >= view.needed;
 }
 
-function announce(cmd: Command, group: InspectedGroup, reservation: Reservation, view: CapacityView, until: number, last: string): string {
+export function announce(cmd: Command, group: InspectedGroup, reservation: Reservation, view: CapacityView, until: number, last: string): string {
   const event = {
     type: 'capacity' as const,
     group: group.work.groupText,
     serving: view.serving.length,
     needed: view.needed,
-    targets: [...reservation.toDrain, ...reservation.following].map((s) => formatRef(s.ref)),
+    targets: [...reservation.toDrain, ...reservation.following, ...(reservation.settled ?? [])].map((s) => formatRef(s.ref)),
     heldBy: holders([...view.held, ...view.reserved]),
     until: isoTime(until),
   };
@@ -205,6 +216,21 @@ function holders(rows: readonly InstanceRecord[]): CapacityHolder[] {
   return rows.map((r) => ({ target: formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target }), by: r.holder ? describeHolder(r.holder) : 'an unknown runner', since: r.drainStartedAt }));
 }
 
+/** Names each held target and its owner; the hint fits what holds it (a live drain, or a drain not put back). */
+export function heldRefusal(held: readonly InstanceRecord[], waited: string): DrainctlError {
+  const name = (r: InstanceRecord): string => formatRef({ kind: 'target', provider: r.provider, group: r.group, target: r.target });
+  const by = (r: InstanceRecord): string => (r.holder ? describeHolder(r.holder) : 'an unknown runner');
+  const list = held
+    .map((r) => (r.status === 'stopped' ? `${name(r)} was drained by ${by(r)}${r.drainedAt ? ` at ${r.drainedAt}` : ''} and is not restored yet` : `${name(r)} is being drained by ${by(r)}${r.drainStartedAt ? ` since ${r.drainStartedAt}` : ''}`))
+    .join('; ');
+  const draining = held.filter((r) => r.status !== 'stopped');
+  const lapse = draining.map((r) => r.leaseExpiresAt).sort().at(-1);
+  const hint = draining.length > 0
+    ? `wait for it with --wait-for-capacity <duration>; if that runner is gone, its lease lapses at ${lapse} and drain then takes the target over`
+    : `wait until its owner puts it back with --wait-for-capacity <duration>; if that owner is gone, restore it first (drainctl restore ${held.map(name).join(' ')}) or take it over with --force`;
+  return new DrainctlError('refused', `${list}${waited}`, { hint, details: { heldBy: holders(held) } });
+}
+
 function refusal(group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, short: Shortfall, waitedMs: number): DrainctlError {
   const waited = policy.waitMs > 0 ? ` (waited ${formatDuration(waitedMs)})` : '';
   const names = reservation.toDrain.map((s) => formatRef(s.ref)).join(', ');
@@ -216,14 +242,7 @@ function refusal(group: InspectedGroup, reservation: Reservation, policy: Capaci
     });
   }
   const { view } = short;
-  if (short.kind === 'held') {
-    const list = holders(view.held).map((h) => `${h.target} is being drained by ${h.by}${h.since ? ` since ${h.since}` : ''}`).join('; ');
-    const lapse = view.held.map((r) => r.leaseExpiresAt).sort().at(-1);
-    return new DrainctlError('refused', `${list}${waited}`, {
-      hint: `wait for it with --wait-for-capacity <duration>; if that runner is gone, its lease lapses at ${lapse} and drain then takes the target over`,
-      details: { heldBy: holders(view.held) },
-    });
-  }
+  if (short.kind === 'held') return heldRefusal(view.held, waited);
   const others = holders(view.reserved);
   const otherText = others.length > 0 ? `; in progress: ${others.map((h) => `${h.target} by ${h.by}${h.since ? ` since ${h.since}` : ''}`).join('; ')}` : '';
   if (!policy.minHealthy) {

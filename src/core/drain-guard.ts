@@ -1,4 +1,7 @@
-import { type CapacityPolicy, type CapacityView, type Reservation, checkAfterChange, formatMinHealthy, type LeaseKeeper, refuseIfShort, reserveCapacity } from './capacity.js';
+import { announce, CAPACITY_POLL_MS, type CapacityPolicy, type CapacityView, capacityView, checkAfterChange, formatMinHealthy, heldRefusal, type LeaseKeeper, refuseIfShort, type Reservation, reserveCapacity } from './capacity.js';
+import { sleepWithin } from './call.js';
+import { formatDuration } from './duration.js';
+import { groupRows } from './records.js';
 import { isoTime } from './clock.js';
 import { DrainctlError } from './errors.js';
 import { describeHolder } from './holder.js';
@@ -20,7 +23,34 @@ export function reservationFor(group: InspectedGroup, toDrain: readonly TargetSt
     const row = exactRecord(group.records, s.ref);
     return row?.status === 'draining' && row.holder !== null && row.holder.runner !== policy.holder.runner;
   });
-  return { toDrain, following };
+  const taken = new Set(following.map((s) => formatRef(s.ref)));
+  return { toDrain, following, settled: already.filter((s) => !taken.has(formatRef(s.ref))) };
+}
+
+/**
+ * A target this run would only follow (already drained or draining) while another owner holds
+ * it is theirs until they put it back. With --wait-for-capacity the drain waits for that (reading
+ * the ledger, not the load balancer), then looks at the group again: by then the target is in
+ * service and this run drains it itself, instead of following someone else's drain that is about
+ * to be undone. Returns the group to plan from; without a wait, the refusal comes from
+ * checkBeforeAnnouncing.
+ */
+export async function waitWhileHeld(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, inspectAgain: () => Promise<InspectedGroup>): Promise<InspectedGroup> {
+  const following: Reservation = { toDrain: [], following: reservation.following, settled: reservation.settled ?? [] };
+  if (policy.waitMs <= 0 || cmd.dryRun || following.following.length + (following.settled?.length ?? 0) === 0) return group;
+  const started = cmd.clock.now();
+  const until = Math.min(started + policy.waitMs, cmd.call.deadline);
+  let rows = group.records;
+  for (let announced = '', waited = false; ; waited = true) {
+    const view = capacityView(group.snapshot.registered ?? group.snapshot.targets, rows, following, policy, isoTime(cmd.clock.now()));
+    // A drain whose lease lapsed is not held: the reservation takes it over, as before.
+    if (view.held.length === 0) return waited ? inspectAgain() : group;
+    const pause = CAPACITY_POLL_MS * (0.75 + 0.5 * (cmd.random ?? Math.random)());
+    if (cmd.clock.now() + pause > until) throw heldRefusal(view.held, ` (waited ${formatDuration(cmd.clock.now() - started)})`);
+    announced = announce(cmd, group, following, view, until, announced);
+    await sleepWithin(cmd.call, pause, `wait for ${view.held.length === 1 ? 'a target' : 'targets'} another runner holds in ${group.work.groupText}`);
+    rows = await groupRows(cmd.ledger, group.canonical, group.work);
+  }
 }
 
 /** Refuses before anything is announced when the caller will not wait: same words as under the lock. */

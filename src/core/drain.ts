@@ -1,7 +1,7 @@
 import { withDeadline } from './call.js';
 import { DEFAULT_LEASE_MS } from './lease.js';
 import { type CapacityPolicy, type CapacityView, LeaseKeeper, type MinHealthy, type Reservation } from './capacity.js';
-import { checkBeforeAnnouncing, confirmOrUndo, reservationFor, reserve } from './drain-guard.js';
+import { checkBeforeAnnouncing, confirmOrUndo, reservationFor, reserve, waitWhileHeld } from './drain-guard.js';
 import { currentHolder, isHolderGone } from './holder.js';
 import type { Holder } from './ledger.js';
 import { isoTime, systemClock } from './clock.js';
@@ -9,7 +9,7 @@ import { countdown, timeoutDrainMs } from './countdown.js';
 import { DrainctlError } from './errors.js';
 import type { GroupWork } from './groups.js';
 import type { Observation } from './observe.js';
-import { type Command, type GroupOperation, type InspectedGroup, type Settling, type TargetsRequest, type WaitSpec, providerCall, runOperation } from './pipeline.js';
+import { type Command, type GroupOperation, type InspectedGroup, inspectGroups, type Settling, type TargetsRequest, type WaitSpec, providerCall, runOperation } from './pipeline.js';
 import { type DrainDecision, planDrain } from './preflight.js';
 import type { TimeoutSetting } from './provider.js';
 import { drainStarts, exactRecord, instanceKey, recordFailure, recordFor } from './records.js';
@@ -100,12 +100,14 @@ function minHealthyOf(request: DrainRequest, group: InspectedGroup): MinHealthy 
   return typeof request.minHealthy === 'function' ? request.minHealthy(group.work.group) : request.minHealthy;
 }
 
-async function decide(group: InspectedGroup, cmd: Command, force: boolean, policy: CapacityPolicy): Promise<DrainPlan> {
-  const { work, snapshot } = group;
+async function decide(inspected: InspectedGroup, cmd: Command, force: boolean, policy: CapacityPolicy): Promise<DrainPlan> {
+  const first = planGroup(inspected, force, policy);
+  const again = async (): Promise<InspectedGroup> => (await inspectGroups(cmd, [inspected.work], { timeout: true }))[0]!;
+  const group = force ? inspected : await waitWhileHeld(cmd, inspected, first.reservation, policy, again);
+  const { decisions, reservation } = group === inspected ? first : planGroup(group, force, policy);
+  const { work } = group;
   const timeout = group.timeout!;
-  const decisions = planDrain(work, snapshot, timeout, (s) => recordFor(group.records, work, s.ref), force);
-  const toDrain = drained(decisions);
-  const reservation = reservationFor(group, toDrain, decisions.filter((d) => d.kind === 'already').map((d) => d.status), policy);
+  const toDrain = reservation.toDrain;
   if (!force) checkBeforeAnnouncing(cmd, group, reservation, policy);
   if (toDrain.length > 0 && work.provider.checkDrain) {
     await providerCall(cmd, work.groupText, 'check the drain of', (call) => work.provider.checkDrain!(work.group, toDrain, call));
@@ -113,6 +115,12 @@ async function decide(group: InspectedGroup, cmd: Command, force: boolean, polic
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = cmd.wait ? drainWindow(timeout, work.provider.descriptor.completion, cmd.timeoutMs, work.groupText) : undefined;
   return { group, timeout, decisions, reservation, policy, window, accepted: new Map(), reserved: { done: false, decided: undefined } };
+}
+
+function planGroup(group: InspectedGroup, force: boolean, policy: CapacityPolicy): { decisions: readonly DrainDecision[]; reservation: Reservation } {
+  const decisions = planDrain(group.work, group.snapshot, group.timeout!, (s) => recordFor(group.records, group.work, s.ref), force);
+  const already = decisions.filter((d) => d.kind === 'already').map((d) => d.status);
+  return { decisions, reservation: reservationFor(group, drained(decisions), already, policy) };
 }
 
 function drained(decisions: readonly DrainDecision[]): TargetStatus[] {

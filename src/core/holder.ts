@@ -60,3 +60,14 @@ function userName(): string | undefined {
     return undefined; // no passwd entry for this uid (a container): not worth failing for
   }
 }
+
+/**
+ * Whether two holders are the same owner of a drained target: the same CI job, or, outside CI,
+ * the same user on the same host. A drain rerun by its owner (a retried job, an operator's
+ * second terminal) follows its own drained target; anyone else waits until it is put back.
+ */
+export function sameOwner(a: Holder, b: Holder): boolean {
+  if (a.runner === b.runner) return true;
+  if (a.ci !== undefined || b.ci !== undefined) return a.ci === b.ci;
+  return a.host === b.host && a.user === b.user;
+}

@@ -156,6 +156,41 @@ describe('the capacity guard', () => {
     expect((await restore()).results[0]?.outcome).toBe('restored');
   });
 
+  it('a target another owner drained and has not put back is theirs: refused at once, naming the owner, nothing changed', async () => {
+    await drain([A], { holder: other });
+    const drainedAt = (await ledger.find(key(A)))!.drainedAt;
+    const changes = provider.mutations().length;
+    await expect(drain([A])).rejects.toMatchObject({
+      kind: 'refused',
+      message: `elbv2:web/${A}:8080 was drained by ci-runner-7 pid 4242, GitHub Actions acme/shop run 99 at ${drainedAt} and is not restored yet`,
+      hint: `wait until its owner puts it back with --wait-for-capacity <duration>; if that owner is gone, restore it first (drainctl restore elbv2:web/${A}:8080) or take it over with --force`,
+    });
+    expect(provider.mutations().length).toBe(changes);
+    expect(await ledger.find(key(A))).toMatchObject({ status: 'stopped', holder: other });
+  });
+
+  it('its owner running the drain again follows it (the same CI job retried), and --force takes it over', async () => {
+    await drain([A], { holder: other });
+    const retried: Holder = { ...other, runner: 'runner-other-retry', pid: 5151 };
+    expect((await drain([A], { holder: retried })).results[0]).toMatchObject({ outcome: 'drained', state: 'absent' });
+    expect((await drain([A], { force: true })).results[0]?.outcome).toBe('drained');
+    expect(provider.mutations()).toEqual([`drain web ${A}:8080`]);
+  });
+
+  it('with --wait-for-capacity, waits for the owner to put it back, then drains it itself', async () => {
+    await drain([A], { holder: other });
+    const mine = drain([A], { waitForCapacityMs: 120_000 });
+    await clock.sleep(60_000);
+    expect(provider.mutations()).toEqual([`drain web ${A}:8080`]);
+    await restoreTargets({ providers: async () => provider, ledger, clock, targets: [ref(`elbv2:web/${A}:8080`)], wait: false });
+    const report = await mine;
+    expect(report.results[0]).toMatchObject({ outcome: 'drained', state: 'absent' });
+    // Drained by the owner, put back by the owner, drained again by this run: not followed from someone else's drain.
+    expect(provider.mutations()).toEqual([`drain web ${A}:8080`, `restore web {"id":"${A}","port":8080}`, `drain web ${A}:8080`]);
+    expect(await ledger.find(key(A))).toMatchObject({ status: 'stopped', holder: me });
+    expect(events.find((e) => e.type === 'capacity')).toMatchObject({ targets: [`elbv2:web/${A}:8080`], heldBy: [{ target: `elbv2:web/${A}:8080`, by: expect.stringContaining('ci-runner-7 pid 4242') }] });
+  });
+
   it('--force skips the guard', async () => {
     const report = await drain([A, B, C], { force: true, minHealthy: { kind: 'count', value: 2 } });
     expect(report.results.map((r) => r.outcome)).toEqual(['drained', 'drained', 'drained']);

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ciJob, currentHolder, describeHolder, isHolderGone } from '../../src/core/holder.js';
+import { ciJob, currentHolder, describeHolder, isHolderGone, sameOwner } from '../../src/core/holder.js';
 
 describe('who runs a drain', () => {
   it.each([
@@ -19,6 +19,18 @@ describe('who runs a drain', () => {
     expect(JSON.stringify(holder)).not.toMatch(/secret/);
     expect(holder).toMatchObject({ host: os.hostname(), pid: process.pid, ci: 'GitHub Actions run 1' });
     expect(holder.runner).toMatch(new RegExp(`^${os.hostname()}:${process.pid}:[0-9a-f]{8}$`));
+  });
+
+  it('one owner is the same CI job, or outside CI the same user on the same host; a CI job and a person are never one', () => {
+    const job = { runner: 'a', host: 'ci-7', pid: 42, user: 'runner', ci: 'GitLab CI job 7' };
+    expect(sameOwner(job, { ...job, runner: 'b', host: 'ci-9', pid: 7 })).toBe(true); // the job retried on another machine
+    expect(sameOwner(job, { ...job, runner: 'b', ci: 'GitLab CI job 8' })).toBe(false);
+    const person = { runner: 'c', host: 'bastion', pid: 1, user: 'ana' };
+    expect(sameOwner(person, { ...person, runner: 'd', pid: 2 })).toBe(true); // a second terminal
+    expect(sameOwner(person, { ...person, runner: 'd', user: 'ben' })).toBe(false);
+    expect(sameOwner(person, { ...person, runner: 'd', host: 'laptop' })).toBe(false);
+    expect(sameOwner(person, { ...person, runner: 'd', ci: 'GitLab CI job 7' })).toBe(false);
+    expect(sameOwner(job, job)).toBe(true);
   });
 
   it('says who holds a drain in one phrase', () => {

@@ -236,8 +236,9 @@ export function deregistered(stdout: string): boolean {
 }
 
 /** Every event in the ledger `env` names, via `drainctl history` (a SQLite file or a PostgreSQL URL alike). */
-export async function ledgerEvents(pool: Pool, env: Record<string, string>): Promise<Record<string, any>[]> {
-  const history = await drainctl(pool, ['-o', 'json', 'history', '--limit', '10000'], env);
+export async function ledgerEvents(_pool: Pool, env: Record<string, string>): Promise<Record<string, any>[]> {
+  // No provider options: history reads the ledger only (and refuses options for providers it does not call).
+  const history = await runCli(['-o', 'json', 'history', '--limit', '10000'], { env, timeoutMs: 60_000 });
   if (history.code !== 0) throw new Error(`history failed (${history.code}): ${history.stderr}`);
   return (JSON.parse(history.stdout) as { events: Record<string, any>[] }).events;
 }
