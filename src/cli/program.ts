@@ -5,6 +5,11 @@ import { DEFAULT_LEASE_MS } from '../core/lease.js';
 import { type CommandContext, expandReference, type GlobalOptions, withConfiguredTimeout } from './context.js';
 import type { CommandResult } from './render/output.js';
 
+/** What ends a drain's wait: the load balancer's word (default), or the app's own (docs/server.md). */
+function untilOption(): Option {
+  return new Option('--until <evidence>', 'when a target counts as drained: load-balancer (its own word) or app-idle (the app reports nothing in flight)').choices(['load-balancer', 'app-idle']).default('load-balancer');
+}
+
 /** Runs a command's handler with the shared context; main supplies it. */
 export type Runner = (handler: (ctx: CommandContext) => Promise<CommandResult>) => Promise<void>;
 
@@ -87,7 +92,11 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--wait-for-capacity <duration>', 'wait this long for capacity, or for another runner to finish with a target, instead of refusing (exit 5)')
     .option('--lease <duration>', `how long this drain stays reserved if drainctl dies; renewed while it runs (default ${DEFAULT_LEASE_MS / 1000}s)`)
     .option('--no-ledger', 'emergencies only: drain without recording anything (restore then cannot use the recorded registration)')
-    .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run\n  drainctl drain elbv2:web/i-0abc1234def567890 --min-healthy 50% --wait-for-capacity 10m\n  drainctl --ledger postgres://drainctl@db.internal/drainctl drain elbv2:web/i-0abc1234def567890 --min-healthy 4')
+    .addOption(untilOption())
+    .option('--app-status <url>', 'with --until app-idle: the app\'s status URL, or a template: {ip}, {id}, {port}, {target} (config: app-status-url)')
+    .option('--quiet-period <duration>', 'with --until app-idle: how long nothing may have been in flight (default 500ms)')
+    .option('--propagation <duration>', 'with --until app-idle: how long routing takes to stop (default: health-check interval x unhealthy threshold where readable, else the provider\'s figure)')
+    .addHelpText('after', '\nExamples:\n  drainctl drain elbv2:web/i-0abc1234def567890\n  drainctl drain elbv2:web/10.0.1.12:8080 --until app-idle --app-status http://{ip}:9000/drain/status\n  drainctl drain elbv2:web/10.0.1.12:8080 elbv2:api/10.0.1.12:9090 --timeout 10m\n  drainctl drain elb:legacy-web/i-0abc1234def567890 --dry-run\n  drainctl drain elbv2:web/i-0abc1234def567890 --min-healthy 50% --wait-for-capacity 10m\n  drainctl --ledger postgres://drainctl@db.internal/drainctl drain elbv2:web/i-0abc1234def567890 --min-healthy 4')
     .action((refs: string[], flags) => runFor(refs, async (ctx) => (await import('./commands/drain.js')).drainCommand(ctx, refs, withConfiguredTimeout(ctx, refs, flags))));
 
   program
@@ -112,7 +121,11 @@ export function buildProgram(version: string, run: Runner): Command {
     .description('follow targets live until each is drained or back in service')
     .argument('<ref...>', 'targets to follow')
     .option('--timeout <duration>', 'stop watching after this long (default: the drain timeout plus a margin)')
-    .addHelpText('after', '\nExample:\n  drainctl watch elbv2:web/i-0abc1234def567890')
+    .addOption(untilOption())
+    .option('--app-status <url>', 'with --until app-idle: the app\'s status URL, or a template: {ip}, {id}, {port}, {target} (config: app-status-url)')
+    .option('--quiet-period <duration>', 'with --until app-idle: how long nothing may have been in flight (default 500ms)')
+    .option('--propagation <duration>', 'with --until app-idle: how long routing takes to stop (default: the provider\'s)')
+    .addHelpText('after', '\nExamples:\n  drainctl watch elbv2:web/i-0abc1234def567890\n  drainctl watch elbv2:web/10.0.1.12:8080 --until app-idle --app-status http://{ip}:9000/drain/status')
     .action((refs: string[], flags) => runFor(refs, async (ctx) => (await import('./commands/watch.js')).watchCommand(ctx, refs, withConfiguredTimeout(ctx, refs, { ...flags, wait: true }))));
 
   const timeout = program.command('timeout').description("read or set a group's drain timeout");

@@ -1,3 +1,4 @@
+import { type AppIdlePlan, type AppIdleRequest, appIdleWatch, planAppIdle } from './app-idle-plan.js';
 import { withDeadline } from './call.js';
 import { DEFAULT_LEASE_MS } from './lease.js';
 import { type CapacityPolicy, type CapacityView, LeaseKeeper, type MinHealthy, type Reservation } from './capacity.js';
@@ -37,6 +38,8 @@ export interface DrainRequest extends TargetsRequest {
   readonly env?: NodeJS.ProcessEnv;
   /** How long a drain in progress stays reserved after its runner stops renewing it (default 30 s). */
   readonly leaseMs?: number;
+  /** `--until app-idle`: a target is drained once its application says nothing is in flight (see app-idle.ts). */
+  readonly appIdle?: AppIdleRequest;
 }
 
 interface DrainPlan {
@@ -52,6 +55,8 @@ interface DrainPlan {
   readonly reserved: { done: boolean; decided: CapacityView | undefined };
   /** Undefined with --no-wait. */
   readonly window: DrainWindow | undefined;
+  /** With --until app-idle: each target's status URL and how long routing takes to stop. */
+  readonly appIdle: AppIdlePlan | undefined;
 }
 
 /**
@@ -82,7 +87,7 @@ function drainOperation(request: DrainRequest, policy: CapacityPolicy, leases: L
     check: (work) => {
       if (request.onTimeout === 'force') checkCanForce(work);
     },
-    decide: (group, cmd) => decide(group, cmd, force, { ...policy, minHealthy: minHealthyOf(request, group) }),
+    decide: (group, cmd) => decide(group, cmd, force, { ...policy, minHealthy: minHealthyOf(request, group) }, request.appIdle),
     planned: (plan) => plan.decisions.map((d) => formatRef(d.status.ref)),
     dryRun,
     reserve: (plan, cmd) => reservePlan(plan, cmd, force, leases),
@@ -100,7 +105,7 @@ function minHealthyOf(request: DrainRequest, group: InspectedGroup): MinHealthy 
   return typeof request.minHealthy === 'function' ? request.minHealthy(group.work.group) : request.minHealthy;
 }
 
-async function decide(inspected: InspectedGroup, cmd: Command, force: boolean, policy: CapacityPolicy): Promise<DrainPlan> {
+async function decide(inspected: InspectedGroup, cmd: Command, force: boolean, policy: CapacityPolicy, appIdle: AppIdleRequest | undefined): Promise<DrainPlan> {
   const first = planGroup(inspected, force, policy);
   const again = async (): Promise<InspectedGroup> => (await inspectGroups(cmd, [inspected.work], { timeout: true }))[0]!;
   const group = force ? inspected : await waitWhileHeld(cmd, inspected, first.reservation, policy, again);
@@ -114,7 +119,8 @@ async function decide(inspected: InspectedGroup, cmd: Command, force: boolean, p
   }
   // Decided before any change: a provider without its own timeout may need the caller's.
   const window = cmd.wait ? drainWindow(timeout, work.provider.descriptor.completion, cmd.timeoutMs, work.groupText) : undefined;
-  return { group, timeout, decisions, reservation, policy, window, accepted: new Map(), reserved: { done: false, decided: undefined } };
+  const app = appIdle && cmd.wait ? await planAppIdle(cmd, group, decisions.map((d) => d.status), appIdle) : undefined;
+  return { group, timeout, decisions, reservation, policy, window, appIdle: app, accepted: new Map(), reserved: { done: false, decided: undefined } };
 }
 
 function planGroup(group: InspectedGroup, force: boolean, policy: CapacityPolicy): { decisions: readonly DrainDecision[]; reservation: Reservation } {
@@ -221,6 +227,7 @@ function drainWait(plan: DrainPlan, cmd: Command): WaitSpec {
     // Every target was just deregistered from a provider that reports draining for the whole timeout:
     // nothing can have finished yet, so the first look can wait a moment.
     firstPollDelayMs: completion === 'reported' && drained(plan.decisions).length === watched.length ? 500 : undefined,
+    evidence: plan.appIdle && appIdleWatch(plan.appIdle, starts, cmd),
   };
 }
 
@@ -253,9 +260,10 @@ function settleOne(status: TargetStatus, timedOut: boolean, cmd: Command, plan: 
   if (isDrainFinished(status.state)) {
     // A target already recorded as drained before this run is not drained again.
     if (drainedByThisRun(plan, status) || exactRecord(plan.group.records, status.ref)?.status !== 'stopped') {
-      recorder.note(key, { status: 'stopped', drainedAt: at, inFlight: status.inFlight ?? null, leaseExpiresAt: null }, { type: 'drained', at, details: { raw: status.raw, elapsedMs } });
+      recorder.note(key, { status: 'stopped', drainedAt: at, inFlight: status.inFlight ?? null, leaseExpiresAt: null }, { type: 'drained', at, details: { raw: status.raw, elapsedMs, evidence: status.evidence ?? 'load-balancer' } });
     }
-    emit({ type: 'target_done', target, outcome: 'drained', state: status.state, elapsedMs });
+    const evidence = status.evidence ? { kind: status.evidence, detail: status.raw.description ?? '' } : undefined;
+    emit({ type: 'target_done', target, outcome: 'drained', state: status.state, elapsedMs, ...(evidence && { evidence }) });
     return result(status, 'drained', elapsedMs);
   }
   const outcome = timedOut ? 'timed_out' : 'draining';

@@ -124,6 +124,8 @@ export interface TargetDoneEvent {
   readonly outcome: Outcome;
   readonly state: DrainState;
   readonly elapsedMs: number;
+  /** Why it counts as drained when that was the application's word, not the provider's. */
+  readonly evidence?: { readonly kind: 'app-idle'; readonly detail: string };
 }
 
 /**

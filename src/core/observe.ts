@@ -105,6 +105,8 @@ export interface ObserveOptions {
   readonly retry: RetryPolicy;
   /** See WaitOptions.firstPollDelayMs. */
   readonly firstPollDelayMs?: number;
+  /** See WaitOptions.wake. */
+  readonly wake?: () => Promise<void>;
 }
 
 /** Polls one group with one batched describe per poll, emitting state changes, until every target settles. */
@@ -122,6 +124,7 @@ export async function observeGroup(options: ObserveOptions): Promise<WaitOutcome
     clock,
     retry: options.retry,
     firstPollDelayMs: options.firstPollDelayMs,
+    wake: options.wake,
     onPoll: (statuses, polls) => {
       for (const status of statuses) seen.note(status, clock.now(), emit, options.onChange);
       const pending = statuses.filter((s) => !options.isSettled(s)).map((s) => formatRef(s.ref));

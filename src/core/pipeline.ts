@@ -147,6 +147,18 @@ export interface WaitSpec {
    * the countdown out on the clock and judges the targets with `relabel`, asking nothing more.
    */
   readonly countdownEndsAt?: number;
+  /** Evidence besides the provider's (the app's own status), read while waiting; it can end the wait early. */
+  readonly evidence?: WaitEvidence;
+}
+
+/** A second source of truth for a wait: see AppIdleWatch. */
+export interface WaitEvidence {
+  /** Applied after the provider's word (and after `relabel`). */
+  readonly relabel: (status: TargetStatus) => TargetStatus;
+  /** Resolves when the evidence may have changed a verdict. */
+  changed(): Promise<void>;
+  /** Gathers evidence until the signal fires. */
+  run(signal: AbortSignal): Promise<void>;
 }
 
 /** How a group's watch ended. */
@@ -270,6 +282,10 @@ async function observeAndSettle<P>(op: GroupOperation<P>, plan: P, cmd: Command)
   }
   const deadline = waitDeadline({ call: cmd.call, startedAt: cmd.startedAt, waitMs: spec.waitMs, callerBound: cmd.timeoutMs !== undefined, since: spec.since });
   cmd.emit({ type: 'group', group: work.groupText, providerId: group.snapshot.providerId, drainTimeoutSeconds: spec.drainTimeoutSeconds, deadline: isoTime(deadline) });
+  const { evidence } = spec;
+  const relabel = evidence ? (s: TargetStatus) => evidence.relabel(spec.relabel ? spec.relabel(s) : s) : spec.relabel;
+  const stopEvidence = new AbortController();
+  const gathering = evidence?.run(cmd.call.signal ? AbortSignal.any([stopEvidence.signal, cmd.call.signal]) : stopEvidence.signal);
   try {
     const outcome = await observeGroup({
       groupText: work.groupText,
@@ -278,7 +294,8 @@ async function observeAndSettle<P>(op: GroupOperation<P>, plan: P, cmd: Command)
       plan: { startedAt: spec.since ?? cmd.clock.now(), expectedDoneAt: spec.expectedDoneAt, completesEarly: work.provider.descriptor.completesEarly, steadyMs: work.provider.descriptor.pollIntervalMs },
       deadline,
       isSettled: spec.isSettled,
-      relabel: spec.relabel,
+      relabel,
+      wake: evidence && (() => evidence.changed()),
       seen,
       emit: cmd.emit,
       onChange: spec.onChange,
@@ -292,6 +309,9 @@ async function observeAndSettle<P>(op: GroupOperation<P>, plan: P, cmd: Command)
   } catch (error) {
     if (error instanceof DrainctlError && error.kind === 'interrupted' && op.interrupted) throw op.interrupted(plan, seen, error, cmd);
     throw failedWhileWaiting(op, plan, seen, spec, error);
+  } finally {
+    stopEvidence.abort();
+    await gathering;
   }
 }
 

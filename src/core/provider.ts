@@ -173,6 +173,12 @@ export interface DrainProvider {
   getTimeout(group: GroupRef, call: CallContext): Promise<TimeoutSetting>;
   setTimeout(group: GroupRef, seconds: number, call: CallContext): Promise<TimeoutSetting>;
   /**
+   * How long the load balancer may go on routing new work to a target after it is told to stop,
+   * in this group's own terms (health-check interval × unhealthy threshold), where the provider
+   * can read them; undefined to use the descriptor's documented `propagationSeconds`.
+   */
+  routingPropagationMs?(group: GroupRef, call: CallContext): Promise<number | undefined>;
+  /**
    * The registration to put back when drainctl recorded none (the ledger was lost, or
    * the target was drained by something else). Throws a usage error when the reference
    * alone cannot say (an ELBv2 target named without its port), so restore never guesses.

@@ -9,6 +9,8 @@ export interface TargetResult {
   readonly health: Health;
   readonly raw: RawState;
   readonly elapsedMs: number;
+  /** 'app-idle' when the drain was judged finished on the application's own word (--until app-idle). */
+  readonly evidence?: 'app-idle';
 }
 
 /** What a drain or restore did. Timeouts are results, not exceptions, so callers can report every target. */

@@ -6,7 +6,7 @@ import type { TargetStatus } from './state.js';
 
 /** One target's result, from the status it ended in. */
 export function result(status: TargetStatus, outcome: TargetResult['outcome'], elapsedMs: number): TargetResult {
-  return { target: formatRef(status.ref), outcome, state: status.state, health: status.health, raw: status.raw, elapsedMs };
+  return { target: formatRef(status.ref), outcome, state: status.state, health: status.health, raw: status.raw, elapsedMs, ...(status.evidence && { evidence: status.evidence }) };
 }
 
 /** The report of a finished operation. */

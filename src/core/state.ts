@@ -36,6 +36,8 @@ export interface TargetStatus {
   readonly registration?: Registration;
   /** In-flight requests or connections, where the provider can see them. */
   readonly inFlight?: number;
+  /** Set when the drain was judged finished on the application's own word (`--until app-idle`), not the provider's. */
+  readonly evidence?: 'app-idle';
 }
 
 /** States in which drain work on a target is finished. */

@@ -29,6 +29,11 @@ export interface WaitOptions<T> {
    * API rate limit; the first look still happens, so every state change is observed.
    */
   readonly firstPollDelayMs?: number;
+  /**
+   * Resolves when something besides the provider may have settled the wait (the app reported
+   * idle): the sleep ends there and the next poll happens at once, not at its scheduled time.
+   */
+  readonly wake?: () => Promise<void>;
 }
 
 interface WaitTally<T> {
@@ -86,6 +91,20 @@ export async function waitUntil<T>(options: WaitOptions<T>): Promise<WaitOutcome
     const now = clock.now();
     if (now >= options.deadline) return { state: 'timeout', result: last, polls, failures, lastError };
     // One last look just before giving up, rather than sleeping past the deadline.
-    await clock.sleep(Math.min(delay, Math.max(0, options.deadline - now)), options.signal);
+    await nap(clock, Math.min(delay, Math.max(0, options.deadline - now)), options.signal, options.wake);
+  }
+}
+
+/** Sleeps `ms`, or less when `wake` resolves first; the caller's signal still interrupts. */
+async function nap(clock: Clock, ms: number, signal: AbortSignal | undefined, wake: (() => Promise<void>) | undefined): Promise<void> {
+  if (!wake) return clock.sleep(ms, signal);
+  const woken = new AbortController();
+  void wake().then(() => woken.abort());
+  try {
+    await clock.sleep(ms, signal ? AbortSignal.any([signal, woken.signal]) : woken.signal);
+  } catch (error) {
+    if (signal?.aborted || !woken.signal.aborted) throw error;
+  } finally {
+    woken.abort(); // settles nothing more; a later wake finds the nap over
   }
 }

@@ -1,3 +1,4 @@
+import { type AppIdlePlan, type AppIdleRequest, appIdleWatch, planAppIdle } from './app-idle-plan.js';
 import { isoTime } from './clock.js';
 import { countdown } from './countdown.js';
 import type { EventSink } from './events.js';
@@ -24,6 +25,8 @@ export interface WatchRequest {
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly onEvent?: EventSink;
+  /** `--until app-idle`: a target the ledger shows draining is drained once its application says nothing is in flight. */
+  readonly appIdle?: AppIdleRequest;
 }
 
 /** A target has settled when it is no longer in between: drained, gone, or back in service. */
@@ -39,17 +42,21 @@ interface WatchPlan {
   readonly window: DrainWindow;
   /** Targets in service when the watch began that drainctl has not taken out: nothing to watch. */
   readonly inService: ReadonlySet<string>;
+  readonly appIdle: AppIdlePlan | undefined;
 }
 
 /** Follows targets live, changing nothing, until every one settles or the wait runs out. */
 export function watchTargets(request: WatchRequest): Promise<OperationReport> {
-  return runOperation(watchOperation, request);
+  return runOperation(watchOperation(request.appIdle), request);
 }
 
-const watchOperation: GroupOperation<WatchPlan> = {
+const watchOperation = (appIdle: AppIdleRequest | undefined): GroupOperation<WatchPlan> => ({
   name: 'watch',
   readsTimeout: true,
-  decide: async (group, cmd) => planWatch(group, cmd),
+  decide: async (group, cmd) => {
+    const plan = planWatch(group, cmd);
+    return appIdle ? { ...plan, appIdle: await planAppIdle(cmd, group, plan.targets, appIdle) } : plan;
+  },
   planned: (plan) => plan.targets.map((s) => formatRef(s.ref)),
   dryRun: () => [],
   act: async () => {},
@@ -57,7 +64,7 @@ const watchOperation: GroupOperation<WatchPlan> = {
   settle: (plan, seen, how, cmd) => settleWatch(plan, seen!, how, cmd),
   resumeHint: (_plan, pending) => `keep following with: drainctl watch ${pending.join(' ')}`,
   groupOf: (plan) => plan.group,
-};
+});
 
 /** Reads what the ledger knows of each target and works out how long to watch, before anything is announced. */
 function planWatch(group: InspectedGroup, cmd: Command): WatchPlan {
@@ -70,7 +77,7 @@ function planWatch(group: InspectedGroup, cmd: Command): WatchPlan {
     if (isServing(s) && (!row || row.status === 'active')) inService.add(formatRef(s.ref));
   }
   const window = drainWindow(group.timeout!, work.provider.descriptor.completion, cmd.timeoutMs, work.groupText);
-  return { group, targets: snapshot.targets, starts, window, inService };
+  return { group, targets: snapshot.targets, starts, window, inService, appIdle: undefined };
 }
 
 function watchWait(plan: WatchPlan, cmd: Command): WaitSpec {
@@ -92,6 +99,7 @@ function watchWait(plan: WatchPlan, cmd: Command): WaitSpec {
     drainTimeoutSeconds: plan.group.timeout?.seconds,
     countdownEndsAt: window.drainIsCallerBound && window.drainMs !== undefined && starts.size > 0 ? latest + window.drainMs : undefined,
     relabel: work.provider.descriptor.completion === 'countdown' && window.drainMs !== undefined ? countdown(starts, window.drainMs, cmd.clock) : undefined,
+    evidence: plan.appIdle && appIdleWatch(plan.appIdle, plan.starts, cmd),
     onChange: (s, prev) => {
       if (prev && recorded.has(formatRef(s.ref))) cmd.recorder.note(instanceKey(s.ref), { inFlight: s.inFlight ?? null }, { type: 'state_changed', at: isoTime(cmd.clock.now()), details: { from: prev.state, to: s.state, raw: s.raw, by: 'watch' } });
     },
@@ -104,7 +112,8 @@ function settleWatch(plan: WatchPlan, seen: Observation, how: Settling, cmd: Com
     const elapsedMs = cmd.clock.now() - cmd.startedAt;
     const outcome = watchOutcome(plan, s, timedOut);
     recordSettled(cmd.recorder, exactRecord(plan.group.records, s.ref), s, outcome, cmd.clock);
-    cmd.emit({ type: 'target_done', target: formatRef(s.ref), outcome, state: s.state, elapsedMs });
+    const evidence = s.evidence ? { kind: s.evidence, detail: s.raw.description ?? '' } : undefined;
+    cmd.emit({ type: 'target_done', target: formatRef(s.ref), outcome, state: s.state, elapsedMs, ...(evidence && { evidence }) });
     return result(s, outcome, elapsedMs);
   });
 }
@@ -119,6 +128,6 @@ function watchOutcome(plan: WatchPlan, s: TargetStatus, timedOut: boolean): Targ
 function recordSettled(recorder: Recorder, row: InstanceRecord | undefined, status: TargetStatus, outcome: string, clock: Clock): void {
   if (!row) return;
   const at = isoTime(clock.now());
-  if (outcome === 'drained' && row.status === 'draining') recorder.note(instanceKey(status.ref), { status: 'stopped', drainedAt: at, leaseExpiresAt: null }, { type: 'drained', at, details: { raw: status.raw, by: 'watch' } });
+  if (outcome === 'drained' && row.status === 'draining') recorder.note(instanceKey(status.ref), { status: 'stopped', drainedAt: at, leaseExpiresAt: null }, { type: 'drained', at, details: { raw: status.raw, by: 'watch', evidence: status.evidence ?? 'load-balancer' } });
   if (outcome === 'restored' && row.status !== 'active') recorder.note(instanceKey(status.ref), { status: 'active', drainStartedAt: null, drainedAt: null, holder: null, leaseExpiresAt: null }, { type: 'restored', at, details: { by: 'watch' } });
 }

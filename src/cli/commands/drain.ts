@@ -7,9 +7,10 @@ import { type MinHealthy, parseMinHealthy } from '../../core/min-healthy.js';
 import { formatRef, type GroupRef } from '../../core/refs.js';
 import { type CommandContext, parseTargetRefs } from '../context.js';
 import type { CommandResult } from '../render/output.js';
+import { type AppIdleFlags, appIdleRequest } from './app-idle-flags.js';
 import { reportResult, waitBound } from './report-result.js';
 
-export interface DrainFlags {
+export interface DrainFlags extends AppIdleFlags {
   readonly timeout?: string;
   readonly wait: boolean;
   readonly dryRun?: boolean;
@@ -30,6 +31,7 @@ export async function drainCommand(ctx: CommandContext, texts: readonly string[]
   const minHealthy = minHealthyFor(ctx, flags, targets.map((t) => ({ kind: 'group', provider: t.provider, group: t.group })));
   const waitForCapacityMs = flags.waitForCapacity === undefined ? undefined : parseDuration(flags.waitForCapacity, '--wait-for-capacity');
   const leaseMs = flags.lease === undefined ? undefined : parseLease(flags.lease);
+  const appIdle = appIdleRequest(ctx, flags, flags.wait);
   const report = await drainTargets({
     targets,
     providers: ctx.providers,
@@ -42,6 +44,7 @@ export async function drainCommand(ctx: CommandContext, texts: readonly string[]
     minHealthy,
     waitForCapacityMs,
     leaseMs,
+    appIdle,
     env: ctx.env,
     signal: ctx.signal,
     onEvent: (e) => ctx.output.event(e),

@@ -8,7 +8,8 @@ import type { ProviderDescriptor } from '../../core/provider.js';
 import { isPostgresUrl } from '../../ledger/postgres/url.js';
 import { PROVIDERS } from '../../providers/registry.js';
 import type { ConfigLocation } from './discover.js';
-import { ALIAS_NAME, ALIASES_KEY, GROUPS_KEY, MIN_HEALTHY_KEY, RESERVED_KEYS, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+import { ALIAS_NAME, ALIASES_KEY, APP_STATUS_URL_KEY, GROUPS_KEY, MIN_HEALTHY_KEY, RESERVED_KEYS, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+import { checkAppStatusTemplate } from '../../core/app-status-url.js';
 import { parseMinHealthy } from '../../core/min-healthy.js';
 
 /**
@@ -105,7 +106,7 @@ function topValue(reader: SectionReader, pair: Pair, key: string, path: string, 
 /** A provider's or a group's settings: the scoped keys, the timeout, and the provider's own options. */
 function readSettings(reader: SectionReader, node: unknown, descriptor: ProviderDescriptor, section: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
-  const known = [...SCOPED_KEYS.map((k) => k.key), TIMEOUT_KEY, MIN_HEALTHY_KEY, ...descriptor.options.map((o) => o.key)];
+  const known = [...SCOPED_KEYS.map((k) => k.key), TIMEOUT_KEY, MIN_HEALTHY_KEY, APP_STATUS_URL_KEY, ...descriptor.options.map((o) => o.key)];
   for (const pair of reader.pairs(node, section)) {
     const key = reader.key(pair);
     if (!known.includes(key)) {
@@ -139,6 +140,10 @@ function checkValue(descriptor: ProviderDescriptor, key: string, entry: Entry, w
   }
   if (key === MIN_HEALTHY_KEY) {
     parseMinHealthy(entry.value, `min-healthy in ${where}`);
+    return;
+  }
+  if (key === APP_STATUS_URL_KEY) {
+    checkAppStatusTemplate(entry.value, `app-status-url in ${where}`);
     return;
   }
   const spec = descriptor.options.find((o) => o.key === key);

@@ -5,7 +5,7 @@ import { DrainctlError, usageError } from '../../core/errors.js';
 import { PROVIDERS, refSyntaxes } from '../../providers/registry.js';
 import { type ConfigLocation, discoverConfigFiles } from './discover.js';
 import { at, type ConfigFile, type Entry, readConfigFile } from './file.js';
-import { type CommonKey, MIN_HEALTHY_KEY, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+import { APP_STATUS_URL_KEY, type CommonKey, MIN_HEALTHY_KEY, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
 
 /** Where a value came from, for `config show` and messages. */
 export type Source =
@@ -117,6 +117,12 @@ export class Configuration {
   minHealthyFor(group: GroupRef): Resolved {
     const descriptor = PROVIDERS.find((p) => p.name === group.provider);
     return descriptor ? this.scoped(MIN_HEALTHY_KEY, descriptor, group) : resolved(MIN_HEALTHY_KEY, []);
+  }
+
+  /** The configured `app-status-url` of a group, when there is one. */
+  appStatusUrlFor(group: GroupRef): Resolved {
+    const descriptor = PROVIDERS.find((p) => p.name === group.provider);
+    return descriptor ? this.scoped(APP_STATUS_URL_KEY, descriptor, group) : resolved(APP_STATUS_URL_KEY, []);
   }
 
   /** Every alias, the stronger file's winning a name both define. */

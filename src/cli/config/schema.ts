@@ -38,10 +38,11 @@ export const MIN_HEALTHY_KEY = 'min-healthy';
 export const GROUPS_KEY = 'groups';
 export const ALIASES_KEY = 'aliases';
 
+/** The status URL (or template) of the apps behind a provider's or a group's targets (`--app-status`). */
+export const APP_STATUS_URL_KEY = 'app-status-url';
+
 /** Keys kept for later versions: refused for now, so a file written for a later drainctl fails loudly rather than being half-read. */
-export const RESERVED_KEYS: Readonly<Record<string, string>> = {
-  'app-status-url': "the application's own drain status URL",
-};
+export const RESERVED_KEYS: Readonly<Record<string, string>> = {};
 
 /** An alias name: no `:` or `/`, so it can never be mistaken for a reference. */
 export const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

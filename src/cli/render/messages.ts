@@ -55,7 +55,8 @@ export function describeEvent(event: DrainEvent, now: number = Date.now(), deadl
         drained: 'drained', draining: 'left draining (not waiting)', forced: 'forced: open sessions were cut when the wait ran out', restored: 'restored and healthy', restoring: 'registered (not waiting for health)',
         timed_out: `still ${event.state} when the wait ran out`, would_drain: 'would drain', would_restore: 'would restore', unchanged: 'unchanged',
       };
-      return { level: event.outcome === 'timed_out' ? 'error' : 'info', message: `${event.target}: ${words[event.outcome] ?? event.outcome} after ${formatDuration(event.elapsedMs)}` };
+      const evidence = event.evidence ? `: ${event.evidence.detail}` : '';
+      return { level: event.outcome === 'timed_out' ? 'error' : 'info', message: `${event.target}: ${words[event.outcome] ?? event.outcome} after ${formatDuration(event.elapsedMs)}${evidence}` };
     }
   }
 }

@@ -34,6 +34,8 @@ interface GroupInfo {
   readonly name: string;
   readonly protocol: string | undefined;
   readonly targetType: string | undefined;
+  readonly healthCheckIntervalSeconds: number | undefined;
+  readonly unhealthyThreshold: number | undefined;
 }
 
 /** ELBv2 (ALB, NLB, GWLB) target groups. Draining = DeregisterTargets; the deregistration delay is the drain timeout. */
@@ -110,6 +112,12 @@ export class Elbv2Provider implements DrainProvider {
     return toTimeoutSetting(info, output.Attributes ?? []);
   }
 
+  async routingPropagationMs(group: GroupRef, ctx: CallContext): Promise<number | undefined> {
+    const info = await this.groupInfo(group, ctx.signal);
+    if (info.healthCheckIntervalSeconds === undefined || info.unhealthyThreshold === undefined) return undefined;
+    return info.healthCheckIntervalSeconds * info.unhealthyThreshold * 1000;
+  }
+
   registrationFor(ref: TargetRef): Registration {
     const target = parseElbv2Target(ref.target);
     if (target.port === undefined && target.kind !== 'lambda') {
@@ -166,7 +174,9 @@ export class Elbv2Provider implements DrainProvider {
       );
       for (const lookup of chunk) {
         const tg = (output.TargetGroups ?? []).find((t) => (byArn ? t.TargetGroupArn : t.TargetGroupName) === lookup.key);
-        if (tg?.TargetGroupArn) lookup.resolve({ arn: tg.TargetGroupArn, name: tg.TargetGroupName ?? lookup.key, protocol: tg.Protocol, targetType: tg.TargetType });
+        if (tg?.TargetGroupArn) {
+          lookup.resolve({ arn: tg.TargetGroupArn, name: tg.TargetGroupName ?? lookup.key, protocol: tg.Protocol, targetType: tg.TargetType, healthCheckIntervalSeconds: tg.HealthCheckIntervalSeconds, unhealthyThreshold: tg.UnhealthyThresholdCount });
+        }
         else lookup.reject(notFoundError(`target group ${lookup.key} not found`, 'check the name and --region (target group names are per region and account)'));
       }
     } catch (error) {
