@@ -29,6 +29,21 @@ const W2 = `elbv2:web/${ID.web2}`;
 const W3 = `elbv2:web/${ID.web3}`;
 
 const rows: readonly Row[] = [
+  // --until app-idle
+  { name: '--app-status without --until app-idle', args: ['drain', W1, '--app-status', 'http://127.0.0.1:9000/drain/status'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: --app-status is read only with --until app-idle; add --until app-idle, or drop it$/ },
+  { name: '--until app-idle with --no-wait', args: ['drain', W1, '--until', 'app-idle', '--no-wait', '--app-status', 'http://127.0.0.1:9/s'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: --until app-idle decides when the wait is over and cannot be used with --no-wait; drop one of the two$/ },
+  { name: '--until with an unknown kind of evidence', args: ['drain', W1, '--until', 'quiet'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: .*'quiet'.*load-balancer, app-idle/ },
+  { name: '--app-status with an unknown placeholder', args: ['drain', W1, '--until', 'app-idle', '--app-status', 'http://{host}:9000/s'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: invalid --app-status "http:\/\/\{host\}:9000\/s": unknown placeholder \{host\}; use \{target\}, \{id\}, \{ip\}, \{port\}$/ },
+  { name: '--quiet-period that is not a duration', args: ['drain', W1, '--until', 'app-idle', '--app-status', 'http://127.0.0.1:9/s', '--quiet-period', 'a while'], code: 2, noApiCalls: true,
+    stderr: /^drainctl: invalid --quiet-period "a while": expected a number with an optional unit/ },
+  { name: '--until app-idle with no status URL anywhere', args: ['drain', W1, '--until', 'app-idle'], code: 2,
+    stderr: /^drainctl: --until app-idle needs the status URL of the apps in elbv2:web; pass --app-status <url> \(e\.g\. http:\/\/\{ip\}:9000\/drain\/status\), or set app-status-url for this group in drainctl\.yaml$/ },
+  { name: '--app-status {ip} for an instance target', args: ['drain', W1, '--until', 'app-idle', '--app-status', 'http://{ip}:9000/drain/status'], code: 2,
+    stderr: /^drainctl: --app-status "http:\/\/\{ip\}:9000\/drain\/status" needs \{ip\}, which elbv2:web\/i-0a1b2c3d4e5f60001:8080 does not have; drainctl knows no address for an instance id/ },
   // The capacity guard's flags
   { name: '--min-healthy that is neither a count nor a percentage', args: ['drain', W1, '--min-healthy', 'most'], code: 2, noApiCalls: true,
     stderr: /^drainctl: invalid --min-healthy "most": expected a number of targets \(3\) or a percentage of the group \(50%\)$/ },

@@ -46,7 +46,7 @@ describe('refusals: exit 2, one line, nothing called', () => {
   it.each([
     ['an unknown key', 'region: us-east-1\ncolour: blue\n', /^drainctl: unknown key "colour" in .*drainctl\.yaml:2 \(the top level\); known keys there: /],
     ["another provider's option", 'groups:\n  "elbv2:web":\n    mode: maint\n', /^drainctl: "mode" in .*drainctl\.yaml:3 \(group "elbv2:web"\) is an option of haproxy, not elbv2; move it under haproxy/],
-    ['a reserved key', 'app-status-url: http://127.0.0.1:9/drain\n', /^drainctl: "app-status-url" in .*drainctl\.yaml:1 \(the top level\) is reserved for .*; remove it/],
+    ['an app-status-url that is not http', 'elbv2:\n  app-status-url: ftp://{ip}/drain\n', /^drainctl: invalid app-status-url in .*drainctl\.yaml:2 \(the elbv2 section\): only http and https URLs are read; e\.g\. http:\/\/\{ip\}:9000\/drain\/status$/],
     ['a min-healthy that is neither a count nor a percentage', 'elbv2:\n  min-healthy: half\n', /^drainctl: invalid min-healthy in .*drainctl\.yaml:2 \(the elbv2 section\) "half": expected a number of targets \(3\) or a percentage of the group \(50%\)/],
     ['a value outside the choices', 'haproxy:\n  mode: off\n', /^drainctl: invalid mode "off" in .*drainctl\.yaml:2 \(the haproxy section\); expected one of: drain, maint$/],
     ['an alias to no valid reference', 'aliases:\n  w: elbv2:web/i-bad\n', /^drainctl: alias "w" in .*drainctl\.yaml:2 \(aliases\): invalid reference "elbv2:web\/i-bad"/],

@@ -63,6 +63,13 @@ describe('precedence: flags > environment > project file > user file', () => {
     expect(config.timeoutFor(api).value).toBe('7m');
   });
 
+  it("reads a group's app-status-url, else its provider's", () => {
+    const { config } = load('elbv2:\n  app-status-url: http://{ip}:9000/drain/status\ngroups:\n  "elbv2:web":\n    app-status-url: https://{id}.internal/drain/status\n', undefined);
+    expect(config.appStatusUrlFor(web).value).toBe('https://{id}.internal/drain/status');
+    expect(config.appStatusUrlFor(api).value).toBe('http://{ip}:9000/drain/status');
+    expect(config.appStatusUrlFor({ kind: 'group', provider: 'haproxy', group: '/run/haproxy.sock/be' }).value).toBeUndefined();
+  });
+
   it('matches a group section written without the project the run supplies', () => {
     const { config } = load('project: my-proj\ngroups:\n  "gcp-ig:us-central1-a/web-ig":\n    timeout: 3m\n', undefined);
     expect(config.timeoutFor({ kind: 'group', provider: 'gcp-ig', group: 'my-proj/us-central1-a/web-ig' }).value).toBe('3m');
@@ -97,8 +104,8 @@ describe('refused files: exit 2 naming the key, the file and the line', () => {
     ["another provider's option under a provider", 'nginx:\n  mode: maint\n', /"mode" in .*drainctl\.yaml:2 \(the nginx section\) is an option of haproxy, not nginx/],
     ["another provider's option in a group", 'groups:\n  "elbv2:web":\n    reload-command: x\n', /"reload-command" in .*drainctl\.yaml:3 \(group "elbv2:web"\) is an option of nginx, not elbv2/],
     ['a run-wide key in a group', 'groups:\n  "elbv2:web":\n    ledger: x.db\n', /"ledger" in .*:3 \(group "elbv2:web"\) holds for the whole run/],
-    ['a reserved key', 'groups:\n  "elbv2:web":\n    app-status-url: http://127.0.0.1:9/drain\n', /"app-status-url" in .*:3 \(group "elbv2:web"\) is reserved for .* and not read yet/],
-    ['a reserved key at the top', 'app-status-url: http://x\n', /"app-status-url" in .*:1 \(the top level\) is reserved/],
+    ['an app-status-url with an unknown placeholder', 'groups:\n  "elbv2:web":\n    app-status-url: http://{host}:9/drain\n', /invalid app-status-url in .*:3 \(group "elbv2:web"\): unknown placeholder \{host\}/],
+    ['an app-status-url at the top (it is per provider or group)', 'app-status-url: http://x\n', /unknown key "app-status-url" in .*:1 \(the top level\)/],
     ['a value outside the choices', 'haproxy:\n  mode: off\n', /invalid mode "off" in .*:2 \(the haproxy section\); expected one of: drain, maint/],
     ['a bad timeout', 'elbv2:\n  timeout: soon\n', /invalid timeout "soon" in .*:2 \(the elbv2 section\): expected a number with an optional unit/],
     ['a zero timeout', 'groups:\n  "elbv2:web":\n    timeout: 0s\n', /invalid timeout "0s" in .*:3 .*greater than zero/],

@@ -75,7 +75,7 @@ const PRODUCED_ELSEWHERE: Record<string, { readonly test: string; readonly fragm
   'drainctl: ledger /srv/ci/ledger.db is read-only': { test: 'test/cli/ledger-faults.test.ts', fragment: 'is read-only, and commands that record what they do must write it (EACCES); check its permissions or' },
   'drainctl: unknown key "colour" in /srv/deploy/drainctl.yaml:2': { test: 'test/cli/config.test.ts', fragment: '^drainctl: unknown key "colour" in .*drainctl\\.yaml:2 \\(the top level\\); known keys there: ' },
   'drainctl: "mode" in /srv/deploy/drainctl.yaml:7 (the nginx section)': { test: 'test/config/resolve.test.ts', fragment: '\\(the nginx section\\) is an option of haproxy, not nginx' },
-  'drainctl: "app-status-url" in /srv/deploy/drainctl.yaml:3': { test: 'test/config/resolve.test.ts', fragment: '"app-status-url" in .*:3' },
+  'drainctl: invalid app-status-url in /srv/deploy/drainctl.yaml:3': { test: 'test/config/resolve.test.ts', fragment: 'invalid app-status-url in .*:3 \\(group "elbv2:web"\\): unknown placeholder \\{host\\}' },
   'drainctl: invalid mode "off" in /srv/deploy/drainctl.yaml:4': { test: 'test/config/resolve.test.ts', fragment: 'invalid mode "off" in .*:2 \\(the haproxy section\\); expected one of: drain, maint' },
   'drainctl: elbv2:web/i-0a1b2c3d4e5f60002:8080 was drained by ci-runner-7 pid 4242': { test: 'test/core/capacity.test.ts', fragment: 'and is not restored yet`,\n      hint: `wait until its owner puts it back with --wait-for-capacity <duration>; if that owner is gone, restore it first (drainctl restore ' },
   'drainctl: ledger /srv/ci/ledger.db cannot be written': { test: 'test/ledger/sqlite.test.ts', fragment: 'is not writable (EACCES), and SQLite keeps its log there; check the directory' },
