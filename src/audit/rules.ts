@@ -24,6 +24,11 @@ export interface AuditInputs {
   readonly lb: LoadBalancerTimers | undefined;
   /** The app's own drain timeout (how long it finishes in-flight work after SIGTERM). */
   readonly appTimeoutSeconds: number | undefined;
+  /**
+   * How long the app keeps serving after SIGTERM with its health check failing (@drainctl/server's
+   * shutdownDelay): it does what a preStop sleep does, from inside the app.
+   */
+  readonly appShutdownDelaySeconds?: number;
   /** Time for a routing change to reach every load balancer node (default 5 s). */
   readonly propagationSeconds?: number;
   /** Room left in the grace period for cleanup after the app's drain (default 5 s). */
@@ -78,6 +83,23 @@ function judge(rule: string, subject: string, detail: string, fix: string, when:
   return { rule, subject, verdict: 'pass', detail, fix: undefined };
 }
 
+/**
+ * How long a container keeps serving once shutdown starts: its preStop sleep plus the app's own
+ * shutdown delay. Undefined when the preStop runs for an unknown time.
+ */
+function holdOf(inputs: AuditInputs, c: ContainerTimers): { readonly seconds: number; readonly text: string } | undefined {
+  if (c.preStopSeconds === undefined) return undefined;
+  const delay = inputs.appShutdownDelaySeconds ?? 0;
+  if (delay === 0) return { seconds: c.preStopSeconds, text: `preStop ${s(c.preStopSeconds)}` };
+  const text = c.preStopSeconds > 0 ? `preStop ${s(c.preStopSeconds)} + app shutdown delay ${s(delay)}` : `app shutdown delay ${s(delay)}`;
+  return { seconds: c.preStopSeconds + delay, text };
+}
+
+/** Where the hold can be lengthened: the preStop sleep, or the app's shutdownDelay when it has one. */
+function holdFix(inputs: AuditInputs, seconds: number): string {
+  return inputs.appShutdownDelaySeconds ? `set the app's shutdownDelay to at least ${seconds}s (no preStop sleep needed)` : `sleep at least ${seconds}s in preStop (lifecycle.preStop.sleep.seconds)`;
+}
+
 function unknownPreStop(c: ContainerTimers): string {
   return `its preStop (${c.preStop}) runs for an unknown time`;
 }
@@ -97,11 +119,11 @@ export const RULES: readonly AuditRule[] = [
       const detection = lb.healthIntervalSeconds * lb.unhealthyThreshold;
       const propagation = inputs.propagationSeconds ?? DEFAULT_PROPAGATION_SECONDS;
       return containers(inputs).map(({ container, subject }) => {
-        const preStop = container.preStopSeconds;
-        if (preStop === undefined) return skipped(id, subject, unknownPreStop(container));
-        const numbers = `preStop ${s(preStop)}; detection ${s(lb.healthIntervalSeconds!)} × ${lb.unhealthyThreshold} = ${s(detection)} + propagation ${s(propagation)}`;
-        const fix = `sleep at least ${Math.ceil(detection + propagation)}s in preStop (lifecycle.preStop.sleep.seconds), or shorten the health-check interval or threshold`;
-        return judge(id, subject, numbers, fix, { fail: preStop < detection, warn: preStop < detection + propagation });
+        const hold = holdOf(inputs, container);
+        if (hold === undefined) return skipped(id, subject, unknownPreStop(container));
+        const numbers = `${hold.text}; detection ${s(lb.healthIntervalSeconds!)} × ${lb.unhealthyThreshold} = ${s(detection)} + propagation ${s(propagation)}`;
+        const fix = `${holdFix(inputs, Math.ceil(detection + propagation))}, or shorten the health-check interval or threshold`;
+        return judge(id, subject, numbers, fix, { fail: hold.seconds < detection, warn: hold.seconds < detection + propagation });
       });
     },
   },
@@ -113,12 +135,12 @@ export const RULES: readonly AuditRule[] = [
       const id = this.id;
       if (inputs.pods.length === 0) return [skipped(id, LB, 'needs --k8s')];
       return containers(inputs).map(({ pod, container, subject }) => {
-        const preStop = container.preStopSeconds;
-        if (preStop === undefined) return skipped(id, subject, unknownPreStop(container));
+        const hold = holdOf(inputs, container);
+        if (hold === undefined) return skipped(id, subject, unknownPreStop(container));
         const grace = pod.terminationGracePeriodSeconds;
-        const numbers = `preStop ${s(preStop)}; grace ${s(grace)}${pod.graceDefaulted ? ' (default)' : ''}`;
-        const fix = `raise terminationGracePeriodSeconds above ${Math.ceil(preStop)}s plus the app's drain timeout, or shorten the preStop sleep`;
-        return judge(id, subject, numbers, fix, { fail: preStop >= grace });
+        const numbers = `${hold.text}; grace ${s(grace)}${pod.graceDefaulted ? ' (default)' : ''}`;
+        const fix = `raise terminationGracePeriodSeconds above ${Math.ceil(hold.seconds)}s plus the app's drain timeout, or shorten the ${inputs.appShutdownDelaySeconds ? "app's shutdownDelay" : 'preStop sleep'}`;
+        return judge(id, subject, numbers, fix, { fail: hold.seconds >= grace });
       });
     },
   },
@@ -133,11 +155,11 @@ export const RULES: readonly AuditRule[] = [
       if (app === undefined) return containers(inputs).map((c) => skipped(id, c.subject, 'needs --app-timeout'));
       const cleanup = inputs.cleanupSeconds ?? DEFAULT_CLEANUP_SECONDS;
       return containers(inputs).map(({ pod, container, subject }) => {
-        const preStop = container.preStopSeconds;
-        if (preStop === undefined) return skipped(id, subject, unknownPreStop(container));
+        const hold = holdOf(inputs, container);
+        if (hold === undefined) return skipped(id, subject, unknownPreStop(container));
         const grace = pod.terminationGracePeriodSeconds;
-        const need = preStop + app;
-        const numbers = `grace ${s(grace)}${pod.graceDefaulted ? ' (default)' : ''}; preStop ${s(preStop)} + app drain ${s(app)} = ${s(need)} + cleanup ${s(cleanup)}`;
+        const need = hold.seconds + app;
+        const numbers = `grace ${s(grace)}${pod.graceDefaulted ? ' (default)' : ''}; ${hold.text} + app drain ${s(app)} = ${s(need)} + cleanup ${s(cleanup)}`;
         const fix = `set terminationGracePeriodSeconds to at least ${Math.ceil(need + cleanup)}`;
         return judge(id, subject, numbers, fix, { fail: grace < need, warn: grace < need + cleanup });
       });
@@ -152,14 +174,17 @@ export const RULES: readonly AuditRule[] = [
       const lbTimeout = inputs.lb?.drainTimeoutSeconds;
       const app = inputs.appTimeoutSeconds;
       if (lbTimeout === undefined || app === undefined) return [skipped(id, LB, `needs ${lbTimeout === undefined ? 'the LB drain timeout (--lb or --lb-timeout)' : ''}${lbTimeout === undefined && app === undefined ? ' and ' : ''}${app === undefined ? '--app-timeout' : ''}`)];
-      const check = (subject: string, preStop: number): CheckResult => {
-        const need = preStop + app;
-        const numbers = `LB drain ${s(lbTimeout)}; ${preStop > 0 ? `preStop ${s(preStop)} + ` : ''}app drain ${s(app)}${preStop > 0 ? ` = ${s(need)}` : ''}`;
+      const check = (subject: string, hold: { seconds: number; text: string }): CheckResult => {
+        const need = hold.seconds + app;
+        const numbers = `LB drain ${s(lbTimeout)}; ${hold.seconds > 0 ? `${hold.text} + ` : ''}app drain ${s(app)}${hold.seconds > 0 ? ` = ${s(need)}` : ''}`;
         const fix = `raise the LB drain timeout to at least ${Math.ceil(need)}s (drainctl timeout set ${inputs.lb!.source} ${Math.ceil(need)}s), or shorten the app's drain`;
         return judge(id, subject, numbers, fix, { fail: lbTimeout < need });
       };
-      if (inputs.pods.length === 0) return [check(LB, 0)];
-      return containers(inputs).map(({ container, subject }) => (container.preStopSeconds === undefined ? skipped(id, subject, unknownPreStop(container)) : check(subject, container.preStopSeconds)));
+      if (inputs.pods.length === 0) return [check(LB, { seconds: inputs.appShutdownDelaySeconds ?? 0, text: `app shutdown delay ${s(inputs.appShutdownDelaySeconds ?? 0)}` })];
+      return containers(inputs).map(({ container, subject }) => {
+        const hold = holdOf(inputs, container);
+        return hold === undefined ? skipped(id, subject, unknownPreStop(container)) : check(subject, hold);
+      });
     },
   },
   {
@@ -187,11 +212,12 @@ export const RULES: readonly AuditRule[] = [
       if (inputs.pods.length === 0) return [skipped(id, LB, 'needs --k8s')];
       return containers(inputs).map(({ container, subject }) => {
         if (container.readiness === undefined || container.readinessDetectionSeconds === undefined) return skipped(id, subject, 'no readinessProbe');
-        if (container.preStopSeconds === undefined) return skipped(id, subject, unknownPreStop(container));
+        const hold = holdOf(inputs, container);
+        if (hold === undefined) return skipped(id, subject, unknownPreStop(container));
         const detection = container.readinessDetectionSeconds;
-        const numbers = `readiness ${s(container.readiness.periodSeconds)} × ${container.readiness.failureThreshold} = ${s(detection)}; preStop ${s(container.preStopSeconds)}`;
-        const fix = `sleep at least ${Math.ceil(detection)}s in preStop, or lower readinessProbe periodSeconds × failureThreshold`;
-        return judge(id, subject, numbers, fix, { warn: detection > container.preStopSeconds });
+        const numbers = `readiness ${s(container.readiness.periodSeconds)} × ${container.readiness.failureThreshold} = ${s(detection)}; ${hold.text}`;
+        const fix = `${holdFix(inputs, Math.ceil(detection))}, or lower readinessProbe periodSeconds × failureThreshold`;
+        return judge(id, subject, numbers, fix, { warn: detection > hold.seconds });
       });
     },
   },

@@ -172,8 +172,9 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--unhealthy-threshold <n>', 'failed checks before the LB stops routing')
     .option('--nlb', 'the LB is a Network Load Balancer')
     .option('--app-timeout <duration>', "the app's own drain timeout")
+    .option('--app-status <url>', "read the app's drain timeout and shutdown delay from its @drainctl/server status endpoint")
     .option('--strict', 'fail on warnings too')
-    .addHelpText('after', '\nExample:\n  drainctl audit --k8s deploy.yaml --lb elbv2:web --app-timeout 20s')
+    .addHelpText('after', '\nExamples:\n  drainctl audit --k8s deploy.yaml --lb elbv2:web --app-timeout 20s\n  drainctl audit --k8s deploy.yaml --lb elbv2:web --app-status http://10.0.1.12:9000/drain/status')
     .action((flags) => runFor([flags.lb], async (ctx) => (await import('./commands/audit.js')).auditCommand(ctx, flags)));
 
   const providerOption = (): Option => new Option('--provider <name>', 'only this provider').choices(PROVIDERS.map((p) => p.name));

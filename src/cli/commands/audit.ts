@@ -1,6 +1,9 @@
 import { standaloneCall } from '../../core/call.js';
 import { DAY_MS, parseDuration } from '../../core/duration.js';
-import { usageError } from '../../core/errors.js';
+import { AppStatusError } from '../../core/app-idle.js';
+import { checkUrl, displayUrl } from '../../core/app-status-url.js';
+import { DrainctlError, usageError } from '../../core/errors.js';
+import { readAppStatus } from '../app-status.js';
 import type { GroupRef } from '../../core/refs.js';
 import { type PodTimers, readK8sManifest } from '../../audit/manifest.js';
 import { type AuditInputs, type LoadBalancerTimers, runAudit } from '../../audit/rules.js';
@@ -19,6 +22,8 @@ export interface AuditFlags {
   readonly unhealthyThreshold?: string;
   readonly nlb?: boolean;
   readonly appTimeout?: string;
+  /** Read the app's drain timeout and shutdown delay from its @drainctl/server status endpoint. */
+  readonly appStatus?: string;
   /** Warnings fail the audit too. */
   readonly strict?: boolean;
 }
@@ -43,14 +48,18 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps:
     unhealthyThreshold: optionalCount(flags.unhealthyThreshold, '--unhealthy-threshold'),
     appTimeout: optionalSeconds(flags.appTimeout, '--app-timeout', DAY_MS),
   };
+  if (flags.appStatus !== undefined && given.appTimeout !== undefined) throw usageError('--app-status reads the app\'s drain timeout, so --app-timeout is not needed with it', 'drop one of the two');
+  if (flags.appStatus !== undefined) checkUrl(flags.appStatus);
   const group = flags.lb === undefined ? undefined : parseGroupRef(ctx, flags.lb);
   const anyLbFlag = given.lbTimeout !== undefined || given.healthInterval !== undefined || given.unhealthyThreshold !== undefined || flags.nlb === true;
-  if (flags.k8s === undefined && group === undefined && !anyLbFlag && given.appTimeout === undefined) {
+  if (flags.k8s === undefined && group === undefined && !anyLbFlag && given.appTimeout === undefined && flags.appStatus === undefined) {
     throw usageError('nothing to audit: give --k8s <file>, --lb <group-ref> (or --lb-timeout, --health-interval, --unhealthy-threshold) and --app-timeout', 'e.g. drainctl audit --k8s deploy.yaml --lb elbv2:web --app-timeout 20s');
   }
   const pods = flags.k8s === undefined ? [] : await readK8sManifest(flags.k8s);
   const lb = group || anyLbFlag ? await loadBalancerTimers(ctx, group, flags, given, deps) : undefined;
-  const inputs: AuditInputs = { pods, lb, appTimeoutSeconds: given.appTimeout };
+  const app = flags.appStatus === undefined ? undefined : await appTimers(flags.appStatus);
+  const appTimeout = app?.drainTimeoutSeconds ?? given.appTimeout;
+  const inputs: AuditInputs = { pods, lb, appTimeoutSeconds: appTimeout, appShutdownDelaySeconds: app?.shutdownDelaySeconds };
   const report = runAudit(inputs);
   const { pass, warn, fail, skipped } = report.counts;
   const failing = fail > 0 || (flags.strict === true && warn > 0);
@@ -62,7 +71,7 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps:
   return {
     kind: 'audit',
     data: {
-      inputs: inputsData(pods, lb, given.appTimeout),
+      inputs: { ...inputsData(pods, lb, appTimeout), app_shutdown_delay_seconds: app?.shutdownDelaySeconds ?? null, app_status: app ? displayUrl(flags.appStatus!) : null },
       checks: report.checks.map((c) => ({ rule: c.rule, subject: c.subject, result: c.verdict, detail: c.detail, fix: c.fix ?? null })),
       counts: report.counts,
       passing_set: set
@@ -84,6 +93,22 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps:
       },
     }),
   };
+}
+
+/** The app's own timers, from its status endpoint: what it will really do, not what a flag says. */
+async function appTimers(url: string): Promise<{ drainTimeoutSeconds: number | undefined; shutdownDelaySeconds: number | undefined }> {
+  try {
+    const status = await readAppStatus(url, AbortSignal.timeout(5_000));
+    return { drainTimeoutSeconds: msToSeconds(status.drainTimeoutMs), shutdownDelaySeconds: msToSeconds(status.shutdownDelayMs) };
+  } catch (error) {
+    if (!(error instanceof AppStatusError)) throw error;
+    if (error.kind === 'not_status') throw usageError(`--app-status ${displayUrl(url)} is not a drainctl status endpoint: ${error.message}`, 'point it at the status path of an app using @drainctl/server (default /drain/status)');
+    throw new DrainctlError('provider', `cannot read the app's status at ${displayUrl(url)} (${error.message})`, { hint: 'check that the app runs and the URL is reachable from here, or give --app-timeout instead' });
+  }
+}
+
+function msToSeconds(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 async function loadBalancerTimers(
