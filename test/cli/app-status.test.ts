@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppStatusError } from '../../src/core/app-idle.js';
-import { readAppStatus } from '../../src/cli/app-status.js';
+import { readAppStatus } from '../../src/app-status/read.js';
 import { freePort } from '../support/ports.js';
 
 const GOOD = {

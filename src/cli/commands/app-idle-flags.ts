@@ -2,7 +2,7 @@ import type { AppIdleRequest } from '../../core/app-idle-plan.js';
 import { checkAppStatusTemplate } from '../../core/app-status-url.js';
 import { parseDuration } from '../../core/duration.js';
 import { usageError } from '../../core/errors.js';
-import { readAppStatus } from '../app-status.js';
+import { readAppStatus } from '../../app-status/read.js';
 import type { CommandContext } from '../context.js';
 
 /** The flags `drain` and `watch` share for `--until app-idle`. */

@@ -3,7 +3,7 @@ import { DAY_MS, parseDuration } from '../../core/duration.js';
 import { AppStatusError } from '../../core/app-idle.js';
 import { checkUrl, displayUrl } from '../../core/app-status-url.js';
 import { DrainctlError, usageError } from '../../core/errors.js';
-import { readAppStatus } from '../app-status.js';
+import { readAppStatus } from '../../app-status/read.js';
 import type { GroupRef } from '../../core/refs.js';
 import { type PodTimers, readK8sManifest } from '../../audit/manifest.js';
 import { type AuditInputs, type LoadBalancerTimers, runAudit } from '../../audit/rules.js';
