@@ -27,6 +27,7 @@ export { currentHolder } from './core/holder.js';
 export { type AppStatus, AppStatusError, type AppStatusReader } from './core/app-idle.js';
 export type { AppIdleRequest } from './core/app-idle-plan.js';
 export { readAppStatus, STATUS_SCHEMA } from './app-status/read.js';
+export { appInstanceKey, createLedgerRecorder, type AppLedgerRecorder, type AppStateChange } from './app-status/ledger-recorder.js';
 export { classifyDrain, type FleetState } from './core/fleet.js';
 export { createProviderResolver, refSyntaxes, PROVIDERS } from './providers/registry.js';
 export type { ProviderOptions } from './providers/options.js';

@@ -66,6 +66,8 @@ export function classifyDrain(record: InstanceRecord, nowMs: number, holderGone?
 export function fleetView(records: readonly InstanceRecord[], nowMs: number, filter: FleetFilter = {}, holderGone?: (holder: Holder) => boolean): FleetEntry[] {
   const entries: FleetEntry[] = [];
   for (const record of records) {
+    // An app's record of its own drain (provider `app`) is history, not a load-balancer drain to restore.
+    if (record.provider === 'app') continue;
     const state = classifyDrain(record, nowMs, holderGone);
     if (state === undefined || !passes(record, state, filter)) continue;
     entries.push({ ref: formatRef({ kind: 'target', provider: record.provider, group: record.group, target: record.target }), state, record, actions: ACTIONS[state] });

@@ -18,7 +18,10 @@ export type LedgerEventType =
   | 'restore_requested'
   | 'restored'
   | 'failed'
-  | 'timeout_changed';
+  | 'timeout_changed'
+  /** Written by an app's own drain (@drainctl/server with drainctl's ledger recorder). */
+  | 'drain_begin'
+  | 'drain_complete';
 
 /** The identity of one target: provider, group and target, each in canonical reference form. */
 export interface InstanceKey {

@@ -99,7 +99,11 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags, deps:
 async function appTimers(url: string): Promise<{ drainTimeoutSeconds: number | undefined; shutdownDelaySeconds: number | undefined }> {
   try {
     const status = await readAppStatus(url, AbortSignal.timeout(5_000));
-    return { drainTimeoutSeconds: msToSeconds(status.drainTimeoutMs), shutdownDelaySeconds: msToSeconds(status.shutdownDelayMs) };
+    // The library's drain timeout runs from the drain's start, its shutdown delay included; the
+    // rules count the delay where a preStop sleep would be, and the app's drain after it.
+    const delay = status.shutdownDelayMs ?? 0;
+    const work = status.drainTimeoutMs === undefined ? undefined : Math.max(0, status.drainTimeoutMs - delay);
+    return { drainTimeoutSeconds: msToSeconds(work), shutdownDelaySeconds: msToSeconds(status.shutdownDelayMs) };
   } catch (error) {
     if (!(error instanceof AppStatusError)) throw error;
     if (error.kind === 'not_status') throw usageError(`--app-status ${displayUrl(url)} is not a drainctl status endpoint: ${error.message}`, 'point it at the status path of an app using @drainctl/server (default /drain/status)');
