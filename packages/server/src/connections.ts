@@ -1,4 +1,4 @@
-import type { Http2Session } from 'node:http2';
+import { constants as h2, type Http2Session } from 'node:http2';
 import type { Server, Socket } from 'node:net';
 
 /** Per HTTP/1 connection: responses in progress, and whether it left HTTP (upgrade, CONNECT). */
@@ -25,9 +25,32 @@ function isUnused(socket: TrackedSocket): boolean {
   return !socket[kSocketState] && socket.alpnProtocol !== 'h2' && socket.bytesRead === 0;
 }
 
-function closeSession(session: Http2Session): void {
+const LAST_POSSIBLE_STREAM = 2 ** 31 - 1;
+const kStreams = Symbol('drainctl.activeStreams');
+const kNoticed = Symbol('drainctl.goawayNoticeSent');
+type TrackedSession = Http2Session & { [kStreams]?: number; [kNoticed]?: boolean };
+
+function finalGoaway(session: Http2Session): void {
   // close() sends GOAWAY naming the last stream taken: streams in progress finish, new ones are refused.
   if (!session.closed && !session.destroyed) session.close();
+}
+
+/**
+ * Graceful HTTP/2 shutdown. An idle session gets its final GOAWAY at once. A busy one first gets a GOAWAY naming
+ * the highest possible stream (RFC 9113 §6.8), so requests already on the wire are still taken; the final GOAWAY
+ * follows one round trip later (PING ack) or when its last stream ends, whichever comes first. The second
+ * trigger matters: a node:http2 client that got the notice and has no stream left stops answering PINGs.
+ */
+function closeSession(session: TrackedSession): void {
+  if (session.closed || session.destroyed || session[kNoticed]) return;
+  if (!session[kStreams]) return finalGoaway(session);
+  session[kNoticed] = true;
+  try {
+    session.goaway(h2.NGHTTP2_NO_ERROR, LAST_POSSIBLE_STREAM);
+    if (!session.ping(() => finalGoaway(session))) finalGoaway(session);
+  } catch {
+    finalGoaway(session); // the session went away between the check and the frame
+  }
 }
 
 /**
@@ -37,7 +60,7 @@ function closeSession(session: Http2Session): void {
  */
 export class ConnectionTracker {
   private readonly sockets = new Set<TrackedSocket>();
-  private readonly sessions = new Set<Http2Session>();
+  private readonly sessions = new Set<TrackedSession>();
   private draining = false;
 
   constructor(private readonly server: Server) {
@@ -57,7 +80,7 @@ export class ConnectionTracker {
     socket.once('close', () => this.sockets.delete(socket));
   };
 
-  private readonly onSession = (session: Http2Session): void => {
+  private readonly onSession = (session: TrackedSession): void => {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
   };
@@ -86,9 +109,23 @@ export class ConnectionTracker {
     this.requestStarted(socket).upgraded = true;
   }
 
-  /** A stream arrived on a session during a drain: this stream is served, the client takes the next elsewhere. */
-  lastStreamOn(session: Http2Session | undefined): void {
-    if (session) closeSession(session);
+  /** Called when an HTTP/2 stream starts; during a drain, its session is told to go after it. */
+  streamStarted(session: TrackedSession | undefined): void {
+    if (!session) return;
+    session[kStreams] = (session[kStreams] ?? 0) + 1;
+    if (this.draining) closeSession(session);
+  }
+
+  /** A probe was answered on this session: during a drain, the session is told to go all the same. */
+  probeStreamOn(session: TrackedSession | undefined): void {
+    if (session && this.draining) closeSession(session);
+  }
+
+  /** Called exactly once when that stream closes. */
+  streamEnded(session: TrackedSession | undefined): void {
+    if (!session || !session[kStreams]) return;
+    session[kStreams]--;
+    if (session[kStreams] === 0 && session[kNoticed]) finalGoaway(session);
   }
 
   /** Drain start: close idle keep-alive sockets now, send GOAWAY on every HTTP/2 session. */
@@ -114,7 +151,7 @@ export class ConnectionTracker {
    * TLS or under an HTTP/2 session are left to their owner, which flushes its last bytes before closing them.
    */
   closeAll(): void {
-    for (const session of this.sessions) closeSession(session);
+    for (const session of this.sessions) finalGoaway(session);
     for (const socket of this.sockets) {
       const state = socket[kSocketState];
       if (state && !state.upgraded) closeGently(socket);

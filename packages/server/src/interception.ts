@@ -62,14 +62,19 @@ export function interceptServerEvents(server: Server, host: InterceptionHost): {
   const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
     const method = String(headers[':method'] ?? 'GET');
     const kind = host.probePaths ? probeKindOf(headers[':path'] as string | undefined, host.probePaths) : null;
-    if (host.isDraining()) host.connections.lastStreamOn(stream.session);
     if (kind) {
       sendOnStream(stream, method, answerProbe(kind, method, headers, host.probes));
+      host.connections.probeStreamOn(stream.session);
       return true;
     }
     const entry = host.inFlight.start('requests');
     attachWork(stream, entry);
-    stream.once('close', () => host.inFlight.end(entry));
+    const session = stream.session;
+    host.connections.streamStarted(session);
+    stream.once('close', () => {
+      host.inFlight.end(entry);
+      host.connections.streamEnded(session);
+    });
     return false;
   };
 

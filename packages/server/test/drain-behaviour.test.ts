@@ -63,6 +63,8 @@ describe.each(FACTORIES)('$name', (factory: ServerFactory) => {
     const done = await slow;
     expect(done).toMatchObject({ status: 200, body: 'done' });
     if (!factory.h2) expect(done.headers.connection).toBe('close');
+    // HTTP/2: a GOAWAY notice naming the highest possible stream, then the final one naming the last stream taken.
+    if (factory.h2) expect(client.goaways).toEqual([2 ** 31 - 1, 3]);
 
     const after = await client.get('/fast');
     expect(after.status).toBe(200);

@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client } from 'undici';
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import type { ServerFactory } from './app.js';
 import type { TestCertificate } from './tls.js';
 
@@ -15,6 +15,8 @@ export interface RequestInit {
 
 /** A client that keeps its connection between requests and opens a new one when the server closed it. */
 export interface KeepAliveClient {
+  /** HTTP/2 only: lastStreamID of every GOAWAY received, in order. */
+  readonly goaways?: readonly number[];
   get(path: string, init?: RequestInit): Promise<Reply>;
   /** Resolves when the connection in use now closes. */
   disconnected(): Promise<void>;
@@ -42,6 +44,8 @@ class UndiciKeepAlive implements KeepAliveClient {
 }
 
 class Http2KeepAlive implements KeepAliveClient {
+  /** lastStreamID of every GOAWAY received, in order. */
+  readonly goaways: number[] = [];
   private session: ClientHttp2Session | null = null;
   private readonly all: ClientHttp2Session[] = [];
   constructor(
@@ -54,7 +58,8 @@ class Http2KeepAlive implements KeepAliveClient {
     const session = http2Connect(this.origin, { ca: this.certificate.cert, servername: 'localhost' });
     session.on('error', () => undefined);
     // After GOAWAY the session finishes its streams; new requests go on a new session, as RFC 9113 §6.8 asks.
-    session.on('goaway', () => {
+    session.on('goaway', (_code: number, lastStreamID: number) => {
+      this.goaways.push(lastStreamID);
       if (this.session === session) this.session = null;
     });
     this.session = session;
@@ -187,9 +192,14 @@ export class Clients {
     return session;
   }
 
+  private tlsOptions(): ClientOptions {
+    const options: ClientOptions & { servername: string } = { ca: this.certificate.cert, servername: 'localhost' };
+    return options;
+  }
+
   /** An open WebSocket on /ws. */
   async webSocket(): Promise<WebSocket> {
-    const ws = new WebSocket(`${this.factory.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}/ws`, { ca: this.certificate.cert, servername: 'localhost' } as ConstructorParameters<typeof WebSocket>[1]);
+    const ws = new WebSocket(`${this.factory.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}/ws`, { ...this.tlsOptions() });
     this.closers.push(() => ws.terminate());
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
