@@ -54,6 +54,8 @@ export interface Drainer extends EventEmitter<DrainerEvents> {
   close(): Promise<DrainResult>;
   /** The status body (schema drainctl.server-status/v1). */
   status(): ServerStatus;
+  /** The facts the status is built from (see buildStatus), e.g. for a cluster primary to collect and combine. */
+  statusFacts(): StatusFacts;
   /** Counts a long-lived connection until the returned function is called (or it emits 'close'); `close` is called when the listener stops. */
   track(connection: object, close: () => void | Promise<void>): () => void;
   /** On drain: close 1001 'Going Away', wait webSocketCloseTimeout for the closing handshake, then terminate. */

@@ -47,6 +47,9 @@ describe.each(FACTORIES)('$name', (factory: ServerFactory) => {
     const client = clients.keepAlive();
     const before = await client.get('/fast');
     expect((await clients.fresh('/health')).status).toBe(200);
+    const idle = clients.keepAlive();
+    await idle.get('/fast');
+    const idleClosed = idle.disconnected();
 
     let slowSettled = false;
     const slow = client.get('/slow').finally(() => (slowSettled = true));
@@ -55,6 +58,7 @@ describe.each(FACTORIES)('$name', (factory: ServerFactory) => {
 
     const health = await clients.fresh('/health');
     expect(health.status).toBe(503);
+    await idleClosed; // an idle keep-alive connection is closed at once, though the listener still accepts
     expect(slowSettled).toBe(false);
     const status = JSON.parse((await clients.fresh('/drain/status')).body);
     expect(status).toMatchObject({ state: 'draining', accepting: true, in_flight: { requests: 1 } });

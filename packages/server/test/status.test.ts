@@ -116,7 +116,7 @@ describe('remote drain (POST statusPath)', () => {
 
   it('needs the exact secret: missing or wrong gives 403 and no drain', async () => {
     const { port, drainer: d } = await start({ remoteDrain: { secret: SECRET } });
-    const attempts: Record<string, string>[] = [{}, { 'x-drainctl-secret': 'wrong' }, { 'x-drainctl-secret': `${SECRET}x` }, { 'x-drainctl-secret': SECRET.slice(1) }];
+    const attempts: Record<string, string>[] = [{}, { 'x-drainctl-secret': 'wrong' }, { 'x-drainctl-secret': `${SECRET}x` }, { 'x-drainctl-secret': SECRET.slice(1) }, { 'x-drainctl-secret': SECRET.slice(0, -1) }, { 'x-drainctl-secret': '' }];
     for (const headers of attempts) {
       const reply = await send(port, '/drain/status', { method: 'POST', headers });
       expect(reply.status).toBe(403);

@@ -182,6 +182,8 @@ export interface ServerFactory {
 }
 
 async function started(ctx: AppContext, server: DrainableServer, app?: unknown, extraStop?: () => Promise<void>): Promise<StartedApp> {
+  // Long enough that no keep-alive timer, the server's or the client's, closes a connection during a test: only the drainer may.
+  if ('keepAliveTimeout' in server) server.keepAliveTimeout = 60_000;
   const wss = acceptWebSockets(ctx, server);
   const port = await listening(server);
   return {
