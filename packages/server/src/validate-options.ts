@@ -8,7 +8,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** A remote drain stops the process serving; a guessable secret would make that a denial of service. */
 const MIN_SECRET_LENGTH = 16;
 
-const KNOWN_OPTIONS: readonly (keyof DrainerOptions)[] = [
+/** Every option createDrainer knows; anything else is refused as a typo. */
+export const KNOWN_OPTIONS: readonly (keyof DrainerOptions)[] = [
   'drainTimeout', 'shutdownDelay', 'healthPath', 'livenessPath', 'statusPath', 'probePort', 'probeHost', 'signals', 'exit',
   'sseRetryMs', 'webSocketCloseTimeout', 'hookTimeout', 'beforeShutdown', 'onShutdown', 'onDrain', 'onStateChange',
   'remoteDrain', 'recorder', 'app',
