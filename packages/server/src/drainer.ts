@@ -308,7 +308,7 @@ class DrainerImpl extends EventEmitter<DrainerEvents> implements Drainer, ProbeH
     await delayEnded;
     this.stopAccepting();
     await run.workEnded;
-    const outcome = this.current as DrainOutcome;
+    const outcome: DrainOutcome = run.outcome ?? 'forced';
     const context: ShutdownContext = { outcome, reason: run.reason };
     const hookProblems: Problem[] = [];
     const hook = async (name: 'beforeShutdown' | 'onShutdown'): Promise<void> => {
