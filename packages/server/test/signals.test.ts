@@ -2,11 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { buildLibrary } from './support/build-library.js';
 import { send } from './support/http.js';
 
-/** The real thing: a child node process, real signals, real exit codes. Every child is killed in afterEach. */
+/**
+ * The real thing: a child node process, real signals, real exit codes. The cases run concurrently (each is one
+ * independent process); each kills its own child when it ends, and afterAll kills any left.
+ */
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/signal-server.mjs');
 const BOUND_MS = 10_000;
@@ -16,7 +19,10 @@ let library: ReturnType<typeof buildLibrary>;
 beforeAll(() => {
   library = buildLibrary();
 });
-afterAll(() => library.remove());
+afterAll(() => {
+  for (const child of children.splice(0)) child.kill();
+  library.remove();
+});
 
 class Child {
   readonly events: FixtureEvent[] = [];
@@ -90,13 +96,20 @@ async function holdRequest(child: Child): Promise<{ reply: Promise<string> }> {
   return { reply };
 }
 
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill();
-});
+/** Runs one case with its own child process, killed when the case ends, pass or fail. */
+function withChild(config: Record<string, unknown>, run: (child: Child, expect: ExpectStatic) => Promise<void>) {
+  return async ({ expect }: { expect: ExpectStatic }): Promise<void> => {
+    const child = await startChild(config);
+    try {
+      await run(child, expect);
+    } finally {
+      child.kill();
+    }
+  };
+}
 
-describe('signals in a real process', () => {
-  it('SIGTERM: the request in progress finishes, then exit 0 (EXIT_CLEAN)', async () => {
-    const child = await startChild();
+describe.concurrent('signals in a real process', () => {
+  it('SIGTERM: the request in progress finishes, then exit 0 (EXIT_CLEAN)', withChild({}, async (child, expect) => {
     const { reply } = await holdRequest(child);
     child.signal('SIGTERM');
     await child.waitFor('draining', (e) => e.state === 'draining');
@@ -104,29 +117,26 @@ describe('signals in a real process', () => {
     expect(await reply).toBe('200 done');
     expect(await child.exitCode()).toBe(0);
     expect(child.states()).toEqual(['draining', 'drained', 'closed']);
-  });
+  }));
 
-  it('work cut at drainTimeout: exit 1 (EXIT_FORCED)', async () => {
-    const child = await startChild({ drainTimeout: 200 });
+  it('work cut at drainTimeout: exit 1 (EXIT_FORCED)', withChild({ drainTimeout: 200 }, async (child, expect) => {
     const { reply } = await holdRequest(child);
     child.signal('SIGTERM');
     expect(await child.exitCode()).toBe(1);
     expect(child.states()).toEqual(['draining', 'forced', 'closed']);
     expect(await reply).toBe('cut');
-  });
+  }));
 
-  it('a second SIGTERM exits at once with 1, without waiting for the deadline', async () => {
-    const child = await startChild({ drainTimeout: 60_000 });
+  it('a second SIGTERM exits at once with 1, without waiting for the deadline', withChild({ drainTimeout: 60_000 }, async (child, expect) => {
     await holdRequest(child);
     child.signal('SIGTERM');
     await child.waitFor('draining', (e) => e.state === 'draining');
     child.signal('SIGTERM');
     expect(await child.exitCode()).toBe(1);
     expect(child.states()).toEqual(['draining']);
-  });
+  }));
 
-  it('during shutdownDelay: health is 503 while new connections are still served; SIGINT works too', async () => {
-    const child = await startChild({ shutdownDelay: 60_000, drainTimeout: 90_000 });
+  it('during shutdownDelay: health is 503 while new connections are still served; SIGINT works too', withChild({ shutdownDelay: 60_000, drainTimeout: 90_000 }, async (child, expect) => {
     const port = await child.port();
     expect((await send(port, '/health')).status).toBe(200);
     child.signal('SIGINT');
@@ -135,20 +145,18 @@ describe('signals in a real process', () => {
     expect(await send(port, '/fast')).toMatchObject({ status: 200, body: 'ok' });
     child.command('close'); // ends the delay early; nothing in flight, so the signal-started shutdown is clean
     expect(await child.exitCode()).toBe(0);
-  });
+  }));
 
-  it('a failing beforeShutdown hook: exit 2 (EXIT_HOOK_FAILED), reported', async () => {
-    const child = await startChild({ failHook: true });
+  it('a failing beforeShutdown hook: exit 2 (EXIT_HOOK_FAILED), reported', withChild({ failHook: true }, async (child, expect) => {
     child.signal('SIGTERM');
     expect(await child.exitCode()).toBe(2);
     expect(child.events).toContainEqual({ server: 0, problem: 'beforeShutdown failed: cache flush failed' });
-  });
+  }));
 
-  it('two servers in one process drain together and the process exits once, after both closed', async () => {
-    const child = await startChild({ servers: 2 });
+  it('two servers in one process drain together and the process exits once, after both closed', withChild({ servers: 2 }, async (child, expect) => {
     child.signal('SIGTERM');
     expect(await child.exitCode()).toBe(0);
     expect([child.states(0), child.states(1)]).toEqual([['draining', 'drained', 'closed'], ['draining', 'drained', 'closed']]);
     expect(child.events.filter((e) => e.exit !== undefined)).toEqual([{ exit: 0 }]);
-  });
+  }));
 });
