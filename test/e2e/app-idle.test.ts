@@ -87,6 +87,7 @@ describe('drain --until app-idle, behind the AWS emulator with a 300 s deregistr
     const records = ndjson(run.stdout);
     const done = records.find((r) => r.type === 'target_done');
     expect(done).toMatchObject({ outcome: 'drained', evidence: { kind: 'app-idle', detail: expect.stringContaining('the app reported nothing in flight') } });
+    expect(records.find((r) => r.type === 'summary')!.results[0]).toMatchObject({ outcome: 'drained', evidence: 'app-idle' });
     // Not before the request it was waiting for had ended.
     expect(Date.parse(records.find((r) => r.type === 'summary')!.finished_at as string)).toBeGreaterThanOrEqual(workEnded);
     // The load balancer's own timer is far from over: the evidence was the app's.

@@ -23,7 +23,7 @@ export function reportResult(report: OperationReport, refs: readonly TargetRef[]
 }
 
 function resultData(r: TargetResult): Record<string, unknown> {
-  return { target: r.target, outcome: r.outcome, state: r.state, health: r.health, raw: r.raw, elapsed_ms: r.elapsedMs };
+  return { target: r.target, outcome: r.outcome, state: r.state, health: r.health, raw: r.raw, elapsed_ms: r.elapsedMs, ...(r.evidence && { evidence: r.evidence }) };
 }
 
 function summaryText(report: OperationReport): string {
