@@ -84,6 +84,24 @@ export async function runAppIdleBench({ reps = APP_IDLE_REPS, log = console.log 
   }
 }
 
+function appIdleFigures(r) {
+  const total = median(r.runs.map((x) => x.totalMs));
+  const beyond = median(r.runs.map((x) => x.beyondFloorMs));
+  const worst = Math.max(...r.runs.map((x) => x.beyondFloorMs));
+  return { total, beyond, worst, met: worst < 1000 };
+}
+
+/** The summary table's row. */
+export function appIdleSummaryRow(r) {
+  const f = appIdleFigures(r);
+  return `| [Scale-in with app-idle, ${r.delaySeconds} s delay](#12-scale-in-with-app-idle-evidence) | "safe to stop" < 1 s after the last request (or the propagation time) | ${(f.total / 1000).toFixed(2)} s; ${Math.round(f.beyond)} ms after (worst ${Math.round(f.worst)} ms) | drain on the load balancer's word: ${(r.lbMs / 1000).toFixed(1)} s | ${(r.lbMs / f.total).toFixed(0)}× | ${f.met ? 'yes' : '**no**'} |`;
+}
+
+/** Section 12 of docs/benchmarks.md, as lines. */
+export function appIdleSection(r) {
+  return ['## 12. Scale-in with app-idle evidence', '', `Method: bench/app-idle.mjs. ${appIdleMarkdown(r)}`, ''];
+}
+
 export function appIdleMarkdown(r) {
   const total = median(r.runs.map((x) => x.totalMs));
   const beyond = median(r.runs.map((x) => x.beyondFloorMs));

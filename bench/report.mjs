@@ -1,6 +1,7 @@
 // Turns raw results into goal verdicts, a stdout summary and docs/benchmarks.md.
 import { meanCi, ratio, summarize } from './lib/stats.mjs';
 import { analyseLedger, ledgerSections, ledgerSummaryLines, ledgerSummaryRows } from './report-ledger.mjs';
+import { appIdleSection, appIdleSummaryRow } from './app-idle.mjs';
 
 export const GOALS = {
   detectionMedianMs: 1000,
@@ -296,6 +297,7 @@ export function markdown(results, a) {
     }
   }
   L.push(...ledgerSummaryRows(results, a));
+  if (results.appIdle) L.push(appIdleSummaryRow(results.appIdle));
   L.push('');
 
   // ---------------------------------------------------------------------------------------------
@@ -470,6 +472,7 @@ export function markdown(results, a) {
   }
   if (results.firstCall) L.push(...firstCallSection(results.firstCall, a.firstCall));
   L.push(...ledgerSections(results, a));
+  if (results.appIdle) L.push(...appIdleSection(results.appIdle));
   return `${L.join('\n')}\n`;
 }
 

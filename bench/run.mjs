@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAppIdleBench } from './app-idle.mjs';
 import { runAzureBench, runGcpBench } from './cloud.mjs';
 import { runColdStart } from './coldstart.mjs';
 import { runFirstCall } from './first-call.mjs';
@@ -26,7 +27,7 @@ import { p99Settings, runP99 } from './p99.mjs';
 import { analyse, markdown, summaryText } from './report.mjs';
 
 /** In the order they run (detection-300s runs in the background from the start until after azure). */
-export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'guard', 'contention', 'ledger-scale', 'coldstart', 'first-call'];
+export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'guard', 'contention', 'ledger-scale', 'app-idle', 'coldstart', 'first-call'];
 const LEDGER_BENCHES = ['guard', 'contention', 'ledger-scale'];
 const GROUPS = { detection: ['detection-5s', 'detection-300s'], cloud: ['gcp', 'azure'], ledger: LEDGER_BENCHES };
 const NEEDS_AWS = ['detection-5s', 'detection-300s', 'fleet', 'coldstart'];
@@ -200,6 +201,7 @@ async function main() {
       await ledgers.stop();
       emulators.splice(emulators.indexOf(ledgers), 1);
     }
+    if (picked.includes('app-idle')) results.appIdle = await phase('app-idle', () => runAppIdleBench({ log }));
     if (picked.includes('coldstart')) {
       log('coldstart: waiting for the host to quieten');
       results.load.quietWait = await waitForQuiet(Number(machine.nproc) || 1);
