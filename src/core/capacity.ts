@@ -96,14 +96,27 @@ export interface Reservation {
 export async function reserveCapacity(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, record: (status: TargetStatus, lease: string) => Promise<void>): Promise<CapacityView> {
   const started = cmd.clock.now();
   const until = Math.min(started + policy.waitMs, cmd.call.deadline);
-  for (let announced = ''; ; ) {
-    const short = await tryReserve(cmd, group, reservation, policy, record);
+  for (let announced = '', tries = 0; ; tries++) {
+    // While waiting, look without the lock first and take it only when the group looks able to
+    // spare the targets: fifty waiting runners would otherwise hold the lock for a describe each,
+    // in turn, and the one that could go ahead would wait behind them. The look under the lock
+    // still decides.
+    const peek = tries > 0 ? await shortWithoutLock(cmd, group, reservation, policy) : undefined;
+    const short = peek ?? (await tryReserve(cmd, group, reservation, policy, record));
     if (short.kind === 'reserved') return short.view;
     const pause = CAPACITY_POLL_MS * (0.75 + 0.5 * (cmd.random ?? Math.random)());
     if (cmd.clock.now() + pause > until) throw refusal(group, reservation, policy, short, cmd.clock.now() - started);
     if (short.kind !== 'lock') announced = announce(cmd, group, reservation, short.view, until, announced);
     await sleepWithin(cmd.call, pause, `wait for capacity in ${group.work.groupText}`);
   }
+}
+
+/** What stops the reservation now, as seen without the lock; undefined when it looks possible. */
+async function shortWithoutLock(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy): Promise<Shortfall | undefined> {
+  const view = await viewUnderLock(cmd, group, reservation, policy);
+  if (view.held.length > 0) return { kind: 'held', view };
+  if (reservation.toDrain.length > 0 && !leavesEnough(view, policy)) return { kind: 'capacity', view };
+  return undefined;
 }
 
 async function tryReserve(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, record: (status: TargetStatus, lease: string) => Promise<void>): Promise<Shortfall | { readonly kind: 'reserved'; readonly view: CapacityView }> {
@@ -132,6 +145,7 @@ async function takeLock(cmd: Command, key: GroupKey, holder: Holder): Promise<Aw
   }
 }
 
+/** The group as one runner sees it: one describe, then the ledger's rows (under the lock, or a look before taking it). */
 async function viewUnderLock(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy): Promise<CapacityView> {
   const { work } = group;
   // Bounded well inside the lock's life, so a slow describe cannot outlive the lock it runs under.
