@@ -1,38 +1,26 @@
-import type { Server } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { STATUS_SCHEMA, buildStatus, createDrainer, type Drainer, type DrainerOptions, type Problem } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { STATUS_SCHEMA, buildStatus, type DrainerOptions } from '../src/index.js';
 import { Gate } from './support/gate.js';
 import { accepts, closeServer, listen, send } from './support/http.js';
+import { appPerTest } from './support/per-test.js';
 
 const SECRET = 'a-secret-of-enough-length-1234';
 const STATUS_KEYS = [
   'schema', 'state', 'pid', 'in_flight', 'drain_started_at', 'drain_timeout_ms', 'shutdown_delay_ms', 'last_request_ended_at', 'idle_for_ms', 'accepting',
 ].sort();
 
-let server: Server;
-let drainer: Drainer | null = null;
-let gate: Gate;
+let gate = new Gate();
+const startApp = appPerTest(() => gate.open());
 
-async function start(options: DrainerOptions = {}): Promise<{ port: number; drainer: Drainer; problems: Problem[] }> {
+/** An app whose /slow requests answer when the test lets the gate through; anything else is its 404. */
+function start(options: DrainerOptions = {}) {
   gate = new Gate();
-  const started = await listen((req, res) => {
+  return startApp(options, (req, res) => {
     if (req.url === '/slow') return void gate.pass().then(() => res.end('done'));
     res.writeHead(404);
     res.end('app');
   });
-  server = started.server;
-  drainer = createDrainer(server, { signals: false, ...options });
-  const problems: Problem[] = [];
-  drainer.on('problem', (problem) => problems.push(problem));
-  return { port: started.port, drainer, problems };
 }
-
-afterEach(async () => {
-  gate.open();
-  await drainer?.close();
-  await closeServer(server);
-  drainer = null;
-});
 
 describe('status endpoint', () => {
   it('serves schema drainctl.server-status/v1 as uncached JSON, with exactly the documented fields', async () => {

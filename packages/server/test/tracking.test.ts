@@ -1,34 +1,26 @@
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createDrainer, type Drainer, type DrainerOptions, type Problem } from '../src/index.js';
+import type { DrainerOptions } from '../src/index.js';
 import { Gate } from './support/gate.js';
-import { closeServer, listen, send } from './support/http.js';
+import { send } from './support/http.js';
+import { appPerTest, type Handler, type StartedApp } from './support/per-test.js';
 
 /** Persistent connections: generic track(), WebSockets that will not close, upgrades nobody tracked, SSE and long polls. */
 
-let server: Server;
-let drainer: Drainer | null = null;
 const cleanups: (() => void)[] = [];
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function start(options: DrainerOptions = {}, handler: Handler = (_req, res) => res.end('ok')): Promise<{ port: number; drainer: Drainer; problems: Problem[] }> {
-  const started = await listen((req, res) => handler(req, res));
-  server = started.server;
-  drainer = createDrainer(server, { signals: false, ...options });
-  const problems: Problem[] = [];
-  drainer.on('problem', (problem) => problems.push(problem));
-  return { port: started.port, drainer, problems };
-}
-
-afterEach(async () => {
+const startApp = appPerTest(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  await drainer?.close();
-  await closeServer(server);
-  drainer = null;
 });
+/** The app of the test running now: its server and drainer, for handlers that need them. */
+let app: StartedApp | undefined;
+
+async function start(options: DrainerOptions = {}, handler?: Handler): Promise<StartedApp> {
+  app = await startApp(options, handler);
+  return app;
+}
 
 describe('track()', () => {
   it('asks the connection to close when the listener stops and waits for it to be untracked', async () => {
@@ -70,9 +62,9 @@ describe('WebSockets and upgrades', () => {
     return {
       wss,
       attach() {
-        server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        app!.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
           wss.handleUpgrade(req, socket, head, (ws) => {
-            if (track) drainer?.trackWebSocket(ws);
+            if (track) app?.drainer.trackWebSocket(ws);
           });
         });
         cleanups.push(() => wss.close());
@@ -146,10 +138,10 @@ describe('SSE and long polls', () => {
   it("answers a long poll with the app's respond(), and with 204 when respond() throws", async () => {
     const arrivals = new Gate();
     const { port, drainer: d, problems } = await start({}, (req, res) => {
-      const untrack = drainer?.trackLongPoll(res, req.url === '/custom' ? () => void res.end('{"events":[]}') : () => {
+      const untrack = app?.drainer.trackLongPoll(res, req.url === '/custom' ? () => void res.end('{"events":[]}') : () => {
         throw new Error('respond broke');
       });
-      expect(drainer?.trackLongPoll(res)).toBe(untrack); // tracked twice, counted once
+      expect(app?.drainer.trackLongPoll(res)).toBe(untrack); // tracked twice, counted once
       void arrivals.pass();
     });
     const custom = send(port, '/custom');
