@@ -2,6 +2,7 @@
 import { meanCi, ratio, summarize } from './lib/stats.mjs';
 import { analyseLedger, ledgerSections, ledgerSummaryLines, ledgerSummaryRows } from './report-ledger.mjs';
 import { appIdleSection, appIdleSummaryRow } from './app-idle.mjs';
+import { analyseServer, serverSection, serverSummaryLines, serverSummaryRows } from './server-report.mjs';
 
 export const GOALS = {
   detectionMedianMs: 1000,
@@ -39,6 +40,7 @@ const bold = (met) => (met ? '**met**' : '**missed**');
 /** Verdicts and derived figures for whatever ran. */
 export function analyse(results) {
   const out = {};
+  if (results.server) out.server = analyseServer(results.server);
   if (results.detection5) {
     const { drainctl, cli } = results.detection5;
     const lags = (runs) => runs.map((r) => r.lagMs).filter((v) => v !== undefined);
@@ -136,6 +138,7 @@ export function analyse(results) {
 /** A few lines for the terminal. */
 export function summaryText(results, a) {
   const lines = ['', 'drainctl benchmarks', '==================='];
+  if (a.server) lines.push(...serverSummaryLines(results.server, a.server));
   if (a.detection5) {
     const d = a.detection5;
     lines.push(
@@ -231,6 +234,8 @@ const PHASE_NAMES = {
   guard: 'Capacity guard overhead',
   contention: 'Fifty runners, one group',
   'ledger-scale': 'A ledger of a million events',
+  'app-idle': 'Scale-in with app-idle evidence',
+  server: '@drainctl/server against its peers',
 };
 
 /** The whole of docs/benchmarks.md. */
@@ -298,6 +303,7 @@ export function markdown(results, a) {
   }
   L.push(...ledgerSummaryRows(results, a));
   if (results.appIdle) L.push(appIdleSummaryRow(results.appIdle));
+  if (a.server) L.push(...serverSummaryRows(results.server, a.server, '#13-drainctlserver-against-its-peers'));
   L.push('');
 
   // ---------------------------------------------------------------------------------------------
@@ -473,6 +479,7 @@ export function markdown(results, a) {
   if (results.firstCall) L.push(...firstCallSection(results.firstCall, a.firstCall));
   L.push(...ledgerSections(results, a));
   if (results.appIdle) L.push(...appIdleSection(results.appIdle));
+  if (a.server) L.push(...serverSection(results.server, a.server, '## 13. @drainctl/server against its peers'));
   return `${L.join('\n')}\n`;
 }
 

@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSyn
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAppIdleBench } from './app-idle.mjs';
+import { runServerBench } from './server.mjs';
+import { stopAll as stopServerChildren } from './server-proc.mjs';
 import { runAzureBench, runGcpBench } from './cloud.mjs';
 import { runColdStart } from './coldstart.mjs';
 import { runFirstCall } from './first-call.mjs';
@@ -27,7 +29,7 @@ import { p99Settings, runP99 } from './p99.mjs';
 import { analyse, markdown, summaryText } from './report.mjs';
 
 /** In the order they run (detection-300s runs in the background from the start until after azure). */
-export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'guard', 'contention', 'ledger-scale', 'app-idle', 'coldstart', 'first-call'];
+export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'guard', 'contention', 'ledger-scale', 'app-idle', 'coldstart', 'first-call', 'server'];
 const LEDGER_BENCHES = ['guard', 'contention', 'ledger-scale'];
 const GROUPS = { detection: ['detection-5s', 'detection-300s'], cloud: ['gcp', 'azure'], ledger: LEDGER_BENCHES };
 const NEEDS_AWS = ['detection-5s', 'detection-300s', 'fleet', 'coldstart'];
@@ -72,6 +74,7 @@ function checkPrerequisites(picked, p99) {
     }
   };
   if (!existsSync(join(REPO, 'dist', 'index.js'))) problems.push('dist/ is missing: run `npm run build` (npm run bench does)');
+  if (picked.some((t) => t === 'server' || t === 'app-idle') && !existsSync(join(REPO, 'packages', 'server', 'dist', 'index.js'))) problems.push('packages/server/dist is missing: run `npm run build` (npm run bench does)');
   if (picked.includes('haproxy') && !has('haproxy')) problems.push('haproxy is not on PATH (Debian: apt-get install haproxy), needed by BENCH_ONLY=haproxy');
   if (picked.some((t) => LEDGER_BENCHES.includes(t)) && hasPostgresLedger() && postgresProblem()) problems.push(`${postgresProblem()}, needed by BENCH_ONLY=${LEDGER_BENCHES.join(',')} (this build has a PostgreSQL ledger)`);
   if (picked.includes('p99')) {
@@ -135,6 +138,7 @@ async function main() {
   let interrupted = false;
   const cleanup = async () => {
     killAllChildren();
+    stopServerChildren();
     await Promise.allSettled([...emulators.map((e) => e.stop()), stopLab()]);
     rmSync(tmpDir, { recursive: true, force: true });
   };
@@ -209,6 +213,8 @@ async function main() {
       results.coldstart = await phase('coldstart', () => runColdStart({ aws: aws.path, log }));
     }
     if (picked.includes('first-call')) results.firstCall = await phase('first-call', () => runFirstCall({ log }));
+    // CPU-heavy, so last: nothing else of the bench runs beside it.
+    if (picked.includes('server')) results.server = await phase('server', () => runServerBench({ log }));
     results.finishedAt = Date.now();
     results.load.end = loadavg()[0];
 

@@ -2,7 +2,7 @@ import { constants as h2, type Http2Session } from 'node:http2';
 import type { Server, Socket } from 'node:net';
 
 /** Per HTTP/1 connection: responses in progress, and whether it left HTTP (upgrade, CONNECT). */
-interface SocketState {
+export interface SocketState {
   active: number;
   upgraded: boolean;
   /** socket.bytesRead when it last went idle: more bytes since then means a next request is arriving. */

@@ -1,10 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Http2ServerRequest, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Server, Socket } from 'node:net';
-import type { ConnectionTracker } from './connections.js';
-import type { InFlightCounter } from './in-flight.js';
+import type { ConnectionTracker, SocketState } from './connections.js';
+import type { InFlightCounter, WorkEntry } from './in-flight.js';
 import { answerProbe, probeKindOf, sendOnHttp1, sendOnStream, type ProbeHost, type ProbePaths } from './probes.js';
 import { attachWork, workOf, type DrainableResponse } from './work.js';
+
+const kRequest = Symbol('drainctl.request');
+
+/** What a response's close must undo: its count, and its socket's. */
+interface OpenRequest {
+  readonly entry: WorkEntry;
+  readonly socket: Socket;
+  readonly state: SocketState;
+}
+
+type TrackedResponse = ServerResponse & { [kRequest]?: OpenRequest };
 
 /** What the interception needs from the drainer. */
 export interface InterceptionHost {
@@ -26,6 +37,17 @@ export interface InterceptionHost {
  */
 export function interceptServerEvents(server: Server, host: InterceptionHost): { restore(): void; openResponses: Set<ServerResponse> } {
   const openResponses = new Set<ServerResponse>();
+
+  // One handler for every response, reading what it needs from the response: no closure and no
+  // once() wrapper per request, on the path every request takes.
+  function onResponseClose(this: TrackedResponse): void {
+    const open = this[kRequest];
+    if (open === undefined) return;
+    this[kRequest] = undefined;
+    openResponses.delete(this);
+    host.inFlight.end(open.entry);
+    host.connections.requestEnded(open.socket, open.state);
+  }
   const hadOwnEmit = Object.prototype.hasOwnProperty.call(server, 'emit');
   const originalEmit = server.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
   let active = true;
@@ -48,14 +70,11 @@ export function interceptServerEvents(server: Server, host: InterceptionHost): {
     const entry = host.inFlight.start('requests');
     attachWork(response, entry);
     const socket = req.socket;
-    const socketState = host.connections.requestStarted(socket);
+    (response as TrackedResponse)[kRequest] = { entry, socket, state: host.connections.requestStarted(socket) };
     openResponses.add(response);
     if (host.isDraining()) response.setHeader('connection', 'close');
-    response.once('close', () => {
-      openResponses.delete(response);
-      host.inFlight.end(entry);
-      host.connections.requestEnded(socket, socketState);
-    });
+    // 'close' comes once, whether the response finished, was aborted or errored.
+    response.on('close', onResponseClose);
     return false;
   };
 
@@ -78,18 +97,20 @@ export function interceptServerEvents(server: Server, host: InterceptionHost): {
     return false;
   };
 
-  function emit(this: Server, event: string | symbol, ...args: unknown[]): boolean {
+  // Named parameters and `arguments` rather than rest and spread: no array built per event.
+  function emit(this: Server, event: string | symbol, first?: unknown, second?: unknown): boolean {
     if (active) {
       if (event === 'request') {
-        if (onRequest(args[0] as IncomingMessage, args[1] as DrainableResponse)) return true;
+        if (onRequest(first as IncomingMessage, second as DrainableResponse)) return true;
       } else if (event === 'stream') {
-        if (onStream(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)) return true;
+        if (onStream(first as ServerHttp2Stream, second as IncomingHttpHeaders)) return true;
       } else if ((event === 'upgrade' || event === 'connect') && this.listenerCount(event) > 0) {
         // Without a listener Node destroys the socket itself; with one, the app now owns a non-HTTP connection.
-        host.onUpgrade(args[1] as Socket);
+        host.onUpgrade(second as Socket);
       }
     }
-    return originalEmit.call(this, event, ...args);
+    // eslint-disable-next-line prefer-rest-params
+    return originalEmit.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
   }
 
   server.emit = emit as Server['emit'];
