@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CLUSTER_OPTIONS } from '../src/cluster-options.js';
+import { REPORT_INTERVAL_MS } from '../src/cluster-protocol.js';
 import { createClusterDrainer, DrainerOptionsError, type ClusterDrainerOptions } from '../src/index.js';
 import { send } from './support/http.js';
 
@@ -53,5 +58,19 @@ describe('createClusterDrainer with no workers', () => {
     }
     // Closed: another may be created.
     await createClusterDrainer({ probePort: 0, signals: false }).close();
+  });
+});
+
+describe('README, "Several processes"', () => {
+  const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Several processes'), readme.indexOf('## Bad input'));
+
+  it('lists exactly the options createClusterDrainer takes', () => {
+    const listed = /`createClusterDrainer` takes these options, [^:]+: ([^.]+)\./.exec(section)?.[1] ?? '';
+    expect([...listed.matchAll(/`(\w+)`/g)].map((m) => m[1]).sort()).toEqual([...CLUSTER_OPTIONS].sort());
+  });
+
+  it('states the report interval the code uses', () => {
+    expect(section).toContain(`at most once every ${REPORT_INTERVAL_MS} ms while they change`);
   });
 });
