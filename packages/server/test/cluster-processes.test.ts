@@ -241,6 +241,17 @@ describe('node:cluster: a primary with createClusterDrainer and two workers with
     expect(app.events.some((e) => e.problem?.startsWith(`worker ${first!.id} (pid ${first!.pid}) exited on its own (code 7)`))).toBe(true);
   });
 
+  it('workers forked before the primary\'s drainer existed are asked to report, and drain with the rest', async () => {
+    const app = await startApp({ lateDrainer: true });
+    const { reply } = await app.hold();
+    await app.statusWhen('the held request', (s) => s.in_flight.requests === 1);
+    app.process.kill('SIGTERM');
+    await app.waitFor('one worker exit', (e) => e.workerExit !== undefined);
+    app.command('release');
+    expect(await reply).toBe('200 done');
+    expect(await app.exitCode()).toBe(0);
+  });
+
   it('counts are reported coalesced: far fewer messages than requests, at most one per worker per 50 ms', async () => {
     const app = await startApp();
     const countNow = async (): Promise<number> => {
