@@ -58,7 +58,10 @@ class WorkerReport {
     // A 'message' listener keeps the IPC channel, and so the process, alive: it is held only while a drainer is open.
     if (this.members.size === 0) process.on('message', this.onMessage);
     this.members.add(member);
-    watchCounts(member.drainer, () => this.coalescer.changed());
+    // Until a primary asks, counts cost nothing more than the check (under PM2, for ever).
+    watchCounts(member.drainer, () => {
+      if (this.subscribed) this.coalescer.changed();
+    });
     member.drainer.on('state', (change) => {
       this.coalescer.flush();
       if (change.to === 'closed') this.remove(member);
