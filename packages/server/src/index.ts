@@ -1,4 +1,16 @@
-export { createDrainer, type Drainer, type DrainerEvents, type DrainResult, type DrainableServer } from './drainer.js';
+export { createDrainer } from './cluster-worker.js';
+export type { ClusterDrainerOptions } from './cluster-options.js';
+export {
+  createClusterDrainer,
+  type ClusterDrainer,
+  type ClusterDrainerEvents,
+  type ClusterDrainResult,
+  type ClusterProblem,
+  type ClusterProblemSource,
+  type WorkerExit,
+} from './cluster-primary.js';
+export { buildClusterStatus, type ClusterStatus, type ClusterWorkerStatus } from './cluster-status.js';
+export type { Drainer, DrainerEvents, DrainResult, DrainableServer } from './drainer.js';
 export { DrainerOptionsError } from './errors.js';
 export type { InFlightCounts } from './in-flight.js';
 export {

@@ -1,0 +1,53 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ProbeServer } from './probe-server.js';
+import { answerProbe, probeKindOf, sendOnHttp1, type ProbeHost, type ProbePaths, type ProbeReply } from './probes.js';
+
+/** What the primary's probes need: the ProbeHost of a drainer, plus how many workers could take a request now. */
+export interface ClusterProbeHost extends ProbeHost {
+  readonly readyWorkers: number;
+}
+
+const NO_STORE = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+
+/**
+ * Readiness of a cluster: the primary serves and at least one worker serves and accepts. A primary whose workers
+ * are still starting, or all gone, would only send the load balancer's traffic to a closed port.
+ */
+function answerHealth(method: string, host: ClusterProbeHost): ProbeReply {
+  if (method !== 'GET' && method !== 'HEAD') {
+    return { status: 405, headers: { ...NO_STORE, allow: 'GET, HEAD' }, body: `${JSON.stringify({ error: `${method} is not allowed here; use GET` })}\n` };
+  }
+  const ready = host.state === 'serving' && host.readyWorkers > 0;
+  return { status: ready ? 200 : 503, headers: NO_STORE, body: `${JSON.stringify({ state: host.status().state, ready_workers: host.readyWorkers })}\n` };
+}
+
+/** The primary's probe listener (it has no app server of its own). Liveness and status are answered as a drainer's. */
+export function startClusterProbes(port: number, hostname: string, paths: ProbePaths, host: ClusterProbeHost, onError: (error: Error) => void): ProbeServer {
+  const server: Server = createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const kind = probeKindOf(req.url, paths);
+    const last = host.state !== 'serving';
+    if (kind === 'health') return sendOnHttp1(res, method, answerHealth(method, host), last);
+    if (kind) return sendOnHttp1(res, method, answerProbe(kind, method, req.headers, host), last);
+    res.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
+    res.end(`${JSON.stringify({ error: `not a probe path; probes: ${paths.healthPath}, ${paths.livenessPath}, ${paths.statusPath}` })}\n`);
+  });
+  const listening = new Promise<AddressInfo>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+  listening.catch(onError);
+  // As for the primary itself: its workers keep it alive, not its probes.
+  server.unref();
+  return {
+    listening,
+    close() {
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}
