@@ -5,8 +5,8 @@
  * the same port, wait until HAProxy's health checks see it UP, next one. No request may fail; every WebSocket
  * client is closed with 1001 and reconnects elsewhere; every SSE client is told `retry:` and reconnects elsewhere.
  * The same roll with the backends' naive shutdown (exit on SIGTERM) must lose requests: that is what shows this
- * test can fail. The clients never retry a request; HAProxy retries one only when the backend closed a reused
- * connection under it before answering (`retry-on conn-failure empty-response`, see rolling-lab.ts).
+ * test can fail. Neither the clients nor HAProxy retry a request (no `retry-on`): the drain itself must lose
+ * nothing, the HTTP/1.1 keep-alive race included (idle connections stay open through the shutdown delay).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildLibrary } from '../../packages/server/test/support/build-library.js';

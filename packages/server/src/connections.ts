@@ -128,10 +128,13 @@ export class ConnectionTracker {
     if (session[kStreams] === 0 && session[kNoticed]) finalGoaway(session);
   }
 
-  /** Drain start: close idle keep-alive sockets now, send GOAWAY on every HTTP/2 session. */
-  startDraining(): void {
+  /**
+   * Drain start: send GOAWAY on every HTTP/2 session and, with `closeIdle`, close idle keep-alive
+   * sockets now. From here a socket whose last response ends is closed.
+   */
+  startDraining(closeIdle = true): void {
     this.draining = true;
-    for (const socket of this.sockets) {
+    for (const socket of closeIdle ? this.sockets : []) {
       const state = socket[kSocketState];
       if (state && state.active === 0 && !state.upgraded && socket.bytesRead === state.bytesReadWhenIdle) closeGently(socket);
     }

@@ -246,14 +246,18 @@ class DrainerImpl extends EventEmitter<DrainerEvents> implements Drainer, ProbeH
     return promise;
   }
 
-  /** The instant a drain starts: health goes 503, the signal aborts, keep-alive connections are told to go. */
+  /** The instant a drain starts: health goes 503, the signal aborts, keep-alive connections are told to go (idle ones at once without a shutdown delay). */
   private startDraining(run: Run, signal: NodeJS.Signals | undefined): void {
     this.move('draining');
     this.controller.abort(new DOMException('the drain started', 'AbortError'));
     for (const response of this.interception.openResponses) {
       if (!response.headersSent) response.setHeader('connection', 'close');
     }
-    this.connections.startDraining();
+    // With a shutdown delay the load balancer may still route here until it sees the 503, and
+    // may pick an idle keep-alive connection the instant it is closed (HTTP/1.1 has no way to
+    // refuse a request gracefully): those close when the listener stops. Every response sent
+    // meanwhile carries Connection: close, so no connection is reused after its next response.
+    this.connections.startDraining(this.options.shutdownDelay === 0);
     const start = { reason: run.reason, ...(signal ? { signal } : {}), at: iso(run.startedAt), inFlight: run.inFlightAtStart };
     const onDrain = this.options.onDrain;
     if (onDrain) runReported('onDrain', (problem) => this.report(problem), () => onDrain(start));
