@@ -1,7 +1,8 @@
 // drainctl's benchmarks, all in one run: drainctl and the AWS CLI side by side against the built-in
 // ELB emulator; 100-target drains on the built-in Google Cloud and Azure emulators; p99 of a large
 // ALB log against awk | sort; drains of a real HAProxy under load; and the ledger: the capacity
-// guard's cost, fifty runners on one group, and a ledger of a million events (SQLite and PostgreSQL).
+// guard's cost, fifty runners on one group, and a ledger of a million events (SQLite and PostgreSQL);
+// scale-in with app-idle evidence; and @drainctl/server against terminus, http-terminator, lightship, stoppable.
 // Run with `npm run bench` (builds first). See docs/benchmarks.md for what is measured and why.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
