@@ -96,27 +96,14 @@ export interface Reservation {
 export async function reserveCapacity(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, record: (status: TargetStatus, lease: string) => Promise<void>): Promise<CapacityView> {
   const started = cmd.clock.now();
   const until = Math.min(started + policy.waitMs, cmd.call.deadline);
-  for (let announced = '', tries = 0; ; tries++) {
-    // While waiting, look without the lock first and take it only when the group looks able to
-    // spare the targets: fifty waiting runners would otherwise hold the lock for a describe each,
-    // in turn, and the one that could go ahead would wait behind them. The look under the lock
-    // still decides.
-    const peek = tries > 0 ? await shortWithoutLock(cmd, group, reservation, policy) : undefined;
-    const short = peek ?? (await tryReserve(cmd, group, reservation, policy, record));
+  for (let announced = ''; ; ) {
+    const short = await tryReserve(cmd, group, reservation, policy, record);
     if (short.kind === 'reserved') return short.view;
     const pause = CAPACITY_POLL_MS * (0.75 + 0.5 * (cmd.random ?? Math.random)());
     if (cmd.clock.now() + pause > until) throw refusal(group, reservation, policy, short, cmd.clock.now() - started);
     if (short.kind !== 'lock') announced = announce(cmd, group, reservation, short.view, until, announced);
     await sleepWithin(cmd.call, pause, `wait for capacity in ${group.work.groupText}`);
   }
-}
-
-/** What stops the reservation now, as seen without the lock; undefined when it looks possible. */
-async function shortWithoutLock(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy): Promise<Shortfall | undefined> {
-  const view = await viewUnderLock(cmd, group, reservation, policy);
-  if (view.held.length > 0) return { kind: 'held', view };
-  if (reservation.toDrain.length > 0 && !leavesEnough(view, policy)) return { kind: 'capacity', view };
-  return undefined;
 }
 
 async function tryReserve(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy, record: (status: TargetStatus, lease: string) => Promise<void>): Promise<Shortfall | { readonly kind: 'reserved'; readonly view: CapacityView }> {
@@ -145,21 +132,19 @@ async function takeLock(cmd: Command, key: GroupKey, holder: Holder): Promise<Aw
   }
 }
 
-/** The group as one runner sees it: one describe, then the ledger's rows (under the lock, or a look before taking it). */
+/** The group as one runner sees it under the lock: one describe and the ledger's rows, together. */
 async function viewUnderLock(cmd: Command, group: InspectedGroup, reservation: Reservation, policy: CapacityPolicy): Promise<CapacityView> {
   const { work } = group;
   // Bounded well inside the lock's life, so a slow describe cannot outlive the lock it runs under.
   const call: CallContext = { ...cmd.call, deadline: Math.min(cmd.call.deadline, cmd.clock.now() + LOCKED_DESCRIBE_MS) };
   const refs = [...reservation.toDrain, ...reservation.following].map((s) => s.ref);
-  const snapshot = await providerCall({ ...cmd, call }, work.groupText, 'describe', (c) => describeGroup(work, refs, c));
-  // Read after the describe, so no drain that ended during it is missed.
-  let rows = await groupRows(cmd.ledger, group.canonical, work);
+  const read = () => groupRows(cmd.ledger, group.canonical, work);
+  let [snapshot, rows] = await Promise.all([providerCall({ ...cmd, call }, work.groupText, 'describe', (c) => describeGroup(work, refs, c)), read()]);
+  // A holder whose process ended meanwhile wrote its last word ('stopped', not 'draining') before
+  // exiting, maybe after these rows were read: read them again rather than judge it by a stale row.
+  const liveButGone = (r: InstanceRecord): boolean => r.status === 'draining' && r.leaseExpiresAt !== null && r.leaseExpiresAt > isoTime(cmd.clock.now()) && r.holder !== null && policy.holderGone?.(r.holder) === true;
+  if (rows.some(liveButGone)) rows = await read();
   const now = isoTime(cmd.clock.now());
-  // A holder whose process is gone wrote its last word before exiting, maybe after these rows
-  // were read ('stopped', not 'draining'): read once more rather than judge it by a stale row.
-  if (rows.some((r) => r.status === 'draining' && r.leaseExpiresAt !== null && r.leaseExpiresAt > now && r.holder !== null && policy.holderGone?.(r.holder))) {
-    rows = await groupRows(cmd.ledger, group.canonical, work);
-  }
   return capacityView(snapshot.registered ?? snapshot.targets, rows, reservation, policy, now);
 }
 
@@ -175,7 +160,10 @@ export function capacityView(registered: readonly TargetStatus[], rows: readonly
   // provider can show a drained target in service for a moment (an NGINX file another runner
   // edited and has not reloaded yet). Counting too few is the safe side. A drain that never
   // finished is not counted here: once its lease lapsed, the load balancer's word holds.
-  const recordedOut = new Set(rows.filter((r) => r.status === 'stopped').map(name));
+  // So is a drain its runner let go of once the load balancer had it (--no-wait, timed out,
+  // interrupted, a call that may have applied): lease NULL, still 'draining'. A describe made a
+  // moment before that change can still show it in service.
+  const recordedOut = new Set(rows.filter((r) => r.status === 'stopped' || (r.status === 'draining' && r.leaseExpiresAt === null)).map(name));
   const serving = registered.filter((s) => isInService(s) && !reservedNames.has(formatRef(s.ref)) && !recordedOut.has(formatRef(s.ref)));
   const claimed = rows.filter((r) => r.status === 'stopped' && r.holder !== null && !sameOwner(r.holder, policy.holder));
   const held = [...live, ...claimed].filter((r) => mine.has(name(r)));
