@@ -156,6 +156,13 @@ describe('the capacity guard', () => {
     expect((await restore()).results[0]?.outcome).toBe('restored');
   });
 
+  it("counts as out a drain another runner let go of once the load balancer had it (--no-wait), though a describe still shows it in service", async () => {
+    // The row as a --no-wait drain leaves it; this load balancer's describe predates the change.
+    await ledger.record(key(B), { status: 'draining', drainStartedAt: new Date(clock.now()).toISOString(), holder: other, leaseExpiresAt: null, registration: { id: B, port: 8080 } }, { type: 'drain_started', at: new Date(clock.now()).toISOString() });
+    await expect(drain([A], { minHealthy: { kind: 'count', value: 2 } })).rejects.toMatchObject({ kind: 'refused', message: expect.stringContaining('with 1 target in service, below --min-healthy 2') });
+    expect(provider.mutations()).toEqual([]);
+  });
+
   it('a target another owner drained and has not put back is theirs: refused at once, naming the owner, nothing changed', async () => {
     await drain([A], { holder: other });
     const drainedAt = (await ledger.find(key(A)))!.drainedAt;
