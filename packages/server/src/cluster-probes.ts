@@ -1,7 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { ProbeServer } from './probe-server.js';
-import { answerProbe, probeKindOf, sendOnHttp1, type ProbeHost, type ProbePaths, type ProbeReply } from './probes.js';
+import { listenForProbes, type ProbeAnswer, type ProbeServer } from './probe-server.js';
+import { answerProbe, type ProbeHost, type ProbePaths, type ProbeReply } from './probes.js';
 
 /** What the primary's probes need: the ProbeHost of a drainer, plus how many workers could take a request now. */
 export interface ClusterProbeHost extends ProbeHost {
@@ -24,30 +22,6 @@ function answerHealth(method: string, host: ClusterProbeHost): ProbeReply {
 
 /** The primary's probe listener (it has no app server of its own). Liveness and status are answered as a drainer's. */
 export function startClusterProbes(port: number, hostname: string, paths: ProbePaths, host: ClusterProbeHost, onError: (error: Error) => void): ProbeServer {
-  const server: Server = createServer((req, res) => {
-    const method = req.method ?? 'GET';
-    const kind = probeKindOf(req.url, paths);
-    const last = host.state !== 'serving';
-    if (kind === 'health') return sendOnHttp1(res, method, answerHealth(method, host), last);
-    if (kind) return sendOnHttp1(res, method, answerProbe(kind, method, req.headers, host), last);
-    res.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
-    res.end(`${JSON.stringify({ error: `not a probe path; probes: ${paths.healthPath}, ${paths.livenessPath}, ${paths.statusPath}` })}\n`);
-  });
-  const listening = new Promise<AddressInfo>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, hostname, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-  listening.catch(onError);
-  // As for the primary itself: its workers keep it alive, not its probes.
-  server.unref();
-  return {
-    listening,
-    close() {
-      server.close();
-      server.closeAllConnections();
-    },
-  };
+  const answer: ProbeAnswer = (kind, method, headers) => (kind === 'health' ? answerHealth(method, host) : answerProbe(kind, method, headers, host));
+  return listenForProbes(port, hostname, paths, answer, () => host.state !== 'serving', onError);
 }
