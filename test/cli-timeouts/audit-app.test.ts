@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditFlags, auditCommand } from '../../src/cli/commands/audit.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { createDrainer, type Drainer } from '../../packages/server/src/index.js';
+import { freePort } from '../support/ports.js';
 import { runCommand, tempFile } from './helpers.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -69,5 +70,12 @@ describe('audit --app-status', () => {
     const wrong = await audit({ appStatus: statusUrl.replace('/drain/status', '/') });
     expect(wrong.code).toBe(EXIT.usage);
     expect(wrong.error?.message).toMatch(/^--app-status http:\/\/127\.0\.0\.1:\d+\/ is not a drainctl status endpoint: /);
+  });
+
+  it('an app that does not answer is exit 1, naming the URL, with --app-timeout as the way out', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}/drain/status`;
+    const run = await audit({ appStatus: nobody });
+    expect(run.code).toBe(EXIT.error);
+    expect(run.error).toMatchObject({ message: `cannot read the app's status at ${nobody} (ECONNREFUSED)`, hint: 'check that the app runs and the URL is reachable from here, or give --app-timeout instead' });
   });
 });

@@ -3,6 +3,7 @@ import type { AppIdleRequest } from '../../src/core/app-idle-plan.js';
 import { type AppStatus, AppStatusError } from '../../src/core/app-idle.js';
 import { appStatusUrl, checkAppStatusTemplate, displayUrl } from '../../src/core/app-status-url.js';
 import { drainTargets } from '../../src/core/drain.js';
+import { watchTargets } from '../../src/core/watch.js';
 import type { DrainEvent } from '../../src/core/events.js';
 import type { Ledger } from '../../src/core/ledger.js';
 import { parseRef, type TargetRef } from '../../src/core/refs.js';
@@ -117,6 +118,16 @@ describe('drain --until app-idle', () => {
     const report = await drained;
     expect(report.results[0]).toMatchObject({ outcome: 'drained', evidence: 'app-idle' });
     expect(events.some((e) => e.type === 'warning' && e.message.includes('the app answers again'))).toBe(true);
+  });
+
+  it('watch --until app-idle ends a drain started earlier (its start from the ledger) on the app\'s word', async () => {
+    await drainTargets({ providers: async () => provider, ledger, clock, random: () => 0.5, targets: [ref(`elbv2:web/${A}`)], force: true, wait: false });
+    app.busyUntil = clock.now() + 10_000;
+    const started = clock.now();
+    const report = await watchTargets({ providers: async () => provider, ledger, clock, random: () => 0.5, onEvent: (e) => events.push(e), targets: [ref(`elbv2:web/${A}`)], appIdle: appIdle() });
+    expect(report.results[0]).toMatchObject({ outcome: 'drained', evidence: 'app-idle' });
+    expect(clock.now() - started).toBeLessThan(12_000);
+    expect((await ledger.history()).find((e) => e.type === 'drained')?.details).toMatchObject({ by: 'watch', evidence: 'app-idle' });
   });
 
   it('what answers but is not a drainctl status endpoint is refused before anything changes (exit 2)', async () => {
