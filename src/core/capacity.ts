@@ -1,7 +1,7 @@
 import { type CallContext, sleepWithin, withDeadline } from './call.js';
 import { isoTime } from './clock.js';
 import { formatDuration } from './duration.js';
-import { DrainctlError } from './errors.js';
+import { DrainctlError, StalePlan } from './errors.js';
 import { type MinHealthy, formatMinHealthy } from './min-healthy.js';
 import type { CapacityHolder } from './events.js';
 import { describeHolder, sameOwner } from './holder.js';
@@ -75,10 +75,13 @@ export interface CapacityView {
   readonly after: number;
   /** The group's ledger rows this view was made from. */
   readonly rows: readonly InstanceRecord[];
+  /** Targets in rotation again (whatever their health) that the ledger does not record as out: put back. */
+  readonly inRotation: readonly string[];
 }
 
 /** Why a drain cannot go ahead yet. */
 export type Shortfall = { readonly kind: 'capacity' | 'held'; readonly view: CapacityView } | { readonly kind: 'lock'; readonly held: LockHeld };
+
 
 /** The targets a drain changes, and those it only follows (already draining, maybe someone else's). */
 export interface Reservation {
@@ -113,6 +116,8 @@ async function tryReserve(cmd: Command, group: InspectedGroup, reservation: Rese
   try {
     const view = await viewUnderLock(cmd, group, reservation, policy);
     if (view.held.length > 0) return { kind: 'held', view };
+    const backInService = followedButServing(reservation, view);
+    if (backInService.length > 0) throw new StalePlan(backInService);
     if (reservation.toDrain.length > 0 && !leavesEnough(view, policy)) return { kind: 'capacity', view };
     const lease = isoTime(cmd.clock.now() + policy.leaseMs);
     for (const status of [...reservation.toDrain, ...reservation.following]) await record(status, lease);
@@ -139,13 +144,25 @@ async function viewUnderLock(cmd: Command, group: InspectedGroup, reservation: R
   const call: CallContext = { ...cmd.call, deadline: Math.min(cmd.call.deadline, cmd.clock.now() + LOCKED_DESCRIBE_MS) };
   const refs = [...reservation.toDrain, ...reservation.following].map((s) => s.ref);
   const read = () => groupRows(cmd.ledger, group.canonical, work);
-  let [snapshot, rows] = await Promise.all([providerCall({ ...cmd, call }, work.groupText, 'describe', (c) => describeGroup(work, refs, c)), read()]);
-  // A holder whose process ended meanwhile wrote its last word ('stopped', not 'draining') before
-  // exiting, maybe after these rows were read: read them again rather than judge it by a stale row.
-  const liveButGone = (r: InstanceRecord): boolean => r.status === 'draining' && r.leaseExpiresAt !== null && r.leaseExpiresAt > isoTime(cmd.clock.now()) && r.holder !== null && policy.holderGone?.(r.holder) === true;
-  if (rows.some(liveButGone)) rows = await read();
+  const [snapshot, rows] = await Promise.all([providerCall({ ...cmd, call }, work.groupText, 'describe', (c) => describeGroup(work, refs, c)), read()]);
   const now = isoTime(cmd.clock.now());
-  return capacityView(snapshot.registered ?? snapshot.targets, rows, reservation, policy, now);
+  return capacityView(snapshot.registered ?? snapshot.targets, await notStale(rows, read, policy, now), reservation, policy, now);
+}
+
+/**
+ * A holder whose process ended after `rows` were read wrote its last word ('stopped', not
+ * 'draining') before exiting: read the rows again rather than judge it by a stale row (it would
+ * read as a dead runner's void lease, and its drained target as free to follow).
+ */
+export async function notStale(rows: readonly InstanceRecord[], read: () => Promise<readonly InstanceRecord[]>, policy: CapacityPolicy, now: string): Promise<readonly InstanceRecord[]> {
+  const liveButGone = (r: InstanceRecord): boolean => r.status === 'draining' && r.leaseExpiresAt !== null && r.leaseExpiresAt > now && r.holder !== null && policy.holderGone?.(r.holder) === true;
+  return rows.some(liveButGone) ? read() : rows;
+}
+
+/** Targets the reservation only follows that the view shows in rotation again (put back while this run waited). */
+function followedButServing(reservation: Reservation, view: CapacityView): string[] {
+  const back = new Set(view.inRotation);
+  return [...reservation.following, ...(reservation.settled ?? [])].map((s) => formatRef(s.ref)).filter((name) => back.has(name));
 }
 
 /** The group's capacity from one describe and the ledger's rows, as seen by `policy.holder` at `now`. */
@@ -164,7 +181,8 @@ export function capacityView(registered: readonly TargetStatus[], rows: readonly
   // interrupted, a call that may have applied): lease NULL, still 'draining'. A describe made a
   // moment before that change can still show it in service.
   const recordedOut = new Set(rows.filter((r) => r.status === 'stopped' || (r.status === 'draining' && r.leaseExpiresAt === null)).map(name));
-  const serving = registered.filter((s) => isInService(s) && !reservedNames.has(formatRef(s.ref)) && !recordedOut.has(formatRef(s.ref)));
+  const notOut = registered.filter((s) => !reservedNames.has(formatRef(s.ref)) && !recordedOut.has(formatRef(s.ref)));
+  const serving = notOut.filter(isInService);
   const claimed = rows.filter((r) => r.status === 'stopped' && r.holder !== null && !sameOwner(r.holder, policy.holder));
   const held = [...live, ...claimed].filter((r) => mine.has(name(r)));
   const draining = new Set(reservation.toDrain.map((s) => formatRef(s.ref)));
@@ -179,6 +197,7 @@ export function capacityView(registered: readonly TargetStatus[], rows: readonly
     needed: neededInService(policy.minHealthy, registered.length + outOfGroup),
     after: serving.filter((s) => !draining.has(formatRef(s.ref))).length,
     rows,
+    inRotation: notOut.filter((s) => s.state === 'active').map((s) => formatRef(s.ref)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { announce, CAPACITY_POLL_MS, type CapacityPolicy, type CapacityView, capacityView, checkAfterChange, formatMinHealthy, heldRefusal, type LeaseKeeper, refuseIfShort, type Reservation, reserveCapacity } from './capacity.js';
+import { announce, CAPACITY_POLL_MS, notStale, type CapacityPolicy, type CapacityView, capacityView, checkAfterChange, formatMinHealthy, heldRefusal, type LeaseKeeper, refuseIfShort, type Reservation, reserveCapacity } from './capacity.js';
 import { sleepWithin } from './call.js';
 import { formatDuration } from './duration.js';
 import { groupRows } from './records.js';
@@ -40,7 +40,8 @@ export async function waitWhileHeld(cmd: Command, group: InspectedGroup, reserva
   if (policy.waitMs <= 0 || cmd.dryRun || following.following.length + (following.settled?.length ?? 0) === 0) return group;
   const started = cmd.clock.now();
   const until = Math.min(started + policy.waitMs, cmd.call.deadline);
-  let rows = group.records;
+  const read = () => groupRows(cmd.ledger, group.canonical, group.work);
+  let rows = await notStale(group.records, read, policy, isoTime(cmd.clock.now()));
   for (let announced = '', waited = false; ; waited = true) {
     const view = capacityView(group.snapshot.registered ?? group.snapshot.targets, rows, following, policy, isoTime(cmd.clock.now()));
     // A drain whose lease lapsed is not held: the reservation takes it over, as before.
@@ -49,7 +50,7 @@ export async function waitWhileHeld(cmd: Command, group: InspectedGroup, reserva
     if (cmd.clock.now() + pause > until) throw heldRefusal(view.held, ` (waited ${formatDuration(cmd.clock.now() - started)})`);
     announced = announce(cmd, group, following, view, until, announced);
     await sleepWithin(cmd.call, pause, `wait for ${view.held.length === 1 ? 'a target' : 'targets'} another runner holds in ${group.work.groupText}`);
-    rows = await groupRows(cmd.ledger, group.canonical, group.work);
+    rows = await notStale(await read(), read, policy, isoTime(cmd.clock.now()));
   }
 }
 

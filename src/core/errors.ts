@@ -46,6 +46,18 @@ export class DrainctlError extends Error {
   }
 }
 
+/**
+ * Thrown under the lock when the plan no longer fits the group: a target the plan would only
+ * follow (another runner's drain) is back in service. Following it would wait for a drain that
+ * no longer happens; the operation plans again from a fresh look instead.
+ */
+export class StalePlan extends Error {
+  constructor(readonly targets: readonly string[]) {
+    super(`${targets.join(', ')} went back in service while this drain waited`);
+    this.name = 'StalePlan';
+  }
+}
+
 /** A usage error: the input is wrong and nothing was changed. */
 export function usageError(message: string, hint?: string): DrainctlError {
   return new DrainctlError('usage', message, { hint });

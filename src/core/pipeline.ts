@@ -4,7 +4,7 @@ import { groupRows, recordFor } from './records.js';
 import { Recorder } from './recorder.js';
 import { type Clock, isoTime, systemClock } from './clock.js';
 import { commandBound, waitDeadline } from './deadline.js';
-import { DrainctlError, throwIfAborted } from './errors.js';
+import { DrainctlError, StalePlan, throwIfAborted } from './errors.js';
 import type { EventSink, Operation } from './events.js';
 import { forEachGroup, groupTargets, type GroupWork } from './groups.js';
 import type { InstanceRecord, Ledger } from './ledger.js';
@@ -203,13 +203,32 @@ export async function runOperation<P>(op: GroupOperation<P>, request: TargetsReq
   const cmd = startCommand(op.name, request);
   let report: OperationReport | undefined;
   try {
-    report = await runPhases(op, request, cmd);
+    report = await runPlanningAgainIfStale(op, request, cmd);
   } finally {
     // On success and failure alike: what happened must reach the ledger before the command ends.
     const unrecorded = await reportUnrecorded(cmd);
     if (report && unrecorded.length > 0) report = { ...report, unrecorded };
   }
   return report;
+}
+
+/** How many times an operation plans again when the group changed under it before it could reserve. */
+const MAX_PLANS = 3;
+
+async function runPlanningAgainIfStale<P>(op: GroupOperation<P>, request: TargetsRequest, cmd: Command): Promise<OperationReport> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runPhases(op, request, cmd);
+    } catch (error) {
+      if (!(error instanceof StalePlan)) throw error;
+      if (attempt >= MAX_PLANS) {
+        throw new DrainctlError('refused', `${error.message}, ${MAX_PLANS} times: the group keeps changing under this ${op.name}`, {
+          hint: `look at it with: drainctl fleet, and run the ${op.name} again`,
+        });
+      }
+      cmd.emit({ type: 'warning', target: undefined, message: `${error.message}: nothing was changed; planning again from a fresh look` });
+    }
+  }
 }
 
 async function runPhases<P>(op: GroupOperation<P>, request: TargetsRequest, cmd: Command): Promise<OperationReport> {

@@ -198,6 +198,38 @@ describe('the capacity guard', () => {
     expect(events.find((e) => e.type === 'capacity')).toMatchObject({ targets: [`elbv2:web/${A}:8080`], heldBy: [{ target: `elbv2:web/${A}:8080`, by: expect.stringContaining('ci-runner-7 pid 4242') }] });
   });
 
+  // The owner's drain process wrote 'stopped' and exited just after this run read its row as
+  // 'draining': the stale row reads as a dead runner's void lease. Read once, the row is read again
+  // before the wait for its owner is judged; read stale twice, the plan (follow A) is found stale
+  // under the lock once the owner put A back, and made again. Either way this run drains A itself,
+  // rather than following a drain that no longer happens until its wait runs out.
+  it.each([
+    { staleReads: 1, plannedAgain: false },
+    { staleReads: 2, plannedAgain: true },
+  ])('a row read just before its owner finished ($staleReads stale reads): waits for the owner, then drains the target itself', async ({ staleReads, plannedAgain }) => {
+    const finished: Holder = { runner: 'finished', host: os.hostname(), pid: 2 ** 22 + 19, ci: 'GitLab CI job 7' };
+    await drain([A], { holder: finished });
+    let stale = staleReads;
+    const reading: Ledger = {
+      ...bind(ledger),
+      instances: async (q) => {
+        const rows = await ledger.instances(q);
+        if (stale-- <= 0) return rows;
+        return rows.map((r) => (r.target === `${A}:8080` ? { ...r, status: 'draining' as const, drainedAt: null, leaseExpiresAt: new Date(clock.now() + 30_000).toISOString() } : r));
+      },
+    };
+    const mine = drainTargets({ providers: async () => provider, ledger: reading, clock, onEvent: (e) => events.push(e), random: () => 0.5, holder: me, targets: [ref(`elbv2:web/${A}`)], waitForCapacityMs: 120_000 });
+    await clock.sleep(5_000);
+    expect(provider.mutations()).toEqual([`drain web ${A}:8080`]);
+    await restoreTargets({ providers: async () => provider, ledger, clock, targets: [ref(`elbv2:web/${A}:8080`)], wait: false });
+    const report = await mine;
+    expect(report.results[0]).toMatchObject({ outcome: 'drained', state: 'absent' });
+    expect(provider.mutations()).toEqual([`drain web ${A}:8080`, `restore web {"id":"${A}","port":8080}`, `drain web ${A}:8080`]);
+    expect(await ledger.find(key(A))).toMatchObject({ status: 'stopped', holder: me });
+    const warnings = events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
+    expect(warnings).toEqual(plannedAgain ? [`elbv2:web/${A}:8080 went back in service while this drain waited: nothing was changed; planning again from a fresh look`] : []);
+  });
+
   it('--force skips the guard', async () => {
     const report = await drain([A, B, C], { force: true, minHealthy: { kind: 'count', value: 2 } });
     expect(report.results.map((r) => r.outcome)).toEqual(['drained', 'drained', 'drained']);
