@@ -14,7 +14,8 @@ export type DrainEvent =
   | RetryEvent
   | WarningEvent
   | CapacityEvent
-  | TargetDoneEvent;
+  | TargetDoneEvent
+  | LifecycleEvent;
 
 export type Operation = 'drain' | 'restore' | 'status' | 'watch';
 
@@ -134,5 +135,15 @@ export interface TargetDoneEvent {
  * timed_out: left draining because the wait ran out; forced: the wait ran out and open connections were cut; would_*: dry run; unchanged: nothing to do.
  */
 export type Outcome = 'drained' | 'draining' | 'forced' | 'restored' | 'restoring' | 'timed_out' | 'would_drain' | 'would_restore' | 'unchanged';
+
+/** What the lifecycle hook did with one action (drainctl hook aws-asg). */
+export interface LifecycleEvent {
+  readonly type: 'lifecycle';
+  readonly phase: 'received' | 'skipped' | 'busy' | 'already_done' | 'claimed' | 'hook' | 'discovered' | 'heartbeat' | 'completed' | 'released' | 'warning';
+  /** `<group>/<instance>`, or the group alone for a test notification. */
+  readonly subject: string;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
 
 export type EventSink = (event: DrainEvent) => void;

@@ -1,5 +1,6 @@
 import { GROUP_ROW_TARGET, type Holder, type InstanceRecord } from './ledger.js';
 import { formatRef } from './refs.js';
+import { LIFECYCLE_PROVIDER } from './lifecycle/claim.js';
 
 /**
  * Where a drain the ledger knows stands right now, across every runner: the fleet view.
@@ -67,7 +68,8 @@ export function fleetView(records: readonly InstanceRecord[], nowMs: number, fil
   const entries: FleetEntry[] = [];
   for (const record of records) {
     // An app's record of its own drain (provider `app`) is history, not a load-balancer drain to restore.
-    if (record.provider === 'app') continue;
+    // Nor is a lifecycle hook's record of an action it claimed (provider `aws-asg`).
+    if (record.provider === 'app' || record.provider === LIFECYCLE_PROVIDER) continue;
     const state = classifyDrain(record, nowMs, holderGone);
     if (state === undefined || !passes(record, state, filter)) continue;
     entries.push({ ref: formatRef({ kind: 'target', provider: record.provider, group: record.group, target: record.target }), state, record, actions: ACTIONS[state] });

@@ -21,7 +21,11 @@ export type LedgerEventType =
   | 'timeout_changed'
   /** Written by an app's own drain (@drainctl/server with drainctl's ledger recorder). */
   | 'drain_begin'
-  | 'drain_complete';
+  | 'drain_complete'
+  /** A lifecycle hook's action (provider `aws-asg`): claimed by a consumer, completed at Auto Scaling, or let go undecided. */
+  | 'lifecycle_claimed'
+  | 'lifecycle_completed'
+  | 'lifecycle_released';
 
 /** The identity of one target: provider, group and target, each in canonical reference form. */
 export interface InstanceKey {

@@ -58,6 +58,8 @@ export function describeEvent(event: DrainEvent, now: number = Date.now(), deadl
       const evidence = event.evidence ? `: ${event.evidence.detail}` : '';
       return { level: event.outcome === 'timed_out' ? 'error' : 'info', message: `${event.target}: ${words[event.outcome] ?? event.outcome} after ${formatDuration(event.elapsedMs)}${evidence}` };
     }
+    case 'lifecycle':
+      return { level: event.phase === 'warning' || event.phase === 'released' ? 'warn' : 'info', message: `${event.subject}: ${event.message}` };
   }
 }
 
