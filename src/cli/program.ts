@@ -207,6 +207,40 @@ export function buildProgram(version: string, run: Runner): Command {
     )
     .action((flags) => runFor([flags.group], async (ctx) => (await import('./commands/fleet.js')).fleetCommand(ctx, flags)));
 
+  const hook = program.command('hook').description('run drainctl as an auto-scaling lifecycle hook (docs/hook.md)');
+  hook
+    .command('aws-asg')
+    .description('drain every load balancer that routes to an EC2 Auto Scaling instance on its lifecycle action, with heartbeats, and complete the action once')
+    .option('--event <file|->', 'one lifecycle notification as SQS, SNS or EventBridge delivers it (- reads standard input)')
+    .option('--queue-url <url>', 'consume lifecycle notifications from this SQS queue until stopped (SIGTERM or Ctrl-C)')
+    .option('--asg <name>', 'the Auto Scaling group, for an action named by flags')
+    .option('--hook <name>', 'the lifecycle hook, for an action named by flags')
+    .option('--instance <id>', 'the instance, for an action named by flags')
+    .option('--token <token>', 'the LifecycleActionToken, for an action named by flags (default: the instance\'s pending action)')
+    .addOption(new Option('--on-failure <result>', 'the result sent when a drain fails: abandon or continue (config: hook on-failure; default abandon)').choices(['continue', 'abandon']))
+    .option('--no-scan', 'do not scan the region\'s ELBv2 target groups for the instance (only the group\'s own load balancers and the configured targets)')
+    .option('--scan-cache <duration>', 'how long a consumer keeps the list of target groups (config: hook scan-cache; default 5m)')
+    .option('--app-status <url>', 'the app\'s status URL template ({ip}, {id}): drained when the app says nothing is in flight (config: hook app-status-url)')
+    .option('--app-drain', `ask the app to drain first (POST to its status URL with the secret in ${'$'}DRAINCTL_APP_DRAIN_SECRET)`)
+    .option('--min-healthy <n|p%>', 'targets that must stay in service in each group (default: never the last one; config: min-healthy)')
+    .option('--wait-for-capacity <duration>', 'wait this long for capacity instead of failing the action')
+    .option('--concurrency <n>', 'with --queue-url: lifecycle actions handled at once (config: hook concurrency; default 10)')
+    .option('--visibility-timeout <duration>', 'with --queue-url: how long a received message stays hidden, extended while its action runs (default 60s)')
+    .option('--wait-time <duration>', 'with --queue-url: long-polling wait per receive, at most 20s (default 20s)')
+    .addHelpText('after', [
+      '',
+      'Examples:',
+      '  drainctl hook aws-asg --queue-url https://sqs.us-east-1.amazonaws.com/123456789012/drain-hooks',
+      '  drainctl hook aws-asg --event notification.json',
+      '  aws sqs receive-message ... | jq -r .Messages[0].Body | drainctl hook aws-asg --event -',
+      '  drainctl hook aws-asg --asg web-asg --hook drain-on-scale-in --instance i-0abc1234def567890 --token 71514b9d-6a40-4b26-8523-05e7eEXAMPLE',
+      '',
+      'Exit codes (--event and flags): 0 completed (or nothing to do: a test notification, an action already ended),',
+      '2 invalid notification or flags, 3 unknown group or hook, 4 completed with the failure result because a drain ran out of time,',
+      '5 completed with the failure result because a safety check refused the drain, or another consumer holds the action.',
+    ].join('\n'))
+    .action((flags) => runFor([], async (ctx) => (await import('./commands/hook.js')).hookAwsAsgCommand(ctx, flags)));
+
   program
     .command('demo')
     .description('drain and restore a target on the built-in emulator (no cloud account needed)')

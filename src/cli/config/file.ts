@@ -8,7 +8,8 @@ import type { ProviderDescriptor } from '../../core/provider.js';
 import { isPostgresUrl } from '../../ledger/postgres/url.js';
 import { PROVIDERS } from '../../providers/registry.js';
 import type { ConfigLocation } from './discover.js';
-import { ALIAS_NAME, ALIASES_KEY, APP_STATUS_URL_KEY, GROUPS_KEY, MIN_HEALTHY_KEY, RESERVED_KEYS, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+import { ALIAS_NAME, ALIASES_KEY, APP_STATUS_URL_KEY, GROUPS_KEY, HOOK_KEY, HOOK_KEYS, MIN_HEALTHY_KEY, RESERVED_KEYS, RUN_KEYS, SCOPED_KEYS, TIMEOUT_KEY } from './schema.js';
+import { checkHookEntry, type HookSection } from './hook-section.js';
 import { checkAppStatusTemplate } from '../../core/app-status-url.js';
 import { parseMinHealthy } from '../../core/min-healthy.js';
 
@@ -24,6 +25,7 @@ function yaml(): typeof import('yaml') {
 }
 const isMap = (node: unknown): node is import('yaml').YAMLMap => yaml().isMap(node);
 const isScalar = (node: unknown): node is import('yaml').Scalar => yaml().isScalar(node);
+const isSeq = (node: unknown): node is import('yaml').YAMLSeq => yaml().isSeq(node);
 
 /** One value as the file holds it, with its line for messages and `config show`. */
 export interface Entry {
@@ -47,6 +49,8 @@ export interface ConfigFile extends ConfigLocation {
   readonly providers: ReadonlyMap<string, ReadonlyMap<string, Entry>>;
   readonly groups: readonly GroupSection[];
   readonly aliases: ReadonlyMap<string, Entry>;
+  /** The lifecycle hook's section, when the file has one. */
+  readonly hook: HookSection | undefined;
 }
 
 /** Where in the file a value sits, for messages: `/x/drainctl.yaml:3`. */
@@ -83,16 +87,18 @@ export function parseConfigText(text: string, location: ConfigLocation, env: Nod
   const providers = new Map<string, Map<string, Entry>>();
   const groups: GroupSection[] = [];
   const aliases = new Map<string, Entry>();
+  let hook: HookSection | undefined;
   for (const pair of reader.pairs(doc.contents, 'the file')) {
     const key = reader.key(pair);
     const descriptor = PROVIDERS.find((p) => p.name === key);
     if (key === GROUPS_KEY) groups.push(...readGroups(reader, pair));
     else if (key === ALIASES_KEY) readAliases(reader, pair, aliases);
+    else if (key === HOOK_KEY) hook = readHook(reader, pair);
     else if (descriptor) providers.set(key, readSettings(reader, pair.value, descriptor, `the ${key} section`));
     else if ([...RUN_KEYS, ...SCOPED_KEYS].some((k) => k.key === key)) top.set(key, topValue(reader, pair, key, location.path, env));
-    else reader.refuse(pair, 'the top level', [...RUN_KEYS, ...SCOPED_KEYS].map((k) => k.key).concat(GROUPS_KEY, ALIASES_KEY, '<provider>'));
+    else reader.refuse(pair, 'the top level', [...RUN_KEYS, ...SCOPED_KEYS].map((k) => k.key).concat(GROUPS_KEY, ALIASES_KEY, HOOK_KEY, '<provider>'));
   }
-  return { ...location, top, providers, groups, aliases };
+  return { ...location, top, providers, groups, aliases, hook };
 }
 
 /** A top-level value; the ledger path is taken relative to the file, so a project file works from any subdirectory (a PostgreSQL URL is no path). */
@@ -175,6 +181,25 @@ function readAliases(reader: SectionReader, pair: Pair, into: Map<string, Entry>
   }
 }
 
+/** The hook section: scalar settings, and `targets`, a list of reference templates. */
+function readHook(reader: SectionReader, pair: Pair): HookSection {
+  const entries = new Map<string, Entry>();
+  const targets: Entry[] = [];
+  const section = 'the hook section';
+  for (const item of reader.pairs(pair.value, section)) {
+    const key = reader.key(item);
+    if (key === 'targets') {
+      targets.push(...reader.list(item, section));
+      for (const t of targets) checkHookEntry(key, t, `${at(reader.path, t.line)} (${section})`);
+      continue;
+    }
+    const entry = reader.entry(item, section);
+    checkHookEntry(key, entry, `${at(reader.path, entry.line)} (${section})`, () => reader.refuse(item, section, Object.keys(HOOK_KEYS)));
+    entries.set(key, entry);
+  }
+  return { line: reader.lineOf(pair.key), entries, targets };
+}
+
 /** Walks maps and scalars with the file's path and lines at hand for every message. */
 class SectionReader {
   constructor(
@@ -194,6 +219,19 @@ class SectionReader {
       throw usageError(`a key in ${at(this.path, this.lineOf(pair.key))} is not plain text`, 'keys are names such as region or a group reference in quotes');
     }
     return String(pair.key.value);
+  }
+
+  /** A list of scalars (`targets:`), each with its line. */
+  list(pair: Pair, section: string): Entry[] {
+    const key = this.key(pair);
+    const node = pair.value;
+    if (!isSeq(node)) throw usageError(`"${key}" in ${at(this.path, this.lineOf(pair.key))} (${section}) must be a list`, `write it as ${key}:\n  - <reference>`);
+    return node.items.map((item) => {
+      if (!isScalar(item) || item.value === null || item.value === '' || typeof item.value === 'object') {
+        throw usageError(`an item of "${key}" in ${at(this.path, this.lineOf(item))} (${section}) is not a reference`, 'write each item as - <provider>:<group>/<target>');
+      }
+      return { value: String(item.value), line: this.lineOf(item) };
+    });
   }
 
   /** A scalar value as text: `timeout: 600` and `timeout: "600"` mean the same. */

@@ -125,6 +125,20 @@ export class Configuration {
     return descriptor ? this.scoped(APP_STATUS_URL_KEY, descriptor, group) : resolved(APP_STATUS_URL_KEY, []);
   }
 
+  /** The hook section in force: each key from the strongest file that sets it; `targets` whole, from the strongest file that lists any. */
+  hook(): { readonly values: ReadonlyMap<string, Sourced>; readonly targets: readonly Sourced[] } {
+    const values = new Map<string, Sourced>();
+    let targets: Sourced[] | undefined;
+    for (const file of this.files) {
+      if (!file.hook) continue;
+      for (const [key, entry] of file.hook.entries) {
+        if (!values.has(key)) values.set(key, { value: entry.value, source: { kind: 'file', path: file.path, line: entry.line, section: 'hook' } });
+      }
+      if (!targets && file.hook.targets.length > 0) targets = file.hook.targets.map((t) => ({ value: t.value, source: { kind: 'file', path: file.path, line: t.line, section: 'hook' } }));
+    }
+    return { values, targets: targets ?? [] };
+  }
+
   /** Every alias, the stronger file's winning a name both define. */
   aliases(): ReadonlyMap<string, Sourced> {
     const all = new Map<string, Sourced>();

@@ -37,6 +37,19 @@ export const MIN_HEALTHY_KEY = 'min-healthy';
 /** Sections of the top level that are not settings. */
 export const GROUPS_KEY = 'groups';
 export const ALIASES_KEY = 'aliases';
+/** The lifecycle hook's section (`drainctl hook aws-asg`, docs/hook.md). */
+export const HOOK_KEY = 'hook';
+
+/** The keys of the hook section, with what each takes. */
+export const HOOK_KEYS: Readonly<Record<string, string>> = {
+  targets: 'a list of target references with {id} (the instance ID) or {ip} (its private IP), drained besides the load balancers found',
+  scan: 'true or false: scan every ELBv2 target group in the region for the instance (default true)',
+  'scan-cache': 'how long the list of target groups is kept between actions (default 5m)',
+  'app-status-url': "the app's status URL template, e.g. http://{ip}:9000/drain/status: drained means the app says nothing is in flight",
+  'app-drain': "true or false: ask the app to drain (POST to its status URL) before waiting (default false)",
+  'on-failure': 'continue or abandon: the result sent when a drain fails (default abandon)',
+  concurrency: 'how many lifecycle actions one consumer handles at once (default 10)',
+};
 
 /** The status URL (or template) of the apps behind a provider's or a group's targets (`--app-status`). */
 export const APP_STATUS_URL_KEY = 'app-status-url';

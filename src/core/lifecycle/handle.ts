@@ -31,6 +31,8 @@ export interface RouteWork {
   readonly signal: AbortSignal | undefined;
   readonly holder: Holder;
   readonly onEvent: EventSink;
+  /** The instance's private addresses, as far as they could be read (for `{ip}` in an app status URL). */
+  readonly addresses: readonly string[];
 }
 
 export interface LifecycleHookOptions {
@@ -67,7 +69,11 @@ export interface LifecycleOutcome {
   readonly routes?: RoutesToInstance;
   readonly report?: OperationReport;
   readonly heartbeats: number;
+  /** Why the work failed, when it did: a safety check refused it, or the wait ran out. */
+  readonly failure?: 'refused' | 'timeout';
 }
+
+type WorkOutcome = { ok: boolean; reason: string; failure?: 'refused' | 'timeout'; routes?: RoutesToInstance; report?: OperationReport };
 
 /** Margin kept before the global timeout for the completion call itself. */
 const COMPLETION_MARGIN_MS = 15_000;
@@ -170,7 +176,7 @@ class ActionRun {
     this.options.signal?.addEventListener('abort', () => work.abort(this.options.signal?.reason), { once: true });
     const heartbeats = new HeartbeatKeeper(autoScaling, this.action, hook.heartbeatTimeoutSeconds, this.clock, (beat) => this.say(beat.outcome === 'failed' ? 'warning' : 'heartbeat', `heartbeat ${beat.outcome}: ${beat.detail}`), stopWork);
     heartbeats.start();
-    let outcome: { ok: boolean; reason: string; routes?: RoutesToInstance; report?: OperationReport };
+    let outcome: WorkOutcome;
     try {
       outcome = await this.doWork(hook, deadline, work.signal);
     } catch (error) {
@@ -191,27 +197,27 @@ class ActionRun {
     return start + hook.globalTimeoutSeconds * 1000;
   }
 
-  private async doWork(hook: LifecycleHookSettings, deadline: number, signal: AbortSignal): Promise<{ ok: boolean; reason: string; routes: RoutesToInstance; report?: OperationReport }> {
-    const routes = await this.findRoutes();
+  private async doWork(hook: LifecycleHookSettings, deadline: number, signal: AbortSignal): Promise<WorkOutcome> {
+    const { routes, addresses } = await this.findRoutes();
     const targets = allRoutes(routes);
     this.say('discovered', `${targets.length} route${targets.length === 1 ? '' : 's'}: ${targets.map(formatRef).join(', ') || 'none'}`, {
       attached: routes.attached.map(formatRef), found: routes.found.map(formatRef), configured: routes.configured.map(formatRef),
     });
     const boundMs = deadline - this.clock.now() - COMPLETION_MARGIN_MS;
-    if (boundMs <= 0) return { ok: false, reason: `the hook's global timeout (${hook.globalTimeoutSeconds}s) leaves no time to drain`, routes };
+    if (boundMs <= 0) return { ok: false, failure: 'timeout', reason: `the hook's global timeout (${hook.globalTimeoutSeconds}s) leaves no time to drain`, routes };
     const drainEvents: EventSink = (event: DrainEvent) => {
       if (event.type === 'group' && event.drainTimeoutSeconds !== undefined && event.drainTimeoutSeconds * 1000 > boundMs) {
         this.say('warning', `${event.group} drains for up to ${event.drainTimeoutSeconds}s, but the hook's global timeout leaves ${formatDuration(boundMs)}: the drain is cut short there and the action completed with the failure result`);
       }
       this.options.onEvent?.(event);
     };
-    const work: RouteWork = { timeoutMs: boundMs, signal, holder: this.holder, onEvent: drainEvents };
+    const work: RouteWork = { timeoutMs: boundMs, signal, holder: this.holder, onEvent: drainEvents, addresses };
     if (this.action.transition === LAUNCHING) return this.launch(routes, work);
     if (targets.length === 0) return { ok: true, reason: 'nothing routes to the instance', routes };
     const report = await decided(() => this.options.drain(targets, work));
-    if ('refused' in report) return { ok: false, reason: report.refused, routes };
+    if ('refused' in report) return { ok: false, failure: report.kind, reason: report.refused, routes };
     const unfinished = report.results.filter((r) => r.outcome !== 'drained' && r.outcome !== 'unchanged' && r.outcome !== 'forced');
-    if (unfinished.length > 0) return { ok: false, reason: `not drained: ${unfinished.map((r) => `${r.target} ${r.outcome}`).join(', ')}`, routes, report };
+    if (unfinished.length > 0) return { ok: false, failure: 'timeout', reason: `not drained: ${unfinished.map((r) => `${r.target} ${r.outcome}`).join(', ')}`, routes, report };
     return { ok: true, reason: `drained from ${targets.length} route${targets.length === 1 ? '' : 's'}`, routes, report };
   }
 
@@ -220,18 +226,18 @@ class ActionRun {
    * the hook completes, so those are not waited for (they cannot turn healthy before). The
    * others (the scan's and the configuration's) are put back and waited on until healthy.
    */
-  private async launch(routes: RoutesToInstance, work: RouteWork): Promise<{ ok: boolean; reason: string; routes: RoutesToInstance; report?: OperationReport }> {
+  private async launch(routes: RoutesToInstance, work: RouteWork): Promise<WorkOutcome> {
     if (this.move?.destination === 'WarmPool') return { ok: true, reason: 'launching into the warm pool: nothing routes to it until it leaves the pool', routes };
     const targets = [...routes.found, ...routes.configured];
     if (targets.length === 0) return { ok: true, reason: 'no route outside the attached load balancers to wait for', routes };
     const report = await decided(() => this.options.restore(targets, work));
-    if ('refused' in report) return { ok: false, reason: report.refused, routes };
+    if ('refused' in report) return { ok: false, failure: report.kind, reason: report.refused, routes };
     const unhealthy = report.results.filter((r) => r.outcome !== 'restored' && r.outcome !== 'unchanged');
-    if (unhealthy.length > 0) return { ok: false, reason: `not healthy: ${unhealthy.map((r) => `${r.target} ${r.outcome}`).join(', ')}`, routes, report };
+    if (unhealthy.length > 0) return { ok: false, failure: 'timeout', reason: `not healthy: ${unhealthy.map((r) => `${r.target} ${r.outcome}`).join(', ')}`, routes, report };
     return { ok: true, reason: `healthy in ${targets.length} route${targets.length === 1 ? '' : 's'}`, routes, report };
   }
 
-  private async findRoutes(): Promise<RoutesToInstance> {
+  private async findRoutes(): Promise<{ routes: RoutesToInstance; addresses: readonly string[] }> {
     const { autoScaling, finder, configuredTargets } = this.options;
     const [sources, addresses] = await Promise.all([
       autoScaling.trafficSources(this.action.autoScalingGroupName, this.call()),
@@ -244,12 +250,12 @@ class ActionRun {
     } catch (error) {
       throw new DrainctlError('usage', error instanceof Error ? error.message : String(error), { hint: 'fix the hook targets in drainctl.yaml (docs/hook.md)' });
     }
-    return routesToInstance(this.action.instanceId, sources, registrations, configured);
+    return { routes: routesToInstance(this.action.instanceId, sources, registrations, configured), addresses };
   }
 
-  private async finish(hook: LifecycleHookSettings, outcome: { ok: boolean; reason: string; routes?: RoutesToInstance; report?: OperationReport }, heartbeats: HeartbeatKeeper): Promise<LifecycleOutcome> {
+  private async finish(hook: LifecycleHookSettings, outcome: WorkOutcome, heartbeats: HeartbeatKeeper): Promise<LifecycleOutcome> {
     const result = outcome.ok ? 'CONTINUE' : this.options.onFailure === 'continue' ? 'CONTINUE' : 'ABANDON';
-    const base = { action: this.action, routes: outcome.routes, report: outcome.report, heartbeats: heartbeats.sent };
+    const base = { action: this.action, routes: outcome.routes, report: outcome.report, heartbeats: heartbeats.sent, ...(outcome.failure && { failure: outcome.failure }) };
     if (heartbeats.endedElsewhere) {
       const reason = `${outcome.reason}; the action had already ended at Auto Scaling (its default result ${hook.defaultResult} or another completion applied)`;
       await recordCompletion(this.options.ledger, this.action, this.clock, { result: hook.defaultResult, completion: 'already_ended', reason });
@@ -266,15 +272,16 @@ class ActionRun {
 }
 
 /**
- * The drain's or restore's own failures (refused by the capacity guard, a wait that ran out, a
- * target that does not exist) are decisions: the action completes with the failure result.
- * An interruption is not: it is thrown, and the action is left for the next delivery.
+ * A drain or restore that was refused by a safety check, or whose wait ran out, ended in a
+ * decision: the action completes with the failure result. Anything else (a configured target
+ * that does not exist, an unreachable HAProxy socket, an API that keeps failing, an interruption)
+ * is thrown: no completion is sent on guesswork, and the next delivery tries again.
  */
-async function decided(work: () => Promise<OperationReport>): Promise<OperationReport | { refused: string }> {
+async function decided(work: () => Promise<OperationReport>): Promise<OperationReport | { refused: string; kind: 'refused' | 'timeout' }> {
   try {
     return await work();
   } catch (error) {
-    if (!isDrainctlError(error) || error.kind === 'interrupted') throw error;
-    return { refused: `${error.message}${error.hint ? ` (${error.hint})` : ''}` };
+    if (!isDrainctlError(error) || (error.kind !== 'refused' && error.kind !== 'timeout')) throw error;
+    return { refused: `${error.message}${error.hint ? ` (${error.hint})` : ''}`, kind: error.kind };
   }
 }
