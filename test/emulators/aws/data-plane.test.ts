@@ -16,6 +16,7 @@ import { ElbRateLimiter } from '../../../src/emulators/aws/throttle.js';
 import { systemClock } from '../../../src/emulators/shared/clock.js';
 import { RequestLog } from '../../../src/emulators/shared/request-log.js';
 import { freePort } from '../../support/ports.js';
+import { runLoad, startBackends, stopAll } from '../../support/servers.js';
 import { credentials } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -315,6 +316,34 @@ describe('ELBv2 data plane', () => {
     const drained = await send(`${plane.alb.url}/`);
     expect(drained.status).toBe(503);
     expect(plane.alb.stats().noTarget).toBe(1);
+  });
+
+  it('drains one of three backend processes under steady keep-alive load without a failed request', async () => {
+    cleanups.push(() => stopAll());
+    const backends = await startBackends(3);
+    const group: TargetGroupSeed = {
+      name: 'web',
+      port: 80,
+      loadBalancers: [LB],
+      attributes: { 'deregistration_delay.timeout_seconds': '1' },
+      targets: backends.map((b, i) => ({ id: instanceIds[i]!, port: b.port })),
+    };
+    const plane = await startPlanes([group]);
+    const load = runLoad({ url: plane.alb.url, rate: 100, total: 300, maxDurationMs: 6000, slowShare: 0.2 });
+    // Bounded wait until the load is well under way and a request (a slow one: fast ones take
+    // under a millisecond) is in flight to the backend about to be drained.
+    const underWay = (): boolean => plane.alb.stats().requests >= 100 && (plane.targetStats(backends[0]!.port)?.inFlight ?? 0) > 0;
+    for (let i = 0; i < 200 && !underWay(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(underWay()).toBe(true);
+
+    await plane.deregister({ id: instanceIds[0]!, port: backends[0]!.port });
+    const forwardedAtDeregistration = plane.targetStats(backends[0]!.port)?.forwarded;
+    const result = await load.done;
+
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBe(result.sent);
+    expect(plane.targetStats(backends[0]!.port)?.forwarded).toBe(forwardedAtDeregistration);
+    expect(plane.alb.stats().targets.map((t) => t.failed)).toEqual([0, 0, 0]);
   });
 
   it('answers 502 for an ip target outside loopback without connecting to it', async () => {
