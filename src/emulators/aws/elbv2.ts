@@ -75,6 +75,30 @@ interface TargetGroup {
   readonly targets: Map<string, Target>;
 }
 
+/** A target's state as the data plane routes on it (`unused` targets are not listed at all). */
+export type Elbv2TargetState = 'initial' | 'healthy' | 'unhealthy' | 'unavailable' | 'draining';
+
+/** One registered target at one instant, for the data plane. */
+export interface Elbv2TargetView {
+  readonly id: string;
+  /** Undefined only in Lambda groups. */
+  readonly port: number | undefined;
+  readonly state: Elbv2TargetState;
+  /** When a draining target becomes unused (ms epoch on the emulator's clock); undefined unless draining. */
+  readonly drainEndsAt: number | undefined;
+}
+
+/** One target group behind a load balancer at one instant, for the data plane. */
+export interface Elbv2TargetGroupView {
+  readonly name: string;
+  readonly arn: string;
+  readonly targetType: TargetType;
+  /** The `load_balancing.algorithm.type` attribute (ALB groups: round_robin by default). */
+  readonly algorithm: string | undefined;
+  /** In registration order. */
+  readonly targets: readonly Elbv2TargetView[];
+}
+
 interface TargetRef {
   readonly id: string;
   readonly port: number | undefined;
@@ -183,6 +207,31 @@ export class Elbv2Service implements EmulatedService {
     this.sweep(group, now);
     const key = targetKey(targetId, group.kind === 'lambda' ? undefined : (port ?? group.port));
     return group.targets.get(key)?.drainEndsAt;
+  }
+
+  /**
+   * The target groups whose LoadBalancerArns include the named load balancer, with their
+   * registered targets' states at `now` (finished drains are removed first, as every API read does).
+   */
+  targetGroupsOfLoadBalancer(loadBalancerName: string, now: number): Elbv2TargetGroupView[] {
+    const lbArn = this.loadBalancers.arnOf(loadBalancerName);
+    return this.groups
+      .filter((g) => g.loadBalancerArns.includes(lbArn))
+      .map((g) => {
+        this.sweep(g, now);
+        const targets = [...g.targets.values()].map((t) => ({
+          id: t.id,
+          port: t.port,
+          state: this.healthOf(g, t, now).State as Elbv2TargetState,
+          drainEndsAt: t.drainEndsAt,
+        }));
+        return { name: g.name, arn: g.arn, targetType: g.targetType, algorithm: g.attributes.get('load_balancing.algorithm.type'), targets };
+      });
+  }
+
+  /** The ARN of a seeded load balancer by name; throws for a name the emulator does not have. */
+  loadBalancerArn(name: string): string {
+    return this.loadBalancers.arnOf(name);
   }
 
   private groupByNameOrArn(nameOrArn: string): TargetGroup {
