@@ -1,11 +1,13 @@
 /**
- * A local AWS Elastic Load Balancing endpoint (ELBv2 and Classic) that speaks the real awsQuery
- * wire protocol, for testing drains with the real SDKs and CLI and no cloud account.
+ * A local AWS Elastic Load Balancing (ELBv2 and Classic) and EC2 Auto Scaling endpoint that speaks
+ * the real awsQuery wire protocol, for testing drains and lifecycle hooks with the real SDKs and
+ * CLI and no cloud account.
  */
 import { systemClock } from '../shared/clock.js';
 import { emulatorHandle, nonNegativeInteger, type EmulatorHandle, type EmulatorOptions } from '../shared/emulator.js';
 import { validateFaults, type FaultOptions } from '../shared/faults.js';
 import { RequestLog } from '../shared/request-log.js';
+import { autoScalingParts, type AutoScalingAdmin } from './autoscaling-admin.js';
 import { CloudWatchMetrics, CLOUDWATCH_TARGET_PREFIX } from './cloudwatch.js';
 import { ClassicElbService } from './elb.js';
 import { Elbv2Service } from './elbv2.js';
@@ -20,6 +22,10 @@ export { demoSeed } from './demo-seed.js';
 export { mulberry32, type FaultKind, type FaultOptions } from '../shared/faults.js';
 export { isMutatingAction, type RequestLogEntry } from './request-log.js';
 export { loadSeedFile, parseSeed } from './seed.js';
+export type { AutoScalingAdmin } from './autoscaling-admin.js';
+export type { InstanceTerminated, LifecycleState } from './autoscaling-groups.js';
+export type { NotificationRecord } from './autoscaling-notifications.js';
+export type { AutoScalingGroupSeed, AutoScalingInstanceSeed, LifecycleHookSeed } from './autoscaling-seed.js';
 export type { AwsSeed, ClassicInstanceSeed, ClassicLoadBalancerSeed, LoadBalancerSeed, SeedHealth, TargetGroupSeed, TargetSeed } from './seed.js';
 export type { TargetGroupProtocol, TargetType } from './elbv2-attributes.js';
 export type { ServiceName } from './service.js';
@@ -37,10 +43,12 @@ export interface AwsEmulatorOptions extends EmulatorOptions<AwsSeed, FaultOption
   readonly region?: string;
   /** Default: the seed's account, else 123456789012. */
   readonly accountId?: string;
+  /** The SQS queue URL that lifecycle hooks without their own `notificationQueueUrl` send notifications to. */
+  readonly notificationQueueUrl?: string;
 }
 
 /** A running emulator; `mutatingCalls` are the state-changing actions. */
-export interface AwsEmulator extends EmulatorHandle<RequestLogEntry, FaultOptions, { action?: string; service?: ServiceName }, ThrottleMode> {
+export interface AwsEmulator extends EmulatorHandle<RequestLogEntry, FaultOptions, { action?: string; service?: ServiceName }, ThrottleMode>, AutoScalingAdmin {
   /** Sets a Classic instance's in-flight connection count; 0 ends its drain now. */
   setConnections(loadBalancerName: string, instanceId: string, count: number): void;
   /** When the draining target will become unused (ms epoch), or undefined if it is not draining. For benchmarks. */
@@ -59,10 +67,11 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const startedAt = clock.now();
   const elbv2 = new Elbv2Service(seed, scope, startedAt);
   const elb = new ClassicElbService(seed, scope, startedAt);
+  const autoScaling = autoScalingParts({ seed, scope, startedAt, clock, elbv2, elb, notificationQueueUrl: options.notificationQueueUrl });
   const log = new RequestLog<RequestLogEntry>();
   const limiter = new ElbRateLimiter(clock);
   const settings = { faults: validateFaults(options.faults ?? {}), throttle: options.throttle ?? 'aws' };
-  const pipeline = new RequestPipeline({ services: [elbv2, elb], clock, random: options.random ?? Math.random, limiter, log, settings });
+  const pipeline = new RequestPipeline({ services: [elbv2, elb, autoScaling.service], clock, random: options.random ?? Math.random, limiter, log, settings });
   const metrics = new CloudWatchMetrics();
   const endpoint = await listen(options.host ?? '127.0.0.1', options.port ?? 0, (params) => pipeline.handle(params), (target, body) => {
     const action = target.startsWith(CLOUDWATCH_TARGET_PREFIX) ? target.slice(CLOUDWATCH_TARGET_PREFIX.length) : target;
@@ -71,12 +80,19 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     return reply;
   });
 
-  return emulatorHandle<AwsEmulator>(
+  const handle = emulatorHandle<AwsEmulator>(
     { endpoint, log, filterKeys: ['action', 'service'], settings, validateFaults, throttleOn: 'aws', limiter },
     {
       setConnections: (name, instanceId, count) => elb.setConnections(name, instanceId, count, clock.now()),
       drainingEndsAt: (group, targetId, port) => elbv2.drainingEndsAt(group, targetId, port, clock.now()),
       targetGroupArn: (name) => elbv2.targetGroupArn(name),
+      ...autoScaling.admin,
     },
   );
+  const stopServer = handle.stop;
+  handle.stop = async () => {
+    autoScaling.dispose();
+    await stopServer();
+  };
+  return handle;
 }

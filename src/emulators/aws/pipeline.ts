@@ -1,5 +1,6 @@
 /**
- * What happens to one decoded request, independent of HTTP: pick the API by Version, inject
+ * What happens to one decoded request, independent of HTTP: pick the API (ELBv2, Classic ELB or
+ * Auto Scaling) by Version, inject
  * faults, apply the token buckets, run the action, render the XML and log the outcome.
  */
 import { randomUUID } from 'node:crypto';
@@ -62,7 +63,7 @@ export class RequestPipeline {
     if (action === '') return refuse(service?.namespace ?? fallbackNamespace, new ApiError('MissingAction', 'The request must contain the parameter Action.'));
     if (!service) {
       const version = params.Version === undefined ? 'no Version parameter' : `version ${params.Version}`;
-      return refuse(fallbackNamespace, new ApiError('NoSuchVersion', `The requested ${version} is not one of this endpoint's ELB APIs (2015-12-01, 2012-06-01).`));
+      return refuse(fallbackNamespace, new ApiError('NoSuchVersion', `The requested ${version} is not one of this endpoint's APIs (ELBv2 2015-12-01, Classic ELB 2012-06-01, Auto Scaling 2011-01-01).`));
     }
     // hasOwn: an Action such as "toString" must not reach Object.prototype.
     const handler = Object.hasOwn(service.actions, action) ? service.actions[action] : undefined;
@@ -71,7 +72,7 @@ export class RequestPipeline {
     const plan = await injectFaults(settings.faults, this.deps.random);
     const latency = plan.latencyMs > 0 ? { fault: 'latency' as const } : {};
 
-    if (settings.faults.deniedActions?.includes(action)) return refuse(service.namespace, accessDenied(action));
+    if (settings.faults.deniedActions?.includes(action)) return refuse(service.namespace, service.accessDenied?.(action) ?? accessDenied(action));
     if (plan.fault === 'throttle') return refuse(service.namespace, throttlingError(), { fault: 'throttle' });
     if (settings.throttle === 'aws' && !this.deps.limiter.allow(service.name, action)) return refuse(service.namespace, throttlingError(), latency);
     if (plan.fault === 'server_error') return refuse(service.namespace, SERVER_ERRORS[plan.serverStatus ?? 500], { fault: 'server_error' });
@@ -81,7 +82,9 @@ export class RequestPipeline {
     const reset = plan.fault === 'reset';
     const fault = reset ? { fault: 'reset' as const } : latency;
     try {
-      const result = handler(params, clock.now());
+      const now = clock.now();
+      for (const s of this.deps.services) s.settle?.(now);
+      const result = handler(params, now);
       log.append({ ...base, service: service.name, status: 200, ...fault });
       return { status: 200, body: successDocument(action, service.namespace, result, requestId), requestId, reset };
     } catch (err) {

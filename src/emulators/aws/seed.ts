@@ -12,6 +12,7 @@ import {
   type TargetGroupProtocol,
   type TargetType,
 } from './elbv2-attributes.js';
+import { checkAutoScalingGroups, readAutoScalingGroup, type AutoScalingGroupSeed } from './autoscaling-seed.js';
 import { INSTANCE_ID_PATTERN, RESOURCE_NAME_PATTERN, ZONE_PATTERN, isInstanceId, isIpAddress, isLambdaArn, type LoadBalancerType } from './ids.js';
 
 /** A health a seed can pin a target to; omitted means the normal initial → healthy progression. */
@@ -83,6 +84,8 @@ export interface AwsSeed {
   readonly loadBalancers?: readonly LoadBalancerSeed[];
   readonly targetGroups?: readonly TargetGroupSeed[];
   readonly classicLoadBalancers?: readonly ClassicLoadBalancerSeed[];
+  /** Auto Scaling groups; they may refer to `targetGroups` (of target type instance) and `classicLoadBalancers` by name. */
+  readonly autoScalingGroups?: readonly AutoScalingGroupSeed[];
 }
 
 const MAX_MS = 7 * 24 * 3600 * 1000;
@@ -200,7 +203,7 @@ function readClassicLoadBalancer(r: SeedReader, value: unknown, path: string): C
 /** Validates a seed document; throws an Error whose one-line message names the bad field's path. */
 export function parseSeed(json: unknown, source = 'seed'): AwsSeed {
   const r = new SeedReader(source);
-  const o = r.root(json, ['region', 'accountId', 'loadBalancers', 'targetGroups', 'classicLoadBalancers']);
+  const o = r.root(json, ['region', 'accountId', 'loadBalancers', 'targetGroups', 'classicLoadBalancers', 'autoScalingGroups']);
   const loadBalancers = r.array(o.loadBalancers, 'loadBalancers').map((v, i) => readLoadBalancer(r, v, `loadBalancers[${i}]`));
   uniqueNames(r, loadBalancers, 'loadBalancers');
   const lbNames = new Set(loadBalancers.map((lb) => lb.name));
@@ -210,12 +213,20 @@ export function parseSeed(json: unknown, source = 'seed'): AwsSeed {
     readClassicLoadBalancer(r, v, `classicLoadBalancers[${i}]`),
   );
   uniqueNames(r, classicLoadBalancers, 'classicLoadBalancers');
+  const names = {
+    instanceTargetGroups: new Set(targetGroups.filter((g) => (g.targetType ?? 'instance') === 'instance').map((g) => g.name)),
+    classicLoadBalancers: new Set(classicLoadBalancers.map((lb) => lb.name)),
+  };
+  const autoScalingGroups = r.array(o.autoScalingGroups, 'autoScalingGroups').map((v, i) => readAutoScalingGroup(r, v, `autoScalingGroups[${i}]`, names));
+  checkAutoScalingGroups(r, autoScalingGroups);
   return {
     region: r.string(o.region, 'region', /^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be a region name such as us-east-1'),
     accountId: r.string(o.accountId, 'accountId', /^\d{12}$/, 'must be 12 digits'),
     loadBalancers,
     targetGroups,
     classicLoadBalancers,
+    // Left out when empty so that seeds written before Auto Scaling existed read back unchanged.
+    ...(autoScalingGroups.length > 0 ? { autoScalingGroups } : {}),
   };
 }
 

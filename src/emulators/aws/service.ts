@@ -1,9 +1,10 @@
 /** What the request pipeline needs to know about one emulated API. */
+import type { ApiError } from './errors.js';
 import type { QueryParams } from './query.js';
 import type { XmlNode } from './xml.js';
 
-/** The two ELB APIs, told apart on the wire by `Version`, and the CloudWatch metrics beside them. */
-export type ServiceName = 'elbv2' | 'elb' | 'cloudwatch';
+/** The two ELB APIs and Auto Scaling, told apart on the wire by `Version`, and the CloudWatch metrics beside them. */
+export type ServiceName = 'elbv2' | 'elb' | 'autoscaling' | 'cloudwatch';
 
 /** Runs one action at time `now`; returns the members of `<{Action}Result>` or throws an ApiError. */
 export type ActionHandler = (params: QueryParams, now: number) => readonly (XmlNode | undefined)[];
@@ -14,6 +15,10 @@ export interface EmulatedService {
   readonly version: string;
   readonly namespace: string;
   readonly actions: Readonly<Record<string, ActionHandler>>;
+  /** Brings time-driven state up to `now`; called before every request to any API, since one API's state can move another's. */
+  settle?(now: number): void;
+  /** The refusal for a denied action, when the API's IAM prefix is not `elasticloadbalancing`. */
+  accessDenied?(action: string): ApiError;
 }
 
 /** Where the emulated resources live. */
