@@ -66,7 +66,7 @@ const GROUP_NAME = /^[^:]{1,255}$/;
 const HOOK_NAME = /^[A-Za-z0-9\-_/]{1,255}$/;
 const QUEUE_URL = /^https?:\/\/[^/]+\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
 
-function readHook(r: SeedReader, value: unknown, path: string): LifecycleHookSeed {
+function readHook(r: SeedReader, value: unknown, path: string, minHeartbeatTimeout: number): LifecycleHookSeed {
   const o = r.object(value, path, [
     'name',
     'transition',
@@ -80,7 +80,7 @@ function readHook(r: SeedReader, value: unknown, path: string): LifecycleHookSee
   return {
     name: r.string(o.name, `${path}.name`, HOOK_NAME, 'must be 1-255 letters, digits, -, _ or /') ?? r.fail(`${path}.name`, 'is required'),
     transition: r.oneOf(o.transition, `${path}.transition`, LIFECYCLE_TRANSITIONS) ?? r.fail(`${path}.transition`, `is required (${LIFECYCLE_TRANSITIONS.join(' or ')})`),
-    heartbeatTimeout: r.integer(o.heartbeatTimeout, `${path}.heartbeatTimeout`, 30, 7200),
+    heartbeatTimeout: r.integer(o.heartbeatTimeout, `${path}.heartbeatTimeout`, minHeartbeatTimeout, 7200),
     defaultResult: r.oneOf(o.defaultResult, `${path}.defaultResult`, ['CONTINUE', 'ABANDON'] as const),
     notificationMetadata: r.string(o.notificationMetadata, `${path}.notificationMetadata`, /^[\t\n\r\x20-\x7e]{1,4000}$/, 'must be 1-4000 printable ASCII characters'),
     notificationTargetArn: r.string(o.notificationTargetArn, `${path}.notificationTargetArn`, /^arn:aws[a-z-]*:(sqs|sns):/, 'must be an SQS queue or SNS topic ARN'),
@@ -121,11 +121,14 @@ function readCapacity(r: SeedReader, o: Record<string, unknown>, path: string, i
 }
 
 /** Reads one group; `names` are the seeded target groups and Classic load balancers it may refer to. */
-export function readAutoScalingGroup(r: SeedReader, value: unknown, path: string, names: SeededNames): AutoScalingGroupSeed {
+/** AWS's shortest heartbeat timeout; an emulator started with minHeartbeatTimeoutSeconds accepts shorter ones (end-to-end tests). */
+export const AWS_MIN_HEARTBEAT_TIMEOUT_S = 30;
+
+export function readAutoScalingGroup(r: SeedReader, value: unknown, path: string, names: SeededNames, minHeartbeatTimeout = AWS_MIN_HEARTBEAT_TIMEOUT_S): AutoScalingGroupSeed {
   const o = r.object(value, path, ['name', 'minSize', 'maxSize', 'desiredCapacity', 'instances', 'targetGroups', 'loadBalancers', 'lifecycleHooks']);
   const name = r.string(o.name, `${path}.name`, GROUP_NAME, 'must be 1-255 characters without ":"') ?? r.fail(`${path}.name`, 'is required');
   const instances = r.array(o.instances, `${path}.instances`).map((v, i) => readInstance(r, v, `${path}.instances[${i}]`));
-  const lifecycleHooks = r.array(o.lifecycleHooks, `${path}.lifecycleHooks`).map((v, i) => readHook(r, v, `${path}.lifecycleHooks[${i}]`));
+  const lifecycleHooks = r.array(o.lifecycleHooks, `${path}.lifecycleHooks`).map((v, i) => readHook(r, v, `${path}.lifecycleHooks[${i}]`, minHeartbeatTimeout));
   const sameName = findRepeat(lifecycleHooks.map((h) => h.name));
   if (sameName) r.fail(`${path}.lifecycleHooks[${sameName.index}].name`, `"${sameName.key}" is already used by ${path}.lifecycleHooks[${sameName.first}]`);
   // AWS runs several hooks of one transition in parallel; the emulator keeps to one so each instance has one action.

@@ -11,6 +11,7 @@ import { autoScalingParts, type AutoScalingAdmin } from './autoscaling-admin.js'
 import { CloudWatchMetrics, CLOUDWATCH_TARGET_PREFIX } from './cloudwatch.js';
 import { ClassicElbService } from './elb.js';
 import { Elbv2Service } from './elbv2.js';
+import { type DataPlaneStats, type Elbv2DataPlane, startElbv2DataPlane } from './data-plane.js';
 import { RequestPipeline } from './pipeline.js';
 import type { RequestLogEntry } from './request-log.js';
 import { parseSeed, type AwsSeed } from './seed.js';
@@ -19,6 +20,7 @@ import type { ServiceName } from './service.js';
 import { ElbRateLimiter } from './throttle.js';
 
 export { demoSeed } from './demo-seed.js';
+export type { DataPlaneStats, DataPlaneTargetStats } from './data-plane.js';
 export { mulberry32, type FaultKind, type FaultOptions } from '../shared/faults.js';
 export { isMutatingAction, type RequestLogEntry } from './request-log.js';
 export { loadSeedFile, parseSeed } from './seed.js';
@@ -45,6 +47,8 @@ export interface AwsEmulatorOptions extends EmulatorOptions<AwsSeed, FaultOption
   readonly accountId?: string;
   /** The SQS queue URL that lifecycle hooks without their own `notificationQueueUrl` send notifications to. */
   readonly notificationQueueUrl?: string;
+  /** The shortest lifecycle-hook heartbeat timeout a seed may set; default 30, AWS's. Lower it for end-to-end tests only. */
+  readonly minHeartbeatTimeoutSeconds?: number;
 }
 
 /** A running emulator; `mutatingCalls` are the state-changing actions. */
@@ -55,12 +59,16 @@ export interface AwsEmulator extends EmulatorHandle<RequestLogEntry, FaultOption
   drainingEndsAt(targetGroupNameOrArn: string, targetId: string, port?: number): number | undefined;
   /** The ARN of a seeded target group. */
   targetGroupArn(name: string): string;
+  /** The URL of a load balancer's data plane (seeded with `listenerPort`). */
+  dataPlaneUrl(loadBalancerName: string): string;
+  /** What a load balancer's data plane forwarded, per target: requests, in flight, failed (502, 504, cut). */
+  dataPlaneStats(loadBalancerName: string): DataPlaneStats;
 }
 
 /** Starts an emulator; resolves once it is listening. */
 export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promise<AwsEmulator> {
   // Re-validating catches hand-built seeds too, not only those read by loadSeedFile.
-  const seed = parseSeed(options.seed ?? {}, 'seed');
+  const seed = parseSeed(options.seed ?? {}, 'seed', { minHeartbeatTimeoutSeconds: options.minHeartbeatTimeoutSeconds });
   const clock = options.clock ?? systemClock;
   const healthyAfterMs = nonNegativeInteger('healthyAfterMs', options.healthyAfterMs ?? 1000);
   const scope = { region: options.region ?? seed.region ?? 'us-east-1', accountId: options.accountId ?? seed.accountId ?? '123456789012', healthyAfterMs };
@@ -80,18 +88,32 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     return reply;
   });
 
+  const planes = new Map<string, Elbv2DataPlane>();
+  for (const lb of seed.loadBalancers ?? []) {
+    if (lb.listenerPort === undefined) continue;
+    planes.set(lb.name, await startElbv2DataPlane(elbv2, { loadBalancer: lb.name, port: lb.listenerPort, clock }));
+  }
+  const dataPlane = (name: string): Elbv2DataPlane => {
+    const plane = planes.get(name);
+    if (!plane) throw new Error(`load balancer ${name} has no data plane: give it a listenerPort in the seed (seeded with one: ${[...planes.keys()].join(', ') || 'none'})`);
+    return plane;
+  };
+
   const handle = emulatorHandle<AwsEmulator>(
     { endpoint, log, filterKeys: ['action', 'service'], settings, validateFaults, throttleOn: 'aws', limiter },
     {
       setConnections: (name, instanceId, count) => elb.setConnections(name, instanceId, count, clock.now()),
       drainingEndsAt: (group, targetId, port) => elbv2.drainingEndsAt(group, targetId, port, clock.now()),
       targetGroupArn: (name) => elbv2.targetGroupArn(name),
+      dataPlaneUrl: (name) => dataPlane(name).url,
+      dataPlaneStats: (name) => dataPlane(name).stats(),
       ...autoScaling.admin,
     },
   );
   const stopServer = handle.stop;
   handle.stop = async () => {
     autoScaling.dispose();
+    await Promise.all([...planes.values()].map((p) => p.stop()));
     await stopServer();
   };
   return handle;

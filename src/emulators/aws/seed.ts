@@ -54,6 +54,11 @@ export interface LoadBalancerSeed {
   /** Default internet-facing. */
   readonly scheme?: 'internet-facing' | 'internal';
   readonly vpcId?: string;
+  /**
+   * Opt-in data plane: an HTTP listener on 127.0.0.1 at this port (0: any free port) that forwards
+   * to the healthy targets of the load balancer's target groups (data-plane.ts). Application only.
+   */
+  readonly listenerPort?: number;
 }
 
 /** One instance registered with a Classic load balancer. */
@@ -97,13 +102,17 @@ function uniqueNames(r: SeedReader, items: readonly { name: string }[], path: st
 }
 
 function readLoadBalancer(r: SeedReader, value: unknown, path: string): LoadBalancerSeed {
-  const o = r.object(value, path, ['name', 'type', 'scheme', 'vpcId']);
+  const o = r.object(value, path, ['name', 'type', 'scheme', 'vpcId', 'listenerPort']);
   const name = r.string(o.name, `${path}.name`, RESOURCE_NAME_PATTERN, NAME_PHRASE) ?? r.fail(`${path}.name`, 'is required');
+  const type = r.oneOf(o.type, `${path}.type`, ['application', 'network', 'gateway'] as const);
+  const listenerPort = r.integer(o.listenerPort, `${path}.listenerPort`, 0, 65535);
+  if (listenerPort !== undefined && (type ?? 'application') !== 'application') r.fail(`${path}.listenerPort`, 'is only for application load balancers (the data plane speaks HTTP)');
   return {
     name,
-    type: r.oneOf(o.type, `${path}.type`, ['application', 'network', 'gateway'] as const),
+    type,
     scheme: r.oneOf(o.scheme, `${path}.scheme`, ['internet-facing', 'internal'] as const),
     vpcId: r.string(o.vpcId, `${path}.vpcId`),
+    ...(listenerPort !== undefined && { listenerPort }),
   };
 }
 
@@ -201,7 +210,11 @@ function readClassicLoadBalancer(r: SeedReader, value: unknown, path: string): C
 }
 
 /** Validates a seed document; throws an Error whose one-line message names the bad field's path. */
-export function parseSeed(json: unknown, source = 'seed'): AwsSeed {
+/**
+ * Reads and checks a seed. `limits.minHeartbeatTimeoutSeconds` lowers AWS's 30 s floor for
+ * lifecycle hooks, so an end-to-end test can run a drain longer than the heartbeat timeout in seconds.
+ */
+export function parseSeed(json: unknown, source = 'seed', limits: { readonly minHeartbeatTimeoutSeconds?: number } = {}): AwsSeed {
   const r = new SeedReader(source);
   const o = r.root(json, ['region', 'accountId', 'loadBalancers', 'targetGroups', 'classicLoadBalancers', 'autoScalingGroups']);
   const loadBalancers = r.array(o.loadBalancers, 'loadBalancers').map((v, i) => readLoadBalancer(r, v, `loadBalancers[${i}]`));
@@ -217,7 +230,7 @@ export function parseSeed(json: unknown, source = 'seed'): AwsSeed {
     instanceTargetGroups: new Set(targetGroups.filter((g) => (g.targetType ?? 'instance') === 'instance').map((g) => g.name)),
     classicLoadBalancers: new Set(classicLoadBalancers.map((lb) => lb.name)),
   };
-  const autoScalingGroups = r.array(o.autoScalingGroups, 'autoScalingGroups').map((v, i) => readAutoScalingGroup(r, v, `autoScalingGroups[${i}]`, names));
+  const autoScalingGroups = r.array(o.autoScalingGroups, 'autoScalingGroups').map((v, i) => readAutoScalingGroup(r, v, `autoScalingGroups[${i}]`, names, limits.minHeartbeatTimeoutSeconds));
   checkAutoScalingGroups(r, autoScalingGroups);
   return {
     region: r.string(o.region, 'region', /^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be a region name such as us-east-1'),

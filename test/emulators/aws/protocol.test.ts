@@ -61,7 +61,7 @@ describe('awsQuery wire protocol', () => {
 
   it('answers NoSuchVersion for a Version that is neither ELB API', async () => {
     const emulator = await h.start({ seed, throttle: 'off' });
-    const res = await postForm(emulator.url, { Action: 'DescribeTargetHealth', Version: '2011-01-01' });
+    const res = await postForm(emulator.url, { Action: 'DescribeTargetHealth', Version: '2010-01-01' });
     expect(res.status).toBe(400);
     expect(res.body).toContain('<Code>NoSuchVersion</Code>');
     expect(emulator.requestLog.at(-1)).toMatchObject({ service: 'unknown', errorCode: 'NoSuchVersion' });

@@ -19,7 +19,7 @@ describe('parseSeed', () => {
 
   it.each<[string, unknown, string]>([
     ['not an object', [], 'seed: the seed must be a JSON object'],
-    ['unknown top-level field', { targetgroups: [] }, 'seed: targetgroups is not a known field (known: region, accountId, loadBalancers, targetGroups, classicLoadBalancers)'],
+    ['unknown top-level field', { targetgroups: [] }, 'seed: targetgroups is not a known field (known: region, accountId, loadBalancers, targetGroups, classicLoadBalancers, autoScalingGroups)'],
     ['misspelt field', { targetGroups: [{ ...validGroup, tragets: [] }] }, 'seed: targetGroups[0].tragets is not a known field'],
     ['missing port', { targetGroups: [{ name: 'web' }] }, 'seed: targetGroups[0].port is required'],
     ['bad name', { targetGroups: [{ name: '-web', port: 80 }] }, 'seed: targetGroups[0].name must be 1-32 letters'],
