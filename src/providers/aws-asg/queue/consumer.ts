@@ -1,14 +1,14 @@
 import { systemClock } from '../../../core/clock.js';
 import { RetryTracker } from '../../../core/retry.js';
-import { inFlightMessage } from './message.js';
+import { errorText, inFlightMessage } from './message.js';
 import { type Outcome, type ProcessContext, processMessage } from './process-message.js';
 import { type ConsumerSettings, consumerSettings } from './settings.js';
-import { receiveMessages } from './sqs-calls.js';
+import { changeVisibility, receiveMessages } from './sqs-calls.js';
 import type { ConsumerEvent, ConsumerOptions, ConsumerSummary } from './types.js';
 
 /**
  * Consumes an SQS queue until `options.signal` fires: long-polls for as many messages as there
- * are free handler slots, hands each to `options.handle` while keeping it hidden, and deletes
+ * are free handler slots (never more than 10, SQS's limit), hands each to `options.handle` while keeping it hidden, and deletes
  * exactly the messages whose handler returned 'done'. Receive failures SQS may get over
  * (throttling, 5xx, a dropped connection) are retried with capped, jittered backoff; any other
  * (no such queue, access denied) stops the consumer, which waits for running handlers and then
@@ -20,7 +20,7 @@ export async function consumeQueue(options: ConsumerOptions): Promise<ConsumerSu
 
 /** The mutable side of one consumer's life: its counts and its running handlers. */
 class QueueConsumer {
-  private readonly summary = { received: 0, done: 0, left: 0, failed: 0, deleted: 0, deleteFailed: 0 };
+  private readonly summary = { received: 0, done: 0, left: 0, failed: 0, deleted: 0, deleteFailed: 0, released: 0 };
   private readonly running = new Set<Promise<void>>();
   private slotFreed: (() => void) | undefined;
   private readonly process: ProcessContext;
@@ -55,7 +55,12 @@ class QueueConsumer {
     return summary;
   }
 
-  /** The receive loop; throws the first receive error that retrying cannot cure. */
+  /**
+   * The receive loop; throws the first receive error that retrying cannot cure. The poll in flight
+   * is not cut by the stop signal: SQS may already have taken messages for it, and a cut poll
+   * would hide them for a whole visibility timeout and count a receive against the redrive policy
+   * for nothing. Only the hard stop cuts it.
+   */
   private async receiveUntilStopped(): Promise<void> {
     const { signal, queueUrl, client } = this.options;
     const { concurrency, visibilityTimeoutSeconds, waitTimeSeconds } = this.settings;
@@ -67,14 +72,30 @@ class QueueConsumer {
       await this.slotFree(signal);
       if (signal.aborted) return;
       try {
-        const messages = await receiveMessages(client, queueUrl, concurrency - this.running.size, visibilityTimeoutSeconds, waitTimeSeconds, signal);
+        const messages = await receiveMessages(client, queueUrl, concurrency - this.running.size, visibilityTimeoutSeconds, waitTimeSeconds, this.process.handlerSignal);
         tracker.succeeded();
         const receivedAt = Date.now();
-        for (const raw of messages) this.start(inFlightMessage(raw), receivedAt);
+        const received = messages.map(inFlightMessage);
+        if (signal.aborted) await Promise.all(received.map((m) => this.release(m)));
+        else for (const m of received) this.start(m, receivedAt);
       } catch (error) {
-        if (signal.aborted) return;
+        if (signal.aborted || this.process.handlerSignal.aborted) return;
         await systemClock.sleep(tracker.next(error), signal).catch(() => undefined);
       }
+    }
+  }
+
+  /** Makes a message the stopping consumer will not handle visible again at once, so another consumer need not wait out its timeout. */
+  private async release(received: ReturnType<typeof inFlightMessage>): Promise<void> {
+    this.summary.received += 1;
+    if ('unreadable' in received) return this.unreadable(received.unreadable);
+    this.summary.released += 1;
+    const messageId = received.message.id;
+    try {
+      await changeVisibility(this.options.client, this.options.queueUrl, received.receiptHandle, 0);
+      this.emit({ type: 'released', messageId });
+    } catch (error) {
+      this.emit({ type: 'release_failed', messageId, error: errorText(error) });
     }
   }
 
@@ -94,12 +115,7 @@ class QueueConsumer {
 
   private start(received: ReturnType<typeof inFlightMessage>, receivedAt: number): void {
     this.summary.received += 1;
-    if ('unreadable' in received) {
-      // Nothing to hand on or delete: SQS shows it again after the visibility timeout.
-      this.summary.left += 1;
-      this.emit({ type: 'unreadable', messageId: undefined, reason: received.unreadable });
-      return;
-    }
+    if ('unreadable' in received) return this.unreadable(received.unreadable);
     const { message } = received;
     this.emit({ type: 'received', messageId: message.id, receiveCount: message.receiveCount, sentAt: message.sentAt });
     const task = processMessage(this.process, received, receivedAt).then((outcome) => {
@@ -108,6 +124,12 @@ class QueueConsumer {
       this.slotFreed?.();
     });
     this.running.add(task);
+  }
+
+  /** Nothing to hand on or delete: SQS shows it again after the visibility timeout. */
+  private unreadable(reason: string): void {
+    this.summary.left += 1;
+    this.emit({ type: 'unreadable', messageId: undefined, reason });
   }
 
   private count(outcome: Outcome): void {

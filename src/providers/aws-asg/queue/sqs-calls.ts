@@ -26,7 +26,7 @@ function sqsError(error: unknown, what: string, queueUrl: string, signal?: Abort
   });
 }
 
-/** One long poll for at most `max` messages (1 to 10), with the attributes the consumer reports. */
+/** One long poll for at most `max` messages (1 to 10), with the attributes the consumer reports; `signal` cuts it. */
 export async function receiveMessages(client: SQSClient, queueUrl: string, max: number, visibilityTimeoutSeconds: number, waitTimeSeconds: number, signal: AbortSignal): Promise<Message[]> {
   const command = new ReceiveMessageCommand({
     QueueUrl: queueUrl,
@@ -51,11 +51,11 @@ export async function deleteMessage(client: SQSClient, queueUrl: string, receipt
   }
 }
 
-/** Sets the message's visibility timeout to `seconds` from now. */
-export async function changeVisibility(client: SQSClient, queueUrl: string, receiptHandle: string, seconds: number, signal: AbortSignal): Promise<void> {
+/** Sets the message's visibility timeout to `seconds` from now (0: visible to every consumer at once). */
+export async function changeVisibility(client: SQSClient, queueUrl: string, receiptHandle: string, seconds: number, signal?: AbortSignal): Promise<void> {
   try {
     await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }), { abortSignal: signal });
   } catch (error) {
-    throw sqsError(error, `extend a message's visibility in ${queueUrl}`, queueUrl, signal);
+    throw sqsError(error, `change a message's visibility in ${queueUrl}`, queueUrl, signal);
   }
 }

@@ -29,9 +29,17 @@ export interface ConsumerOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Long polling, 1 to 20 s, default 20. */
   readonly waitTimeSeconds?: number;
-  /** Stops the consumer: no new receives; running handlers finish; nothing not done is deleted. */
+  /**
+   * Stops the consumer: the long poll in flight is allowed to end (at most waitTimeSeconds) and
+   * whatever it brings is released at once, no new poll starts, running handlers finish, and
+   * nothing not done is deleted.
+   */
   readonly signal: AbortSignal;
-  /** Aborts the signal handed to running handlers (for instance a second Ctrl-C); the consumer still waits for them to return. */
+  /**
+   * The hard stop (for instance a second Ctrl-C): cuts the poll in flight and aborts the signal
+   * handed to running handlers; the consumer still waits for them to return. A poll cut this way
+   * may have taken messages the consumer never sees: they reappear after their visibility timeout.
+   */
   readonly abortHandlers?: AbortSignal;
   readonly onEvent?: (event: ConsumerEvent) => void;
 }
@@ -54,6 +62,9 @@ export type ConsumerEvent =
       readonly attempt: number;
       readonly delayMs: number;
     }
+  /** Received by the poll that was in flight when the consumer was stopped, and made visible again without being handled. */
+  | { readonly type: 'released'; readonly messageId: string }
+  | { readonly type: 'release_failed'; readonly messageId: string; readonly error: string }
   | { readonly type: 'unreadable'; readonly messageId: string | undefined; readonly reason: string }
   | { readonly type: 'stopping'; readonly running: number }
   | { readonly type: 'stopped'; readonly summary: ConsumerSummary };
@@ -70,4 +81,6 @@ export interface ConsumerSummary {
   readonly deleted: number;
   /** 'done' messages whose deletion failed (they come back; the handler must cope with a repeat). */
   readonly deleteFailed: number;
+  /** Received while stopping and made visible again unhandled (or left to reappear when that failed). */
+  readonly released: number;
 }
