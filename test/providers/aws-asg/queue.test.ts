@@ -52,6 +52,7 @@ describe.runIf(haveMoto || process.env.CI === 'true')('SQS queue consumer, on mo
   let queueNumber = 0;
 
   beforeAll(async () => {
+    requireTool('moto (python3 -m moto.server)', haveMoto); // under CI=true without moto: fails here, saying why
     moto = await startMoto();
     sqs = sqsClient(moto.url);
   }, 30_000);

@@ -24,6 +24,8 @@ class QueueConsumer {
   private readonly running = new Set<Promise<void>>();
   private slotFreed: (() => void) | undefined;
   private readonly process: ProcessContext;
+  /** The stop or the hard stop, whichever comes first: a hard stop alone still stops. */
+  private readonly stopSignal: AbortSignal;
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -37,6 +39,11 @@ class QueueConsumer {
       visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
       emit: this.emit,
     };
+    this.stopSignal = AbortSignal.any([options.signal, this.process.handlerSignal]);
+  }
+
+  private stopping(): boolean {
+    return this.stopSignal.aborted;
   }
 
   async run(): Promise<ConsumerSummary> {
@@ -46,7 +53,7 @@ class QueueConsumer {
     } catch (error) {
       fatal = error;
     }
-    if (this.options.signal.aborted) this.emit({ type: 'stopping', running: this.running.size });
+    if (this.stopping()) this.emit({ type: 'stopping', running: this.running.size });
     // Handlers never reject (processMessage catches everything), so this waits for all of them.
     await Promise.all(this.running);
     const summary = { ...this.summary };
@@ -62,24 +69,25 @@ class QueueConsumer {
    * for nothing. Only the hard stop cuts it.
    */
   private async receiveUntilStopped(): Promise<void> {
-    const { signal, queueUrl, client } = this.options;
+    const { queueUrl, client } = this.options;
+    const signal = this.stopSignal;
     const { concurrency, visibilityTimeoutSeconds, waitTimeSeconds } = this.settings;
     const tracker = new RetryTracker({
       group: queueUrl,
       onRetry: (e) => this.emit({ type: 'receive_failed', error: e.reason, retryable: e.retryable, attempt: e.attempt, delayMs: e.delayMs }),
     });
-    while (!signal.aborted) {
+    while (!this.stopping()) {
       await this.slotFree(signal);
-      if (signal.aborted) return;
+      if (this.stopping()) return;
       try {
         const messages = await receiveMessages(client, queueUrl, concurrency - this.running.size, visibilityTimeoutSeconds, waitTimeSeconds, this.process.handlerSignal);
         tracker.succeeded();
         const receivedAt = Date.now();
         const received = messages.map(inFlightMessage);
-        if (signal.aborted) await Promise.all(received.map((m) => this.release(m)));
+        if (this.stopping()) await Promise.all(received.map((m) => this.release(m)));
         else for (const m of received) this.start(m, receivedAt);
       } catch (error) {
-        if (signal.aborted || this.process.handlerSignal.aborted) return;
+        if (this.stopping()) return;
         await systemClock.sleep(tracker.next(error), signal).catch(() => undefined);
       }
     }
