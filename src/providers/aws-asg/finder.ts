@@ -34,7 +34,6 @@ const INSTANCE_TARGET_TYPES = new Set(['instance', 'ip']);
 interface CatalogGroup {
   readonly arn: string;
   readonly name: string;
-  readonly targetType: 'instance' | 'ip';
 }
 
 /** Who was registered in one target group when it was last read. */
@@ -150,7 +149,7 @@ class CachingInstanceFinder implements ClosableInstanceFinder {
     });
     const groups = all.flatMap((g): CatalogGroup[] =>
       g.TargetGroupArn && g.TargetGroupName && INSTANCE_TARGET_TYPES.has(g.TargetType ?? 'instance')
-        ? [{ arn: g.TargetGroupArn, name: g.TargetGroupName, targetType: (g.TargetType ?? 'instance') as 'instance' | 'ip' }]
+        ? [{ arn: g.TargetGroupArn, name: g.TargetGroupName }]
         : [],
     );
     const present = new Set(groups.map((g) => g.arn));
@@ -214,12 +213,12 @@ class CachingInstanceFinder implements ClosableInstanceFinder {
     }
   }
 
+  /** AWS keeps instance IDs in `instance` groups and addresses in `ip` groups, so one set of IDs serves both. */
   private registrationsIn(groups: readonly CatalogGroup[], instanceId: string, addresses: readonly string[]): Registration[] {
-    const byAddress = new Set(addresses);
+    const ids = new Set([instanceId, ...addresses]);
     return groups.flatMap((group) => {
-      const matches = (id: string): boolean => (group.targetType === 'instance' ? id === instanceId : byAddress.has(id));
       const targets = this.memberships.get(group.arn)?.targets ?? [];
-      return targets.filter((t) => matches(t.id)).map((t) => ({ targetGroupArn: group.arn, targetGroupName: group.name, targetId: t.id, port: t.port }));
+      return targets.filter((t) => ids.has(t.id)).map((t) => ({ targetGroupArn: group.arn, targetGroupName: group.name, targetId: t.id, port: t.port }));
     });
   }
 }

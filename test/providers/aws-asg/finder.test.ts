@@ -96,7 +96,7 @@ describe('instance finder, on the AWS emulator', () => {
     expect(healthCalls(e)).not.toContain(e.targetGroupArn('fn'));
   });
 
-  it('does not match an ip group without the address, nor an instance group by address', async () => {
+  it('matches an ip group only by an address it is given', async () => {
     const e = await emulator({ seed: seed(FEWER_GROUPS), throttle: 'off' });
     const found = await finderAt(e.url).findRegistrations(INSTANCE, [], standaloneCall());
     expect(sorted(found).map((r) => r.targetGroupName)).toEqual(['tg-07', 'tg-23', 'tg-23']);
