@@ -204,7 +204,7 @@ describe('Auto Scaling port, on the wire format', () => {
     const server = await queryServer((p) => {
       if (p.Action === 'DescribeTrafficSources') return { status: 400, body: errorXml('InvalidAction', 'The action DescribeTrafficSources is not valid for this web service.') };
       if (p.Action === 'DescribeLoadBalancerTargetGroups') return { status: 200, body: resultXml(p.Action, '<LoadBalancerTargetGroups><member><LoadBalancerTargetGroupARN>arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1</LoadBalancerTargetGroupARN><State>InService</State></member></LoadBalancerTargetGroups>') };
-      return { status: 200, body: resultXml(p.Action, '<LoadBalancers/>') };
+      return { status: 200, body: resultXml('DescribeLoadBalancers', '<LoadBalancers/>') };
     });
     expect(await (await portAt(server.url)).trafficSources('web-asg', standaloneCall())).toEqual([{ kind: 'elbv2', targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1' }]);
   });

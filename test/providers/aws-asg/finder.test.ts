@@ -75,7 +75,7 @@ function healthCalls(e: AwsEmulator): string[] {
   return e.requestLog.filter((r) => r.action === 'DescribeTargetHealth').map((r) => r.params.TargetGroupArn!);
 }
 
-function namesOf(e: AwsEmulator, arns: readonly string[]): string[] {
+function namesOf(arns: readonly string[]): string[] {
   return arns.map((arn) => /targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn).sort();
 }
 
@@ -113,7 +113,7 @@ describe('instance finder, on the AWS emulator', () => {
     expect(sorted(warm).map(({ targetGroupName, targetId, port }) => ({ targetGroupName, targetId, port }))).toEqual(expected);
     expect(cold).toBe(GROUP_COUNT + 1);
     expect(e.callCount({ action: 'DescribeTargetGroups' })).toBe(0);
-    expect(namesOf(e, healthCalls(e))).toEqual(['tg-07', 'tg-21', 'tg-23']);
+    expect(namesOf(healthCalls(e))).toEqual(['tg-07', 'tg-21', 'tg-23']);
   });
 
   it('does not report a registration that ended after the cache was filled, and still reports one that is draining', async () => {
