@@ -134,8 +134,20 @@ class CachingInstanceFinder implements ClosableInstanceFinder {
   /** The region's instance and ip target groups, from the cache while it is younger than cacheTtlMs. */
   private async targetGroups(call: CallContext): Promise<readonly CatalogGroup[]> {
     if (this.catalog && call.clock.now() - this.catalog.readAt < this.settings.cacheTtlMs) return this.catalog.groups;
-    this.catalogRead ??= this.readCatalog(call).finally(() => (this.catalogRead = undefined));
-    return this.catalogRead;
+    const shared = this.catalogRead;
+    if (shared) {
+      try {
+        return await shared;
+      } catch (error) {
+        // Another lookup's read failed, perhaps because that lookup was cancelled: read for this one.
+        if (call.signal?.aborted) throw error;
+      }
+    }
+    const read = this.readCatalog(call).finally(() => {
+      if (this.catalogRead === read) this.catalogRead = undefined;
+    });
+    this.catalogRead = read;
+    return read;
   }
 
   private async readCatalog(call: CallContext): Promise<readonly CatalogGroup[]> {
