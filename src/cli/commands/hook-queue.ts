@@ -19,7 +19,7 @@ export async function consumeLifecycleQueue(
   settings: { readonly concurrency: number; readonly visibilityTimeoutSeconds: number; readonly waitTimeSeconds: number },
 ): Promise<CommandResult> {
   const { consumeQueue } = await import('../../providers/aws-asg/queue/index.js');
-  const client = await createSqsClient(ctx.providerSettings({ kind: 'group', provider: 'elbv2', group: '*' }));
+  const client = await createSqsClient(ctx.providerSettings({ kind: 'group', provider: 'elbv2', group: '*' }), queueUrl);
   const tally = { completed: 0, already_done: 0, skipped: 0, busy: 0, unreadable: 0, failed: 0 };
   ctx.output.event({ type: 'lifecycle', phase: 'received', subject: 'queue', message: `consuming ${queueUrl} (${settings.concurrency} at once); stop with SIGTERM or Ctrl-C` });
   let summary: ConsumerSummary;

@@ -70,12 +70,17 @@ export async function hookAwsAsgCommand(ctx: CommandContext, flags: HookFlags): 
     env: ctx.env,
     onEvent: (e) => ctx.output.event(e),
   };
-  if (mode === 'queue') {
-    const { consumeLifecycleQueue } = await import('./hook-queue.js');
-    return consumeLifecycleQueue(ctx, flags.queueUrl!, options, { concurrency: settings.concurrency, visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds, waitTimeSeconds: settings.waitTimeSeconds });
+  try {
+    if (mode === 'queue') {
+      const { consumeLifecycleQueue } = await import('./hook-queue.js');
+      return await consumeLifecycleQueue(ctx, flags.queueUrl!, options, { concurrency: settings.concurrency, visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds, waitTimeSeconds: settings.waitTimeSeconds });
+    }
+    const input = notification ?? (await actionFromFlags(flags, autoScaling, ctx));
+    return outcomeResult(await handleLifecycleAction(input, options));
+  } finally {
+    autoScaling.close();
+    finder?.close();
   }
-  const input = notification ?? (await actionFromFlags(flags, autoScaling, ctx));
-  return outcomeResult(await handleLifecycleAction(input, options));
 }
 
 type Mode = 'event' | 'queue' | 'flags';
