@@ -40,6 +40,12 @@ export interface DrainRequest extends TargetsRequest {
   readonly leaseMs?: number;
   /** `--until app-idle`: a target is drained once its application says nothing is in flight (see app-idle.ts). */
   readonly appIdle?: AppIdleRequest;
+  /**
+   * A named target the group does not have counts as drained instead of failing the call (exit 3).
+   * The lifecycle hook names the instance in every group that may route to it; one that Auto
+   * Scaling (or an earlier run) already deregistered is simply no longer there.
+   */
+  readonly absentIsDrained?: boolean;
 }
 
 interface DrainPlan {
@@ -87,7 +93,7 @@ function drainOperation(request: DrainRequest, policy: CapacityPolicy, leases: L
     check: (work) => {
       if (request.onTimeout === 'force') checkCanForce(work);
     },
-    decide: (group, cmd) => decide(group, cmd, force, { ...policy, minHealthy: minHealthyOf(request, group) }, request.appIdle),
+    decide: (group, cmd) => decide(group, cmd, force, { ...policy, minHealthy: minHealthyOf(request, group) }, request.appIdle, request.absentIsDrained ?? false),
     planned: (plan) => plan.decisions.map((d) => formatRef(d.status.ref)),
     dryRun,
     reserve: (plan, cmd) => reservePlan(plan, cmd, force, leases),
@@ -105,11 +111,11 @@ function minHealthyOf(request: DrainRequest, group: InspectedGroup): MinHealthy 
   return typeof request.minHealthy === 'function' ? request.minHealthy(group.work.group) : request.minHealthy;
 }
 
-async function decide(inspected: InspectedGroup, cmd: Command, force: boolean, policy: CapacityPolicy, appIdle: AppIdleRequest | undefined): Promise<DrainPlan> {
-  const first = planGroup(inspected, force, policy);
+async function decide(inspected: InspectedGroup, cmd: Command, force: boolean, policy: CapacityPolicy, appIdle: AppIdleRequest | undefined, absentIsDrained: boolean): Promise<DrainPlan> {
+  const first = planGroup(inspected, force, policy, absentIsDrained);
   const again = async (): Promise<InspectedGroup> => (await inspectGroups(cmd, [inspected.work], { timeout: true }))[0]!;
   const group = force ? inspected : await waitWhileHeld(cmd, inspected, first.reservation, policy, again);
-  const { decisions, reservation } = group === inspected ? first : planGroup(group, force, policy);
+  const { decisions, reservation } = group === inspected ? first : planGroup(group, force, policy, absentIsDrained);
   const { work } = group;
   const timeout = group.timeout!;
   const toDrain = reservation.toDrain;
@@ -123,8 +129,8 @@ async function decide(inspected: InspectedGroup, cmd: Command, force: boolean, p
   return { group, timeout, decisions, reservation, policy, window, appIdle: app, accepted: new Map(), reserved: { done: false, decided: undefined } };
 }
 
-function planGroup(group: InspectedGroup, force: boolean, policy: CapacityPolicy): { decisions: readonly DrainDecision[]; reservation: Reservation } {
-  const decisions = planDrain(group.work, group.snapshot, group.timeout!, (s) => recordFor(group.records, group.work, s.ref), force);
+function planGroup(group: InspectedGroup, force: boolean, policy: CapacityPolicy, absentIsDrained = false): { decisions: readonly DrainDecision[]; reservation: Reservation } {
+  const decisions = planDrain(group.work, group.snapshot, group.timeout!, (s) => recordFor(group.records, group.work, s.ref), force, absentIsDrained);
   const already = decisions.filter((d) => d.kind === 'already').map((d) => d.status);
   return { decisions, reservation: reservationFor(group, drained(decisions), already, policy) };
 }

@@ -21,10 +21,11 @@ export function planDrain(
   timeout: TimeoutSetting,
   records: (status: TargetStatus) => InstanceRecord | undefined,
   force: boolean,
+  absentIsDrained = false,
 ): DrainDecision[] {
   // Two references can name one registration (`i-0a` and `i-0a:8080`): decide each once.
   const unique = [...new Map(snapshot.targets.map((s) => [formatRef(s.ref), s])).values()];
-  const decisions = unique.map((status) => decide(work, snapshot, status, records(status), force));
+  const decisions = unique.map((status) => decide(work, snapshot, status, records(status), force, absentIsDrained));
   // The capacity guard (never the last target in service, --min-healthy) runs next, in capacity.ts.
   if (!force) checkDrainingEnabled(work, timeout, decisions);
   return decisions;
@@ -38,7 +39,7 @@ function checkDrainingEnabled(work: GroupWork, timeout: TimeoutSetting, decision
   });
 }
 
-function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, record: InstanceRecord | undefined, force: boolean): DrainDecision {
+function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, record: InstanceRecord | undefined, force: boolean, absentIsDrained: boolean): DrainDecision {
   const name = formatRef(status.ref);
   switch (status.state) {
     case 'active':
@@ -53,6 +54,7 @@ function decide(work: GroupWork, snapshot: GroupSnapshot, status: TargetStatus, 
         const recorded = { ...status, ref: { ...status.ref, target: record.target } };
         return { kind: 'already', status: recorded, detail: `already drained (deregistered ${record.drainedAt ?? record.drainStartedAt ?? ''})`.trim() };
       }
+      if (absentIsDrained) return { kind: 'already', status, detail: 'not registered: nothing routes to it here' };
       throw notFoundError(
         `${work.provider.descriptor.syntax.groupNoun} ${work.group.group} has no target ${status.ref.target} (registered: ${listRegistered(snapshot)})`,
         `check the reference with: drainctl status ${work.groupText}`,

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killAllChildren } from '../support/cli.js';
 import { motoAvailable } from '../support/moto.js';
 import { type LoadResult, runLoad, sleep } from '../support/servers.js';
-import { ASG, completions, type HookLab, heartbeats, HEARTBEAT_TIMEOUT_S, INSTANCES, startConsumer, startHookLab, until } from './hook-lab.js';
+import { ASG, completions, type HookLab, heartbeats, HEARTBEAT_TIMEOUT_S, INSTANCES, sendRaw, startConsumer, startHookLab, until } from './hook-lab.js';
 
 const haveMoto = motoAvailable();
 if (!haveMoto && process.env.CI) throw new Error('moto is needed for the lifecycle hook tests (python3 -m moto.server); .ci/run installs it');
@@ -82,3 +82,62 @@ describe.skipIf(!haveMoto)('drainctl hook aws-asg: a scale-in with routes AWS do
     expect(seen.haproxy.failed + seen.alb.failed, JSON.stringify(seen)).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(!haveMoto)('drainctl hook aws-asg: faults and odd messages lose nothing', () => {
+  it('a consumer killed mid-drain: another one finishes the action, with exactly one successful completion', { timeout: 90_000 }, async () => {
+    // The heartbeat timeout outlasts the message's visibility timeout (4 s) and a consumer's start, as docs/hook.md asks.
+    lab = await startHookLab({ heartbeatTimeoutS: 15 });
+    const first = startConsumer(lab);
+    await until('the first consumer polls', () => /consuming/.test(first.output()), 20_000, first.output);
+    const victim = INSTANCES[1];
+    const token = (await lab.emulator.scaleIn(ASG, victim))!;
+    // Killed once it has claimed the action and started the drains (the unattached group drains for 5 s).
+    await until('the first consumer drains', () => first.records().some((r) => r.type === 'action' && r.action === 'deregister'), 20_000, first.output);
+    expect(await first.stop('SIGKILL')).toMatchObject({ signal: 'SIGKILL' });
+    expect(lab.terminated).toEqual([]);
+
+    const second = startConsumer(lab);
+    await until(`${victim} terminated`, () => lab!.terminated.includes(victim), 45_000, second.output);
+    expect(completions(lab.emulator, token), second.output()).toEqual([{ result: 'CONTINUE', status: 200 }]);
+    const resumed = second.records().filter((r) => r.type === 'lifecycle' && r.subject === `${ASG}/${victim}`).map((r) => `${r.phase}: ${r.message}`);
+    expect(resumed, second.output()).toContain('claimed: resuming an action a consumer that stopped had claimed');
+    // The second consumer followed the drains the first one started: no second change at the load balancer.
+    expect(second.records().filter((r) => r.type === 'action' && r.action === 'deregister'), second.output()).toEqual([]);
+    expect(await second.stop()).toMatchObject({ code: 0 });
+  });
+
+  it('a duplicate delivery, a test notification, a malformed body and an expired token: each handled as documented, one completion in all', { timeout: 90_000 }, async () => {
+    lab = await startHookLab();
+    // An action nobody answers: the heartbeat timeout passes and the hook's default result applies.
+    const expiredToken = (await lab.emulator.scaleIn(ASG, INSTANCES[2]))!;
+    await until('the expired action ends by its default result', () => lab!.terminated.includes(INSTANCES[2]), 20_000);
+
+    const consumer = startConsumer(lab);
+    await until('the expired notification is handled', () => consumer.records().some((r) => r.type === 'lifecycle' && r.phase === 'already_done'), 30_000, consumer.output);
+    const token = (await lab.emulator.scaleIn(ASG, INSTANCES[0]))!;
+    await until(`${INSTANCES[0]} terminated`, () => lab!.terminated.includes(INSTANCES[0]), 45_000, consumer.output);
+    const delivered = lab.emulator.notificationsSent().find((n) => n.body.includes(token))!;
+    await sendRaw(lab, delivered.body); // the same notification again, as SQS may deliver it
+    await lab.emulator.sendTestNotification(ASG, 'drain-on-scale-in');
+    await sendRaw(lab, 'this is not a lifecycle notification');
+    await until('the duplicate, the test notification and the malformed body are handled', () => {
+      const phases = consumer.records().filter((r) => r.type === 'lifecycle').map((r) => `${r.phase}: ${r.message}`);
+      return phases.filter((p) => p.startsWith('already_done')).length >= 2 && phases.some((p) => p.startsWith('skipped: test notification')) && phases.some((p) => /is not JSON/.test(p));
+    }, 30_000, consumer.output);
+
+    expect(completions(lab.emulator, token)).toEqual([{ result: 'CONTINUE', status: 200 }]);
+    expect(completions(lab.emulator, expiredToken)).toEqual([]); // nothing sent for an action that had ended
+    const lines = consumer.records().filter((r) => r.type === 'lifecycle').map((r) => `${r.phase}: ${r.message}`);
+    expect(lines.find((l) => l.startsWith('already_done: the instance is')), consumer.output()).toMatch(/already_done: the instance is (no longer in the group|Terminated)/);
+    expect(lines.find((l) => /already completed \(CONTINUE/.test(l)), consumer.output()).toBeDefined();
+    // The malformed body is left for the queue's redrive policy (two receives, then the dead-letter queue).
+    await until('the malformed body reaches the dead-letter queue', async () => (await dlqDepth(lab!)) === 1, 30_000, consumer.output);
+    expect(await consumer.stop()).toMatchObject({ code: 0 });
+  });
+});
+
+async function dlqDepth(l: HookLab): Promise<number> {
+  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  const out = await l.sqs.send(new GetQueueAttributesCommand({ QueueUrl: l.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+}

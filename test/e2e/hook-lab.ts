@@ -40,7 +40,7 @@ export interface HookLab {
   stop(): Promise<void>;
 }
 
-export async function startHookLab(options: { withHook?: boolean; configExtra?: string } = {}): Promise<HookLab> {
+export async function startHookLab(options: { withHook?: boolean; configExtra?: string; heartbeatTimeoutS?: number } = {}): Promise<HookLab> {
   const moto = await startMoto();
   const sqs = new SQSClient({ endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'moto', secretAccessKey: 'moto' } });
   const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'hooks-dlq' }))).QueueUrl!;
@@ -68,7 +68,7 @@ export async function startHookLab(options: { withHook?: boolean; configExtra?: 
           maxSize: 3,
           instances: INSTANCES.map((id) => ({ id })),
           targetGroups: ['web-attached'],
-          lifecycleHooks: options.withHook === false ? [] : [{ name: HOOK, transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeout: HEARTBEAT_TIMEOUT_S, defaultResult: 'ABANDON' }],
+          lifecycleHooks: options.withHook === false ? [] : [{ name: HOOK, transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeout: options.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, defaultResult: 'ABANDON' }],
         },
       ],
     },

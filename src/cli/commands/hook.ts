@@ -58,7 +58,7 @@ export async function hookAwsAsgCommand(ctx: CommandContext, flags: HookFlags): 
     drain: async (targets, work) => {
       if (settings.appDrain && settings.appStatus) await askAppsToDrain(ctx, withAddress(settings.appStatus, work.addresses), targets, work.signal);
       return drainTargets({
-        targets, providers: ctx.providers, ledger, wait: true, timeoutMs: work.timeoutMs, minHealthy: settings.minHealthy, waitForCapacityMs: settings.waitForCapacityMs,
+        targets, providers: ctx.providers, ledger, wait: true, timeoutMs: work.timeoutMs, minHealthy: settings.minHealthy, waitForCapacityMs: settings.waitForCapacityMs, absentIsDrained: true,
         holder: work.holder, env: ctx.env, signal: work.signal, onEvent: work.onEvent,
         appIdle: settings.appStatus === undefined ? undefined : { statusUrl: () => withAddress(settings.appStatus!, work.addresses), read: readAppStatus, quietMs: 500 },
       });
