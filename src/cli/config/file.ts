@@ -188,6 +188,7 @@ function readHook(reader: SectionReader, pair: Pair): HookSection {
   const section = 'the hook section';
   for (const item of reader.pairs(pair.value, section)) {
     const key = reader.key(item);
+    if (!Object.hasOwn(HOOK_KEYS, key)) reader.refuse(item, section, Object.keys(HOOK_KEYS));
     if (key === 'targets') {
       targets.push(...reader.list(item, section));
       for (const t of targets) checkHookEntry(key, t, `${at(reader.path, t.line)} (${section})`);
