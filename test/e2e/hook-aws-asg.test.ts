@@ -7,8 +7,10 @@
  * the action once. Requests keep flowing through HAProxy and the ALB the whole time: none may
  * fail. The control (AWS alone: only the attached group drained) must lose requests.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killAllChildren } from '../support/cli.js';
+import { killAllChildren, REPO_ROOT } from '../support/cli.js';
 import { motoAvailable } from '../support/moto.js';
 import { type LoadResult, runLoad, sleep } from '../support/servers.js';
 import { ASG, completions, type HookLab, heartbeats, HEARTBEAT_TIMEOUT_S, INSTANCES, sendRaw, startConsumer, startHookLab, until } from './hook-lab.js';
@@ -17,8 +19,14 @@ const haveMoto = motoAvailable();
 if (!haveMoto && process.env.CI) throw new Error('moto is needed for the lifecycle hook tests (python3 -m moto.server); .ci/run installs it');
 
 let lab: HookLab | undefined;
+/** Every AWS action the hook's consumers made in this file, as IAM names it. */
+const made = new Set<string>();
 afterEach(async () => {
   killAllChildren();
+  if (lab) {
+    for (const e of lab.emulator.requestLog) made.add(`${e.service === 'autoscaling' ? 'autoscaling' : 'elasticloadbalancing'}:${e.action}`);
+    for (const a of lab.sqsActions) made.add(a);
+  }
   await lab?.stop();
   lab = undefined;
 });
@@ -86,7 +94,8 @@ describe.skipIf(!haveMoto)('drainctl hook aws-asg: a scale-in with routes AWS do
 describe.skipIf(!haveMoto)('drainctl hook aws-asg: faults and odd messages lose nothing', () => {
   it('a consumer killed mid-drain: another one finishes the action, with exactly one successful completion', { timeout: 90_000 }, async () => {
     // The heartbeat timeout outlasts the message's visibility timeout (4 s) and a consumer's start, as docs/hook.md asks.
-    lab = await startHookLab({ heartbeatTimeoutS: 15 });
+    // An older IAM policy without DescribeTrafficSources: the consumers fall back to the two older calls.
+    lab = await startHookLab({ heartbeatTimeoutS: 15, deniedActions: ['DescribeTrafficSources'] });
     const first = startConsumer(lab);
     await until('the first consumer polls', () => /consuming/.test(first.output()), 20_000, first.output);
     const victim = INSTANCES[1];
@@ -133,6 +142,20 @@ describe.skipIf(!haveMoto)('drainctl hook aws-asg: faults and odd messages lose 
     // The malformed body is left for the queue's redrive policy (two receives, then the dead-letter queue).
     await until('the malformed body reaches the dead-letter queue', async () => (await dlqDepth(lab!)) === 1, 30_000, consumer.output);
     expect(await consumer.stop()).toMatchObject({ code: 0 });
+  });
+});
+
+describe.skipIf(!haveMoto)('docs/hook.md IAM policy', () => {
+  it('allows every call the consumers made above, and nothing they did not need (launch hooks aside)', () => {
+    const text = readFileSync(join(REPO_ROOT, 'docs', 'hook.md'), 'utf8');
+    const block = /<!-- hook-iam-policy -->\n```json\n([\s\S]*?)\n```/.exec(text);
+    expect(block, 'a ```json block after <!-- hook-iam-policy -->').toBeTruthy();
+    const allowed = new Set((JSON.parse(block![1]!) as { Statement: { Action: string[] }[] }).Statement.flatMap((s) => s.Action));
+    // What the test itself triggered through the emulator's admin calls is not logged; every logged call is the consumers'.
+    // A denied call was still made (and is what triggered the fallback), so it belongs in the policy too.
+    expect([...made].filter((a) => !allowed.has(a)).sort(), 'made but not allowed').toEqual([]);
+    // Only a launch hook registers targets; the end-to-end runs here are scale-ins.
+    expect([...allowed].filter((a) => !made.has(a)).sort(), 'allowed but never needed').toEqual(['elasticloadbalancing:RegisterTargets']);
   });
 });
 

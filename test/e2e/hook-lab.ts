@@ -7,6 +7,7 @@
  * whatever still routes to it then fails.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsEmulator, startAwsEmulator } from '../../src/emulators/aws/index.js';
@@ -26,7 +27,10 @@ export const ATTACHED_DELAY_S = 2;
 export interface HookLab {
   readonly moto: MotoServer;
   readonly sqs: SQSClient;
+  /** The queue as consumers reach it: through a proxy in front of moto that records each SQS action. */
   readonly queueUrl: string;
+  /** SQS actions the consumers made (`sqs:ReceiveMessage`…), for the IAM policy check. */
+  readonly sqsActions: Set<string>;
   readonly dlqUrl: string;
   readonly emulator: AwsEmulator;
   readonly backends: Backend[];
@@ -40,21 +44,25 @@ export interface HookLab {
   stop(): Promise<void>;
 }
 
-export async function startHookLab(options: { withHook?: boolean; configExtra?: string; heartbeatTimeoutS?: number } = {}): Promise<HookLab> {
+export async function startHookLab(options: { withHook?: boolean; configExtra?: string; heartbeatTimeoutS?: number; deniedActions?: string[] } = {}): Promise<HookLab> {
   const moto = await startMoto();
   const sqs = new SQSClient({ endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'moto', secretAccessKey: 'moto' } });
   const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'hooks-dlq' }))).QueueUrl!;
   const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  const queueUrl = (
+  const motoQueueUrl = (
     await sqs.send(new CreateQueueCommand({ QueueName: 'hooks', Attributes: { VisibilityTimeout: '4', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '2' }) } }))
   ).QueueUrl!;
+  const sqsActions = new Set<string>();
+  const proxy = await recordingProxy(moto.url, (target) => sqsActions.add(`sqs:${target.replace(/^AmazonSQS\./, '')}`));
+  const queueUrl = `${proxy.url}${new URL(motoQueueUrl).pathname}`;
   const backends = await Promise.all(INSTANCES.map((id) => startBackend(id)));
   const haproxy = await startHaproxy(backends);
   const targets = backends.map((b, i) => ({ id: INSTANCES[i]!, port: b.port }));
   const emulator = await startAwsEmulator({
     healthyAfterMs: 0,
     minHeartbeatTimeoutSeconds: 1,
-    notificationQueueUrl: queueUrl,
+    notificationQueueUrl: motoQueueUrl,
+    ...(options.deniedActions && { faults: { deniedActions: options.deniedActions } }),
     seed: {
       loadBalancers: [{ name: 'alb-web', listenerPort: 0 }, { name: 'alb-ecs', listenerPort: 0 }],
       targetGroups: [
@@ -82,10 +90,10 @@ export async function startHookLab(options: { withHook?: boolean; configExtra?: 
   const configPath = join(dir, 'drainctl.yaml');
   writeFileSync(configPath, `hook:\n  targets:\n    - "haproxy:${haproxy.socketPath}/be_app/{id}"\n${options.configExtra ?? ''}`);
   return {
-    moto, sqs, queueUrl, dlqUrl, emulator, backends, haproxy, dir, configPath, ledgerPath: join(dir, 'ledger.db'), terminated,
+    moto, sqs, queueUrl, sqsActions, dlqUrl, emulator, backends, haproxy, dir, configPath, ledgerPath: join(dir, 'ledger.db'), terminated,
     stop: async () => {
       sqs.destroy();
-      await Promise.allSettled([emulator.stop(), haproxy.stop(), ...backends.map((b) => b.stop()), moto.stop()]);
+      await Promise.allSettled([emulator.stop(), haproxy.stop(), ...backends.map((b) => b.stop()), proxy.stop(), moto.stop()]);
     },
   };
 }
@@ -143,4 +151,32 @@ export function heartbeats(emulator: AwsEmulator, token: string): number {
 
 export async function sendRaw(lab: HookLab, body: string): Promise<void> {
   await lab.sqs.send(new SendMessageCommand({ QueueUrl: lab.queueUrl, MessageBody: body }));
+}
+
+/** A pass-through HTTP proxy that reports each request's X-Amz-Target (SQS's JSON protocol names the action there). */
+async function recordingProxy(upstream: string, onAction: (target: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((req, res) => {
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') onAction(target);
+    const out = httpRequest(`${upstream}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
 }
