@@ -51,6 +51,23 @@ export function parseAnyRef(text: string): Ref {
   return parseRef(text, refSyntaxes, 'any');
 }
 
+export { handleLifecycleAction, type LifecycleHookOptions, type LifecycleOutcome, type RouteWork } from './core/lifecycle/handle.js';
+export { parseNotification, type Notification } from './core/lifecycle/notification.js';
+export type { AutoScalingPort, InstanceFinder, LifecycleAction, LifecycleHookSettings, TrafficSource } from './core/lifecycle/ports.js';
+
+/**
+ * The lifecycle hook's Auto Scaling calls over the AWS SDK (docs/hook.md). Loaded on first use, so
+ * importing drainctl does not load the Auto Scaling SDK for callers that never run a hook.
+ */
+export async function createAutoScalingPort(settings: import('./core/provider.js').ProviderSettings = {}): Promise<import('./core/lifecycle/ports.js').AutoScalingPort & { close(): void }> {
+  return (await import('./providers/aws-asg/autoscaling.js')).createAutoScalingPort(settings);
+}
+
+/** Finds every ELBv2 target group that holds an instance; keep one across a Lambda's invocations so its cache stays warm. */
+export async function createInstanceFinder(settings: import('./core/provider.js').ProviderSettings = {}, options: { readonly cacheTtlMs?: number } = {}): Promise<import('./core/lifecycle/ports.js').InstanceFinder & { close(): void }> {
+  return (await import('./providers/aws-asg/finder.js')).createInstanceFinder(settings, options);
+}
+
 export { readLatencyLog, type LogReadOptions, type LogReadResult } from './latency/reader.js';
 export { recommendDrainTimeout, type Recommendation, type RecommendOptions } from './latency/recommend.js';
 export { QuantileSketch } from './latency/sketch.js';
