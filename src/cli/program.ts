@@ -222,6 +222,7 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--scan-cache <duration>', 'how long a consumer keeps the list of target groups (config: hook scan-cache; default 5m)')
     .option('--app-status <url>', 'the app\'s status URL template ({ip}, {id}): drained when the app says nothing is in flight (config: hook app-status-url)')
     .option('--app-drain', `ask the app to drain first (POST to its status URL with the secret in ${'$'}DRAINCTL_APP_DRAIN_SECRET)`)
+    .option('--propagation <duration>', 'with an app status URL: how long routing takes to stop (default: as drain --until app-idle)')
     .option('--min-healthy <n|p%>', 'targets that must stay in service in each group (default: never the last one; config: min-healthy)')
     .option('--wait-for-capacity <duration>', 'wait this long for capacity instead of failing the action')
     .option('--concurrency <n>', 'with --queue-url: lifecycle actions handled at once (config: hook concurrency; default 10)')

@@ -57,6 +57,11 @@ export interface AppIdleSpec {
 export const DEFAULT_APP_POLL_MS = 250;
 /** A read older than this is no evidence: the app may have taken new work since. */
 const FRESH_READ_MS = 2_000;
+/** The app's own drain is over: it accepts nothing more (drainctl.server-status/v1 states). */
+function isFinished(status: AppStatus): boolean {
+  return status.state === 'drained' || status.state === 'closed';
+}
+
 /** One read that takes longer is a failed read (the app or its host is in trouble). */
 const READ_TIMEOUT_MS = 1_000;
 
@@ -119,12 +124,18 @@ export class AppIdleWatch {
     return `the app reported nothing in flight for ${formatDuration(now - idleSince)} (${this.spec.urls.get(target)})`;
   }
 
-  /** Since when the app has had nothing in flight, from a fresh read; undefined without one. */
+  /**
+   * Since when the app has had nothing in flight, from a fresh read; undefined without one. An app
+   * that reported its own drain finished (`drained`, nothing in flight) stopped accepting work: that
+   * read stays evidence after the app goes away (it exits next), and no quiet period is needed.
+   */
   private idleSince(target: string): number | undefined {
     const seen = this.seen.get(target);
-    if (!seen || this.clock.now() - seen.at > FRESH_READ_MS) return undefined;
+    if (!seen) return undefined;
     const { status } = seen;
-    if (status.requests > 0 || status.persistent > 0 || status.idleForMs === undefined) return undefined;
+    if (status.requests > 0 || status.persistent > 0) return undefined;
+    if (isFinished(status)) return seen.at - this.spec.quietMs;
+    if (this.clock.now() - seen.at > FRESH_READ_MS || status.idleForMs === undefined) return undefined;
     return seen.at - status.idleForMs;
   }
 
@@ -135,6 +146,9 @@ export class AppIdleWatch {
       if (this.unreachable.delete(target)) this.emit({ type: 'warning', target, message: `${target}: the app answers again at ${url}` });
     } catch (error) {
       if (signal.aborted) return;
+      // An app whose own drain finished is expected to stop answering: it has exited.
+      const last = this.seen.get(target)?.status;
+      if (last && isFinished(last) && last.requests === 0 && last.persistent === 0) return;
       this.seen.delete(target);
       const reason = error instanceof Error ? error.message : String(error);
       // Said once per outage, not at every read.

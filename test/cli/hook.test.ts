@@ -124,3 +124,32 @@ describe('drainctl hook aws-asg: one action', () => {
     expect(completions()).toEqual([]);
   });
 });
+
+describe('drainctl hook aws-asg: a launch', () => {
+  it('puts back where drainctl drained the instance (from the ledger), waits until healthy, then CONTINUE', async () => {
+    await emulator.stop();
+    const [D, E] = ['i-0000000000000b001', 'i-0000000000000b002'];
+    emulator = await startAwsEmulator({
+      healthyAfterMs: 300,
+      seed: {
+        targetGroups: [
+          { name: 'web', port: 8080, targets: [{ id: E }] },
+          { name: 'ecs-tasks', port: 9090, attributes: { 'deregistration_delay.timeout_seconds': '0' }, targets: [{ id: D, port: 9091 }, { id: E }] },
+        ],
+        autoScalingGroups: [{ name: 'web-asg', minSize: 1, maxSize: 3, instances: [{ id: E }], targetGroups: ['web'], lifecycleHooks: [{ name: 'warm-up', transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeout: 60 }] }],
+      },
+    });
+    const ledger = ['--ledger', join(dir, 'ledger.db')];
+    // Drained earlier (before the instance went to the warm pool, say): recorded with its port.
+    const drained = await runCli([...endpointArgs(emulator.url), ...ledger, 'drain', `elbv2:ecs-tasks/${D}`], { timeoutMs: 60_000 });
+    expect(drained.code, drained.stderr).toBe(0);
+    const token = (await emulator.launch('web-asg', { id: D }))!;
+    const body = emulator.notificationsSent().find((n) => n.body.includes(token))!.body;
+    const run = await runCli([...endpointArgs(emulator.url), ...ledger, '-o', 'json', 'hook', 'aws-asg', '--event', '-'], { input: body, timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'completed', result: 'CONTINUE', results: [{ target: `elbv2:ecs-tasks/${D}:9091`, outcome: 'restored' }] });
+    expect(emulator.instanceLifecycleState(D)).toBe('InService');
+    const registrations = emulator.requestLog.filter((e) => e.action === 'RegisterTargets').map((e) => e.params['Targets.member.1.Port']);
+    expect(registrations).toEqual(['9091']); // as recorded, on its own port
+  });
+});

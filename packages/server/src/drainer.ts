@@ -353,7 +353,10 @@ class DrainerImpl extends EventEmitter<DrainerEvents> implements Drainer, ProbeH
     leaveSignals(this);
     this.interception.restore();
     this.connections.detach();
-    this.probeServer?.close();
+    // A remote drain leaves the process to whoever asked for it (drainctl's lifecycle hook): its
+    // probes keep answering `closed` until the process exits (unref'd, they hold nothing open), so
+    // the caller sees the drain end instead of a port that stopped answering.
+    if (this.run?.reason !== 'remote') this.probeServer?.close();
   }
 
   private async flushRecords(): Promise<void> {

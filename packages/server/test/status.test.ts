@@ -153,6 +153,15 @@ describe('probes on their own port (probePort)', () => {
     expect(await accepts(probe)).toBe(false); // closed with the drainer
   });
 
+  it('after a remote drain, keep answering `closed` for the one who asked, until the process exits', async () => {
+    const { drainer: d } = await start({ probePort: 0, probeHost: '127.0.0.1', remoteDrain: { secret: 'hook-secret-0123456789' } });
+    const probe = (await d.probeAddress()).port;
+    const asked = await send(probe, '/drain/status', { method: 'POST', headers: { 'x-drainctl-secret': 'hook-secret-0123456789' } });
+    expect(asked.status).toBe(202);
+    expect((await d.close()).outcome).toBe('drained');
+    expect(JSON.parse((await send(probe, '/drain/status')).body)).toMatchObject({ state: 'closed', in_flight: { requests: 0 } });
+  });
+
   it('reports a probe port already in use and rejects probeAddress()', async () => {
     const taken = await listen();
     try {

@@ -30,6 +30,7 @@ export interface HookFlags {
   readonly scanCache?: string;
   readonly appStatus?: string;
   readonly appDrain?: boolean;
+  readonly propagation?: string;
   readonly concurrency?: string;
   readonly minHealthy?: string;
   readonly waitForCapacity?: string;
@@ -60,7 +61,7 @@ export async function hookAwsAsgCommand(ctx: CommandContext, flags: HookFlags): 
       return drainTargets({
         targets, providers: ctx.providers, ledger, wait: true, timeoutMs: work.timeoutMs, minHealthy: settings.minHealthy, waitForCapacityMs: settings.waitForCapacityMs, absentIsDrained: true,
         holder: work.holder, env: ctx.env, signal: work.signal, onEvent: work.onEvent,
-        appIdle: settings.appStatus === undefined ? undefined : { statusUrl: () => withAddress(settings.appStatus!, work.addresses), read: readAppStatus, quietMs: 500 },
+        appIdle: settings.appStatus === undefined ? undefined : { statusUrl: () => withAddress(settings.appStatus!, work.addresses), read: readAppStatus, quietMs: 500, propagationMs: settings.propagationMs },
       });
     },
     restore: (targets, work) => restoreTargets({ targets, providers: ctx.providers, ledger, wait: true, timeoutMs: work.timeoutMs, signal: work.signal, onEvent: work.onEvent }),
@@ -106,6 +107,7 @@ interface HookSettings {
   readonly scanCacheMs: number;
   readonly appStatus: string | undefined;
   readonly appDrain: boolean;
+  readonly propagationMs: number | undefined;
   readonly onFailure: 'continue' | 'abandon';
   readonly concurrency: number;
   readonly minHealthy: ReturnType<typeof parseMinHealthy> | ((group: GroupRef) => ReturnType<typeof parseMinHealthy> | undefined) | undefined;
@@ -123,6 +125,7 @@ function hookSettings(ctx: CommandContext, flags: HookFlags): HookSettings {
   const appDrain = flags.appDrain ?? value('app-drain') === 'true';
   if (appDrain && appStatus === undefined) throw usageError('--app-drain asks the app to drain through its status URL, and none is set', 'add --app-status <url> or app-status-url in the hook section of drainctl.yaml');
   if (appDrain && !ctx.env[APP_DRAIN_SECRET_ENV]) throw usageError(`--app-drain needs the app's remote-drain secret in ${APP_DRAIN_SECRET_ENV}`, "set it to the secret the app's createDrainer({ remoteDrainSecret }) was given (docs/server.md)");
+  if (flags.propagation !== undefined && appStatus === undefined) throw usageError('--propagation is read only with an app status URL', 'add --app-status <url> (or app-status-url in the hook section), or drop it');
   const concurrency = Number(flags.concurrency ?? value('concurrency') ?? 10);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw usageError(`invalid --concurrency "${flags.concurrency}": expected a whole number from 1 to 100`, 'e.g. --concurrency 10');
   const visibility = parseDuration(flags.visibilityTimeout ?? '60s', '--visibility-timeout', 12 * 3600_000);
@@ -133,6 +136,7 @@ function hookSettings(ctx: CommandContext, flags: HookFlags): HookSettings {
     scanCacheMs: parseDuration(flags.scanCache ?? value('scan-cache') ?? '5m', '--scan-cache'),
     appStatus,
     appDrain,
+    propagationMs: flags.propagation === undefined ? undefined : parseDuration(flags.propagation, '--propagation'),
     onFailure: flags.onFailure ?? (value('on-failure') as 'continue' | 'abandon' | undefined) ?? 'abandon',
     concurrency,
     minHealthy: minHealthyFor(ctx, flags),

@@ -9,11 +9,11 @@ import { DEFAULT_LEASE_MS } from '../lease.js';
 import type { Holder, Ledger } from '../ledger.js';
 import { formatRef, type TargetRef } from '../refs.js';
 import type { OperationReport } from '../report.js';
-import { claimAction, recordCompletion, releaseClaim } from './claim.js';
+import { claimAction, LIFECYCLE_PROVIDER, recordCompletion, releaseClaim } from './claim.js';
 import { HeartbeatKeeper } from './heartbeat.js';
 import { type Notification, parseNotification } from './notification.js';
 import type { AutoScalingPort, CompletionOutcome, InstanceFinder, LifecycleAction, LifecycleHookSettings } from './ports.js';
-import { allRoutes, routesToInstance, type RoutesToInstance } from './targets.js';
+import { allRoutes, routesToInstance, type RoutesToInstance, uniqueRoutes as unique } from './targets.js';
 
 /**
  * One lifecycle action, start to end: claim it (exactly once), read the hook, find everything that
@@ -228,13 +228,25 @@ class ActionRun {
    */
   private async launch(routes: RoutesToInstance, work: RouteWork): Promise<WorkOutcome> {
     if (this.move?.destination === 'WarmPool') return { ok: true, reason: 'launching into the warm pool: nothing routes to it until it leaves the pool', routes };
-    const targets = [...routes.found, ...routes.configured];
+    const targets = unique([...(await this.drainedEarlier()), ...routes.found, ...routes.configured]);
     if (targets.length === 0) return { ok: true, reason: 'no route outside the attached load balancers to wait for', routes };
     const report = await decided(() => this.options.restore(targets, work));
     if ('refused' in report) return { ok: false, failure: report.kind, reason: report.refused, routes };
     const unhealthy = report.results.filter((r) => r.outcome !== 'restored' && r.outcome !== 'unchanged');
     if (unhealthy.length > 0) return { ok: false, failure: 'timeout', reason: `not healthy: ${unhealthy.map((r) => `${r.target} ${r.outcome}`).join(', ')}`, routes, report };
     return { ok: true, reason: `healthy in ${targets.length} route${targets.length === 1 ? '' : 's'}`, routes, report };
+  }
+
+  /**
+   * Targets drainctl drained for this instance and did not put back (an instance coming back
+   * from the warm pool, or one a person drained): the scan cannot see them, they are no longer
+   * registered; the ledger remembers them, with how they were registered.
+   */
+  private async drainedEarlier(): Promise<TargetRef[]> {
+    const rows = await this.options.ledger.fleet();
+    return rows
+      .filter((r) => r.status === 'stopped' && r.provider !== LIFECYCLE_PROVIDER && r.provider !== 'app' && (r.target === this.action.instanceId || r.target.startsWith(`${this.action.instanceId}:`)))
+      .map((r) => ({ kind: 'target', provider: r.provider, group: r.group, target: r.target }));
   }
 
   private async findRoutes(): Promise<{ routes: RoutesToInstance; addresses: readonly string[] }> {

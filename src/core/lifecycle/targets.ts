@@ -24,19 +24,20 @@ export function routesToInstance(instanceId: string, sources: readonly TrafficSo
   const found: TargetRef[] = registrations
     .filter((r) => !attachedArns.has(r.targetGroupArn))
     .map((r) => ({ kind: 'target', provider: 'elbv2', group: r.targetGroupArn, target: r.port === undefined ? targetId(r.targetId) : `${targetId(r.targetId)}:${r.port}` }));
-  return { attached, found: unique(found), configured: unique(configured) };
+  return { attached, found: uniqueRoutes(found), configured: uniqueRoutes(configured) };
 }
 
 /** All of them, each once. */
 export function allRoutes(routes: RoutesToInstance): TargetRef[] {
-  return unique([...routes.attached, ...routes.found, ...routes.configured]);
+  return uniqueRoutes([...routes.attached, ...routes.found, ...routes.configured]);
 }
 
 function targetId(id: string): string {
   return id.includes(':') ? `[${id}]` : id; // an IPv6 address is written in brackets before a port
 }
 
-function unique(refs: readonly TargetRef[]): TargetRef[] {
+/** Each target once, first mention first. */
+export function uniqueRoutes(refs: readonly TargetRef[]): TargetRef[] {
   const seen = new Set<string>();
   return refs.filter((r) => {
     const key = formatRef(r);
