@@ -2,6 +2,7 @@
 import { meanCi, ratio, summarize } from './lib/stats.mjs';
 import { analyseLedger, ledgerSections, ledgerSummaryLines, ledgerSummaryRows } from './report-ledger.mjs';
 import { appIdleSection, appIdleSummaryRow } from './app-idle.mjs';
+import { analyseHook, hookSection, hookSummaryRows } from './hook-report.mjs';
 import { analyseServer, serverSection, serverSummaryLines, serverSummaryRows } from './server-report.mjs';
 
 export const GOALS = {
@@ -41,6 +42,7 @@ const bold = (met) => (met ? '**met**' : '**missed**');
 export function analyse(results) {
   const out = {};
   if (results.server) out.server = analyseServer(results.server);
+  if (results.hook || results.hookDiscovery) out.hook = analyseHook(results.hook, results.hookDiscovery);
   if (results.detection5) {
     const { drainctl, cli } = results.detection5;
     const lags = (runs) => runs.map((r) => r.lagMs).filter((v) => v !== undefined);
@@ -202,6 +204,8 @@ export function summaryText(results, a) {
     lines.push(`time to first API call (median of ${results.firstCall.runs}): ${Object.entries(s).map(([n, v]) => `${n} ${ms(v.call.median)} ms`).join(', ')}; gcp/aws ${x(a.firstCall.gcpAws)} — goal ≤ ${GOALS.firstCallGcpAwsRatio}×: ${verdict(a.firstCall.met)}`);
   }
   lines.push(...ledgerSummaryLines(results, a));
+  // The hook's lines are its summary rows without the table's pipes.
+  if (a.hook) lines.push(...hookSummaryRows(results, a.hook).map((row) => row.replace(/^\| |\s\|$/g, '').replace(/\[([^\]]+)\]\([^)]+\)/, '$1').replaceAll(' | ', ' — ')));
   return `${lines.join('\n')}\n`;
 }
 
@@ -235,6 +239,8 @@ const PHASE_NAMES = {
   contention: 'Fifty runners, one group',
   'ledger-scale': 'A ledger of a million events',
   'app-idle': 'Scale-in with app-idle evidence',
+  'hook-discovery': 'Hook discovery, 500 target groups',
+  hook: 'Lifecycle hook: latency, app-idle, throughput',
   server: '@drainctl/server against its peers',
 };
 
@@ -304,6 +310,7 @@ export function markdown(results, a) {
   L.push(...ledgerSummaryRows(results, a));
   if (results.appIdle) L.push(appIdleSummaryRow(results.appIdle));
   if (a.server) L.push(...serverSummaryRows(results.server, a.server, '#13-drainctlserver-against-its-peers'));
+  if (a.hook) L.push(...hookSummaryRows(results, a.hook));
   L.push('');
 
   // ---------------------------------------------------------------------------------------------
@@ -480,6 +487,7 @@ export function markdown(results, a) {
   L.push(...ledgerSections(results, a));
   if (results.appIdle) L.push(...appIdleSection(results.appIdle));
   if (a.server) L.push(...serverSection(results.server, a.server, '## 13. @drainctl/server against its peers'));
+  if (a.hook) L.push(...hookSection(results, a.hook, new Date(results.startedAt).toISOString().slice(0, 10)));
   return `${L.join('\n')}\n`;
 }
 

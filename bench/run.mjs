@@ -2,13 +2,16 @@
 // ELB emulator; 100-target drains on the built-in Google Cloud and Azure emulators; p99 of a large
 // ALB log against awk | sort; drains of a real HAProxy under load; and the ledger: the capacity
 // guard's cost, fifty runners on one group, and a ledger of a million events (SQLite and PostgreSQL);
-// scale-in with app-idle evidence; and @drainctl/server against terminus, http-terminator, lightship, stoppable.
+// scale-in with app-idle evidence; the lifecycle hook (latency, discovery, throughput); and @drainctl/server against terminus, http-terminator, lightship, stoppable.
 // Run with `npm run bench` (builds first). See docs/benchmarks.md for what is measured and why.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAppIdleBench } from './app-idle.mjs';
+import { runHookBench } from './hook.mjs';
+import { runHookDiscoveryBench } from './hook-discovery.mjs';
+import { killHookConsumers } from './hook-lab.mjs';
 import { runServerBench } from './server.mjs';
 import { stopAll as stopServerChildren } from './server-proc.mjs';
 import { runAzureBench, runGcpBench } from './cloud.mjs';
@@ -24,15 +27,16 @@ import { runLedgerScaleBench } from './ledger-scale.mjs';
 import { REPO } from './lib/common.mjs';
 import { hasPostgresLedger, startLedgerKinds } from './lib/ledgers.mjs';
 import { machineFacts } from './lib/machine.mjs';
+import { motoProblem, stopAllMoto } from './lib/moto.mjs';
 import { postgresProblem } from './lib/postgres.mjs';
 import { killAllChildren, resolveAwsCli, toolEnv } from './lib/proc.mjs';
 import { p99Settings, runP99 } from './p99.mjs';
 import { analyse, markdown, summaryText } from './report.mjs';
 
 /** In the order they run (detection-300s runs in the background from the start until after azure). */
-export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'guard', 'contention', 'ledger-scale', 'app-idle', 'coldstart', 'first-call', 'server'];
+export const ALL = ['detection-5s', 'detection-300s', 'fleet', 'gcp', 'azure', 'p99', 'haproxy', 'guard', 'contention', 'ledger-scale', 'app-idle', 'hook-discovery', 'hook', 'coldstart', 'first-call', 'server'];
 const LEDGER_BENCHES = ['guard', 'contention', 'ledger-scale'];
-const GROUPS = { detection: ['detection-5s', 'detection-300s'], cloud: ['gcp', 'azure'], ledger: LEDGER_BENCHES };
+const GROUPS = { detection: ['detection-5s', 'detection-300s'], cloud: ['gcp', 'azure'], ledger: LEDGER_BENCHES, hooks: ['hook-discovery', 'hook'] };
 const NEEDS_AWS = ['detection-5s', 'detection-300s', 'fleet', 'coldstart'];
 
 function selection() {
@@ -75,7 +79,8 @@ function checkPrerequisites(picked, p99) {
     }
   };
   if (!existsSync(join(REPO, 'dist', 'index.js'))) problems.push('dist/ is missing: run `npm run build` (npm run bench does)');
-  if (picked.some((t) => t === 'server' || t === 'app-idle') && !existsSync(join(REPO, 'packages', 'server', 'dist', 'index.js'))) problems.push('packages/server/dist is missing: run `npm run build` (npm run bench does)');
+  if (picked.includes('hook') && motoProblem()) problems.push(motoProblem());
+  if (picked.some((t) => t === 'server' || t === 'app-idle' || t === 'hook') && !existsSync(join(REPO, 'packages', 'server', 'dist', 'index.js'))) problems.push('packages/server/dist is missing: run `npm run build` (npm run bench does)');
   if (picked.includes('haproxy') && !has('haproxy')) problems.push('haproxy is not on PATH (Debian: apt-get install haproxy), needed by BENCH_ONLY=haproxy');
   if (picked.some((t) => LEDGER_BENCHES.includes(t)) && hasPostgresLedger() && postgresProblem()) problems.push(`${postgresProblem()}, needed by BENCH_ONLY=${LEDGER_BENCHES.join(',')} (this build has a PostgreSQL ledger)`);
   if (picked.includes('p99')) {
@@ -139,8 +144,9 @@ async function main() {
   let interrupted = false;
   const cleanup = async () => {
     killAllChildren();
+    killHookConsumers();
     stopServerChildren();
-    await Promise.allSettled([...emulators.map((e) => e.stop()), stopLab()]);
+    await Promise.allSettled([...emulators.map((e) => e.stop()), stopLab(), stopAllMoto()]);
     rmSync(tmpDir, { recursive: true, force: true });
   };
   const onSignal = (signal) => {
@@ -207,6 +213,8 @@ async function main() {
       emulators.splice(emulators.indexOf(ledgers), 1);
     }
     if (picked.includes('app-idle')) results.appIdle = await phase('app-idle', () => runAppIdleBench({ log }));
+    if (picked.includes('hook-discovery')) results.hookDiscovery = await phase('hook-discovery', () => runHookDiscoveryBench({ log }));
+    if (picked.includes('hook')) results.hook = await phase('hook', () => runHookBench({ log }));
     if (picked.includes('coldstart')) {
       log('coldstart: waiting for the host to quieten');
       results.load.quietWait = await waitForQuiet(Number(machine.nproc) || 1);
@@ -239,7 +247,8 @@ main().then(
   async (error) => {
     process.stderr.write(`bench: ${error?.stack ?? error}\n`);
     killAllChildren();
-    await stopLab().catch(() => {});
+    killHookConsumers();
+    await Promise.allSettled([stopLab(), stopAllMoto()]);
     process.exit(1);
   },
 );
