@@ -68,6 +68,8 @@ export interface Drainer extends EventEmitter<DrainerEvents> {
   probeAddress(): Promise<AddressInfo>;
 }
 
+/** How long the probes of a remotely drained app keep answering after it closed. */
+const REMOTE_DRAIN_LINGER_MS = 5_000;
 const withDrainer = new WeakSet<Server>();
 const ZERO: InFlightCounts = Object.freeze({ requests: 0, persistent: 0, webSocket: 0, sse: 0, longPoll: 0, tracked: 0 });
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -353,10 +355,11 @@ class DrainerImpl extends EventEmitter<DrainerEvents> implements Drainer, ProbeH
     leaveSignals(this);
     this.interception.restore();
     this.connections.detach();
-    // A remote drain leaves the process to whoever asked for it (drainctl's lifecycle hook): its
-    // probes keep answering `closed` until the process exits (unref'd, they hold nothing open), so
-    // the caller sees the drain end instead of a port that stopped answering.
-    if (this.run?.reason !== 'remote') this.probeServer?.close();
+    // Whoever asked for a remote drain (drainctl's lifecycle hook) polls the status to see it end:
+    // the probes keep answering `closed` a few seconds more, holding the process that long, so the
+    // caller sees the drain finish rather than a port that stopped answering (no evidence at all).
+    if (this.run?.reason === 'remote') this.probeServer?.lingerThenClose(REMOTE_DRAIN_LINGER_MS);
+    else this.probeServer?.close();
   }
 
   private async flushRecords(): Promise<void> {

@@ -7,6 +7,8 @@ import { answerProbe, probeKindOf, sendOnHttp1, type ProbeHost, type ProbeKind, 
 export interface ProbeServer {
   readonly listening: Promise<AddressInfo>;
   close(): void;
+  /** Keeps answering (and the process alive) for `ms` more, then closes. */
+  lingerThenClose(ms: number): void;
 }
 
 /** Answers one request to a probe path. */
@@ -41,6 +43,10 @@ export function listenForProbes(port: number, hostname: string, paths: ProbePath
   server.unref();
   return {
     listening,
+    lingerThenClose(ms: number) {
+      server.ref();
+      setTimeout(() => server.close(), ms).unref();
+    },
     close() {
       server.close();
       server.closeAllConnections();
