@@ -53,7 +53,7 @@ export function parseAnyRef(text: string): Ref {
 
 export { handleLifecycleAction, type LifecycleHookOptions, type LifecycleOutcome, type RouteWork } from './core/lifecycle/handle.js';
 export { parseNotification, type Notification } from './core/lifecycle/notification.js';
-export type { AutoScalingPort, InstanceFinder, LifecycleAction, LifecycleHookSettings, TrafficSource } from './core/lifecycle/ports.js';
+export type { AutoScalingPort, InstanceFinder, LifecycleAction, LifecycleHookSettings } from './core/lifecycle/ports.js';
 
 /**
  * The lifecycle hook's Auto Scaling calls over the AWS SDK (docs/hook.md). Loaded on first use, so

@@ -12,7 +12,7 @@ import { DrainctlError } from '../../src/core/errors.js';
 import type { DrainEvent, LifecycleEvent } from '../../src/core/events.js';
 import type { Holder, Ledger } from '../../src/core/ledger.js';
 import { handleLifecycleAction, type LifecycleHookOptions } from '../../src/core/lifecycle/handle.js';
-import type { AutoScalingPort, CompletionOutcome, LifecycleAction, LifecycleHookSettings, TrafficSource } from '../../src/core/lifecycle/ports.js';
+import type { AutoScalingPort, CompletionOutcome, LifecycleAction, LifecycleHookSettings } from '../../src/core/lifecycle/ports.js';
 import { restoreTargets } from '../../src/core/restore.js';
 import { parseRef, type TargetRef } from '../../src/core/refs.js';
 import { createMemoryLedger } from '../../src/ledger/index.js';
@@ -34,7 +34,7 @@ class Asg implements AutoScalingPort {
   constructor(
     private readonly clock: FakeClock,
     readonly hook: LifecycleHookSettings,
-    readonly sources: TrafficSource[] = [],
+    readonly attached: TargetRef[] = [],
   ) {}
 
   begin(instanceId: string, token: string): LifecycleAction {
@@ -58,9 +58,9 @@ class Asg implements AutoScalingPort {
     if (hook !== this.hook.name) throw new DrainctlError('not_found', `lifecycle hook ${hook} not found in Auto Scaling group ${group}`);
     return this.hook;
   }
-  async trafficSources(): Promise<readonly TrafficSource[]> {
+  async attachedRoutes(): Promise<readonly TargetRef[]> {
     this.calls.push('DescribeTrafficSources');
-    return this.sources;
+    return this.attached;
   }
   async instanceState(instanceId: string): Promise<{ autoScalingGroupName: string; lifecycleState: string } | undefined> {
     this.calls.push('DescribeAutoScalingInstances');

@@ -1,3 +1,4 @@
+import { HOOK_AWS_SETTINGS } from '../../providers/aws-asg/settings.js';
 import { isDrainctlError } from '../../core/errors.js';
 import { handleLifecycleAction, type LifecycleHookOptions, type LifecycleOutcome } from '../../core/lifecycle/handle.js';
 import { parseNotification } from '../../core/lifecycle/notification.js';
@@ -19,7 +20,7 @@ export async function consumeLifecycleQueue(
   settings: { readonly concurrency: number; readonly visibilityTimeoutSeconds: number; readonly waitTimeSeconds: number },
 ): Promise<CommandResult> {
   const { consumeQueue } = await import('../../providers/aws-asg/queue/index.js');
-  const client = await createSqsClient(ctx.providerSettings({ kind: 'group', provider: 'elbv2', group: '*' }), queueUrl);
+  const client = await createSqsClient(ctx.providerSettings(HOOK_AWS_SETTINGS), queueUrl);
   const tally = { completed: 0, already_done: 0, skipped: 0, busy: 0, unreadable: 0, failed: 0 };
   ctx.output.event({ type: 'lifecycle', phase: 'received', subject: 'queue', message: `consuming ${queueUrl} (${settings.concurrency} at once); stop with SIGTERM or Ctrl-C` });
   let summary: ConsumerSummary;

@@ -1,3 +1,4 @@
+import { HOOK_AWS_SETTINGS } from '../../providers/aws-asg/settings.js';
 import { readFileSync } from 'node:fs';
 import { drainTargets } from '../../core/drain.js';
 import { parseDuration } from '../../core/duration.js';
@@ -47,7 +48,7 @@ export async function hookAwsAsgCommand(ctx: CommandContext, flags: HookFlags): 
   const settings = hookSettings(ctx, flags);
   // Everything the flags and the file say is checked before the first API call.
   const notification = mode === 'event' ? readEvent(flags.event!) : undefined;
-  const aws = ctx.providerSettings({ kind: 'group', provider: 'elbv2', group: '*' });
+  const aws = ctx.providerSettings(HOOK_AWS_SETTINGS);
   const { createAutoScalingPort } = await import('../../providers/aws-asg/autoscaling.js');
   const autoScaling = await createAutoScalingPort(aws);
   const finder = settings.scan ? (await import('../../providers/aws-asg/finder.js')).createInstanceFinder(aws, { cacheTtlMs: settings.scanCacheMs }) : undefined;

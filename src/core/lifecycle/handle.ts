@@ -251,18 +251,18 @@ class ActionRun {
 
   private async findRoutes(): Promise<{ routes: RoutesToInstance; addresses: readonly string[] }> {
     const { autoScaling, finder, configuredTargets } = this.options;
-    const [sources, addresses] = await Promise.all([
-      autoScaling.trafficSources(this.action.autoScalingGroupName, this.call()),
-      finder ? finder.instanceAddresses(this.action.instanceId, this.call()) : Promise.resolve([] as readonly string[]),
+    const addresses = finder ? await finder.instanceAddresses(this.action.instanceId, this.call()) : [];
+    const [attached, found] = await Promise.all([
+      autoScaling.attachedRoutes(this.action.autoScalingGroupName, this.action.instanceId, this.call()),
+      finder ? finder.findRoutes(this.action.instanceId, addresses, this.call(5 * 60_000)) : Promise.resolve([] as readonly TargetRef[]),
     ]);
-    const registrations = finder ? await finder.findRegistrations(this.action.instanceId, addresses, this.call(5 * 60_000)) : [];
     let configured: readonly TargetRef[] = [];
     try {
       configured = configuredTargets?.(this.action.instanceId, addresses) ?? [];
     } catch (error) {
       throw new DrainctlError('usage', error instanceof Error ? error.message : String(error), { hint: 'fix the hook targets in drainctl.yaml (docs/hook.md)' });
     }
-    return { routes: routesToInstance(this.action.instanceId, sources, registrations, configured), addresses };
+    return { routes: routesToInstance(attached, found, configured), addresses };
   }
 
   private async finish(hook: LifecycleHookSettings, outcome: WorkOutcome, heartbeats: HeartbeatKeeper): Promise<LifecycleOutcome> {

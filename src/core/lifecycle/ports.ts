@@ -1,4 +1,5 @@
 import type { CallContext } from '../call.js';
+import type { TargetRef } from '../refs.js';
 
 /**
  * What the lifecycle hook needs from EC2 Auto Scaling and from whatever finds the load balancers
@@ -41,16 +42,14 @@ export interface LifecycleHookSettings {
 /** How an action ended at Auto Scaling: completed now, or found already ended (by another consumer, the heartbeat timeout, or a person). */
 export type CompletionOutcome = 'completed' | 'already_ended';
 
-/** Something that routes traffic to an Auto Scaling group's instances, as the group knows it. */
-export type TrafficSource =
-  | { readonly kind: 'elbv2'; readonly targetGroupArn: string }
-  | { readonly kind: 'elb'; readonly loadBalancerName: string };
-
 /** The Auto Scaling calls the hook makes. Errors are DrainctlErrors (kind not_found for an unknown group or hook). */
 export interface AutoScalingPort {
   describeHook(autoScalingGroupName: string, lifecycleHookName: string, call: CallContext): Promise<LifecycleHookSettings>;
-  /** DescribeTrafficSources, falling back to DescribeLoadBalancerTargetGroups and DescribeLoadBalancers where it is not allowed. */
-  trafficSources(autoScalingGroupName: string, call: CallContext): Promise<readonly TrafficSource[]>;
+  /**
+   * The instance in each load balancer attached to its group (the group's traffic sources), as
+   * drainctl references; the adapter knows which provider each one is.
+   */
+  attachedRoutes(autoScalingGroupName: string, instanceId: string, call: CallContext): Promise<readonly TargetRef[]>;
   /** The instance's lifecycle state in the group (DescribeAutoScalingInstances), or undefined if the group no longer has it. */
   instanceState(instanceId: string, call: CallContext): Promise<{ readonly autoScalingGroupName: string; readonly lifecycleState: string } | undefined>;
   recordHeartbeat(action: LifecycleAction, call: CallContext): Promise<CompletionOutcome | 'recorded'>;
@@ -58,18 +57,10 @@ export interface AutoScalingPort {
   complete(action: LifecycleAction, result: 'CONTINUE' | 'ABANDON', call: CallContext): Promise<CompletionOutcome>;
 }
 
-/** Where one instance is registered in an ELBv2 target group. */
-export interface Registration {
-  readonly targetGroupArn: string;
-  readonly targetGroupName: string;
-  /** The instance ID, or one of its private IP addresses for an `ip` target group. */
-  readonly targetId: string;
-  readonly port: number | undefined;
-}
-
-/** Finds every ELBv2 target group in the region that holds an instance, attached to its group or not. */
+/** Finds every target group in the region that holds an instance, attached to its group or not. */
 export interface InstanceFinder {
   /** The instance's private IPv4 and IPv6 addresses (for `ip` target groups); empty when they cannot be read. */
   instanceAddresses(instanceId: string, call: CallContext): Promise<readonly string[]>;
-  findRegistrations(instanceId: string, addresses: readonly string[], call: CallContext): Promise<readonly Registration[]>;
+  /** Each registration of the instance (by ID, or by one of `addresses`), as a drainctl reference with its port. */
+  findRoutes(instanceId: string, addresses: readonly string[], call: CallContext): Promise<readonly TargetRef[]>;
 }

@@ -1,5 +1,4 @@
 import { formatRef, type TargetRef } from '../refs.js';
-import type { Registration, TrafficSource } from './ports.js';
 
 /**
  * Everything that routes to one instance, as drainctl references: the load balancers attached to
@@ -16,15 +15,10 @@ export interface RoutesToInstance {
   readonly configured: readonly TargetRef[];
 }
 
-export function routesToInstance(instanceId: string, sources: readonly TrafficSource[], registrations: readonly Registration[], configured: readonly TargetRef[]): RoutesToInstance {
-  const attachedArns = new Set(sources.filter((s) => s.kind === 'elbv2').map((s) => s.targetGroupArn));
-  const attached: TargetRef[] = sources.map((s) =>
-    s.kind === 'elbv2' ? { kind: 'target', provider: 'elbv2', group: s.targetGroupArn, target: instanceId } : { kind: 'target', provider: 'elb', group: s.loadBalancerName, target: instanceId },
-  );
-  const found: TargetRef[] = registrations
-    .filter((r) => !attachedArns.has(r.targetGroupArn))
-    .map((r) => ({ kind: 'target', provider: 'elbv2', group: r.targetGroupArn, target: r.port === undefined ? targetId(r.targetId) : `${targetId(r.targetId)}:${r.port}` }));
-  return { attached, found: uniqueRoutes(found), configured: uniqueRoutes(configured) };
+export function routesToInstance(attached: readonly TargetRef[], found: readonly TargetRef[], configured: readonly TargetRef[]): RoutesToInstance {
+  // A group found by the scan that is also attached is followed as attached (Auto Scaling drains it).
+  const attachedGroups = new Set(attached.map((r) => `${r.provider}:${r.group}`));
+  return { attached: uniqueRoutes(attached), found: uniqueRoutes(found.filter((r) => !attachedGroups.has(`${r.provider}:${r.group}`))), configured: uniqueRoutes(configured) };
 }
 
 /** All of them, each once. */
@@ -32,9 +26,6 @@ export function allRoutes(routes: RoutesToInstance): TargetRef[] {
   return uniqueRoutes([...routes.attached, ...routes.found, ...routes.configured]);
 }
 
-function targetId(id: string): string {
-  return id.includes(':') ? `[${id}]` : id; // an IPv6 address is written in brackets before a port
-}
 
 /** Each target once, first mention first. */
 export function uniqueRoutes(refs: readonly TargetRef[]): TargetRef[] {

@@ -12,7 +12,9 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import type { CallContext } from '../../core/call.js';
 import { DrainctlError, notFoundError } from '../../core/errors.js';
-import type { AutoScalingPort, CompletionOutcome, LifecycleAction, LifecycleHookSettings, TrafficSource } from '../../core/lifecycle/ports.js';
+import type { AutoScalingPort, CompletionOutcome, LifecycleAction, LifecycleHookSettings } from '../../core/lifecycle/ports.js';
+import type { TargetRef } from '../../core/refs.js';
+import type { TrafficSource } from './types.js';
 import { awsClientConfig } from '../aws/client-config.js';
 import { addDebugLogging } from '../aws/debug.js';
 import { call as awsCall } from '../aws/errors.js';
@@ -30,7 +32,11 @@ const TRAFFIC_SOURCES_UNAVAILABLE = new Set(['AccessDenied', 'AccessDeniedExcept
 const NO_ACTIVE_ACTION = /No active Lifecycle Action found/i;
 
 /** An Auto Scaling port that owns an SDK client: `close()` releases its sockets. */
-export type ClosableAutoScalingPort = AutoScalingPort & { close(): void };
+export type ClosableAutoScalingPort = AutoScalingPort & {
+  close(): void;
+  /** DescribeTrafficSources, falling back to DescribeLoadBalancerTargetGroups and DescribeLoadBalancers where it is not allowed. */
+  trafficSources(autoScalingGroupName: string, ctx: CallContext): Promise<readonly TrafficSource[]>;
+};
 
 /**
  * The hook's Auto Scaling calls over the AWS SDK, with drainctl's shared AWS configuration.
@@ -71,6 +77,13 @@ class AwsAutoScalingPort implements ClosableAutoScalingPort {
     throw notFoundError(
       `Auto Scaling group ${autoScalingGroupName} has no lifecycle hook ${lifecycleHookName} (hooks: ${names.length > 0 ? names.join(', ') : 'none'})`,
       `list them with: aws autoscaling describe-lifecycle-hooks --auto-scaling-group-name ${autoScalingGroupName} --region ${this.region}`,
+    );
+  }
+
+  async attachedRoutes(autoScalingGroupName: string, instanceId: string, ctx: CallContext): Promise<readonly TargetRef[]> {
+    // Without a port: the instance on whatever ports it is registered (the drain covers them all).
+    return (await this.trafficSources(autoScalingGroupName, ctx)).map((s): TargetRef =>
+      s.kind === 'elbv2' ? { kind: 'target', provider: 'elbv2', group: s.targetGroupArn, target: instanceId } : { kind: 'target', provider: 'elb', group: s.loadBalancerName, target: instanceId },
     );
   }
 

@@ -1,7 +1,9 @@
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type CallContext, withDeadline } from '../../core/call.js';
 import { DrainctlError, usageError } from '../../core/errors.js';
-import type { InstanceFinder, Registration } from '../../core/lifecycle/ports.js';
+import type { InstanceFinder } from '../../core/lifecycle/ports.js';
+import type { TargetRef } from '../../core/refs.js';
+import type { Registration } from './types.js';
 import { createAwsClient } from '../aws/client-config.js';
 import { call as awsCall } from '../aws/errors.js';
 import type { ProviderOptions } from '../options.js';
@@ -43,7 +45,11 @@ interface Membership {
 }
 
 /** An instance finder that owns an SDK client: `close()` releases its sockets. */
-export type ClosableInstanceFinder = InstanceFinder & { close(): void };
+export type ClosableInstanceFinder = InstanceFinder & {
+  close(): void;
+  /** Each registration of the instance, with its target group and port. */
+  findRegistrations(instanceId: string, addresses: readonly string[], call: CallContext): Promise<readonly Registration[]>;
+};
 
 /** Finds an instance's ELBv2 registrations by reading every target group in the region, with a cache for long-running consumers. */
 export function createInstanceFinder(options: ProviderOptions, finderOptions: InstanceFinderOptions = {}): ClosableInstanceFinder {
@@ -94,6 +100,14 @@ class CachingInstanceFinder implements ClosableInstanceFinder {
    * found in one group and registered in another within the last `membershipTtlMs`; a consumer
    * that cannot accept that sets `membershipTtlMs: 0` and pays one DescribeTargetHealth per group.
    */
+  async findRoutes(instanceId: string, addresses: readonly string[], call: CallContext): Promise<readonly TargetRef[]> {
+    return (await this.findRegistrations(instanceId, addresses, call)).map((r): TargetRef => {
+      // An IPv6 address is written in brackets before its port.
+      const id = r.targetId.includes(':') ? `[${r.targetId}]` : r.targetId;
+      return { kind: 'target', provider: 'elbv2', group: r.targetGroupArn, target: r.port === undefined ? id : `${id}:${r.port}` };
+    });
+  }
+
   async findRegistrations(instanceId: string, addresses: readonly string[], call: CallContext): Promise<readonly Registration[]> {
     return withDeadline(call, `find the target groups of ${instanceId}`, async (bounded) => {
       const groups = await this.targetGroups(bounded);

@@ -11,7 +11,11 @@ import { FAST, LB, adminStates, demoSeedWithDrain, group, lbProvider, target, ag
 import { testCall } from '../../support/call.js';
 
 providerContract('azure-agw on the built-in emulator', async () => {
-  const emulator = await startAzureEmulator({ seed: demoSeedWithDrain(1), operationDelayMs: 50 });
+  // Throttling off, as for azure-lb below: the suite's polls can spend ARM's read bucket (250,
+  // refilled at 25 a second) and a throttled read would hide what the contract checks; once seen
+  // in CI as "throttled by Azure Resource Manager" on a not-found check. The emulator's own tests
+  // cover throttling.
+  const emulator = await startAzureEmulator({ seed: demoSeedWithDrain(1), operationDelayMs: 50, throttle: 'off' });
   const web = group('azure-agw', 'demo-agw', 'web-pool');
   return {
     provider: await agwProvider(emulator.url),
