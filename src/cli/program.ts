@@ -224,8 +224,8 @@ export function buildProgram(version: string, run: Runner): Command {
     .option('--app-drain', `ask the app to drain first (POST to its status URL with the secret in ${'$'}DRAINCTL_APP_DRAIN_SECRET)`)
     .option('--propagation <duration>', 'with an app status URL: how long routing takes to stop (default: as drain --until app-idle)')
     .option('--min-healthy <n|p%>', 'targets that must stay in service in each group (default: never the last one; config: min-healthy)')
-    .option('--wait-for-capacity <duration>', 'wait this long for capacity instead of failing the action')
-    .option('--concurrency <n>', 'with --queue-url: lifecycle actions handled at once (config: hook concurrency; default 10)')
+    .option('--wait-for-capacity <duration>', 'how long a drain waits for capacity (or for the group\'s lock, which one action at a time holds) before the action fails (default 5m)')
+    .option('--concurrency <n>', 'with --queue-url: lifecycle actions handled at once; one waiting on the queue gets no heartbeat (config: hook concurrency; default 50)')
     .option('--visibility-timeout <duration>', 'with --queue-url: how long a received message stays hidden, extended while its action runs (default 60s)')
     .option('--wait-time <duration>', 'with --queue-url: long-polling wait per receive, at most 20s (default 20s)')
     .addHelpText('after', [

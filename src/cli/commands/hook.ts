@@ -39,6 +39,18 @@ export interface HookFlags {
   readonly waitTime?: string;
 }
 
+/**
+ * Actions handled at once by one consumer. An action waiting on the queue gets no heartbeat, so a
+ * scale-in of more instances than this can see its last ones end by the heartbeat timeout; handling
+ * is mostly waiting, so the default is high.
+ */
+const DEFAULT_CONCURRENCY = 50;
+/**
+ * How long an action's drain waits for the group's capacity or its lock before the action fails:
+ * many actions of one scale-in drain the same groups at once, one reservation at a time.
+ */
+const DEFAULT_CAPACITY_WAIT = '5m';
+
 /** The environment variable holding the secret an app's remote drain endpoint wants (never a flag: flags show in `ps`). */
 export const APP_DRAIN_SECRET_ENV = 'DRAINCTL_APP_DRAIN_SECRET';
 
@@ -127,7 +139,7 @@ function hookSettings(ctx: CommandContext, flags: HookFlags): HookSettings {
   if (appDrain && appStatus === undefined) throw usageError('--app-drain asks the app to drain through its status URL, and none is set', 'add --app-status <url> or app-status-url in the hook section of drainctl.yaml');
   if (appDrain && !ctx.env[APP_DRAIN_SECRET_ENV]) throw usageError(`--app-drain needs the app's remote-drain secret in ${APP_DRAIN_SECRET_ENV}`, "set it to the secret the app's createDrainer({ remoteDrainSecret }) was given (docs/server.md)");
   if (flags.propagation !== undefined && appStatus === undefined) throw usageError('--propagation is read only with an app status URL', 'add --app-status <url> (or app-status-url in the hook section), or drop it');
-  const concurrency = Number(flags.concurrency ?? value('concurrency') ?? 10);
+  const concurrency = Number(flags.concurrency ?? value('concurrency') ?? DEFAULT_CONCURRENCY);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw usageError(`invalid --concurrency "${flags.concurrency}": expected a whole number from 1 to 100`, 'e.g. --concurrency 10');
   const visibility = parseDuration(flags.visibilityTimeout ?? '60s', '--visibility-timeout', 12 * 3600_000);
   const waitTime = parseDuration(flags.waitTime ?? '20s', '--wait-time', 20_000);
@@ -141,7 +153,7 @@ function hookSettings(ctx: CommandContext, flags: HookFlags): HookSettings {
     onFailure: flags.onFailure ?? (value('on-failure') as 'continue' | 'abandon' | undefined) ?? 'abandon',
     concurrency,
     minHealthy: minHealthyFor(ctx, flags),
-    waitForCapacityMs: flags.waitForCapacity === undefined ? undefined : parseDuration(flags.waitForCapacity, '--wait-for-capacity'),
+    waitForCapacityMs: parseDuration(flags.waitForCapacity ?? DEFAULT_CAPACITY_WAIT, '--wait-for-capacity'),
     visibilityTimeoutSeconds: Math.max(1, Math.round(visibility / 1000)),
     waitTimeSeconds: Math.round(waitTime / 1000),
   };

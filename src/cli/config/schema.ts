@@ -48,7 +48,7 @@ export const HOOK_KEYS: Readonly<Record<string, string>> = {
   'app-status-url': "the app's status URL template, e.g. http://{ip}:9000/drain/status: drained means the app says nothing is in flight",
   'app-drain': "true or false: ask the app to drain (POST to its status URL) before waiting (default false)",
   'on-failure': 'continue or abandon: the result sent when a drain fails (default abandon)',
-  concurrency: 'how many lifecycle actions one consumer handles at once (default 10)',
+  concurrency: 'how many lifecycle actions one consumer handles at once (default 50)',
 };
 
 /** The status URL (or template) of the apps behind a provider's or a group's targets (`--app-status`). */
