@@ -80,7 +80,11 @@ export interface CapacityView {
 }
 
 /** Why a drain cannot go ahead yet. */
-export type Shortfall = { readonly kind: 'capacity' | 'held'; readonly view: CapacityView } | { readonly kind: 'lock'; readonly held: LockHeld };
+export type Shortfall =
+  | { readonly kind: 'capacity' | 'held'; readonly view: CapacityView }
+  | { readonly kind: 'lock'; readonly held: LockHeld }
+  /** The describe under the lock ran past its bound (a throttled or slow API): the lock was let go, to try again. */
+  | { readonly kind: 'slow'; readonly reason: string };
 
 
 /** The targets a drain changes, and those it only follows (already draining, maybe someone else's). */
@@ -104,7 +108,7 @@ export async function reserveCapacity(cmd: Command, group: InspectedGroup, reser
     if (short.kind === 'reserved') return short.view;
     const pause = CAPACITY_POLL_MS * (0.75 + 0.5 * (cmd.random ?? Math.random)());
     if (cmd.clock.now() + pause > until) throw refusal(group, reservation, policy, short, cmd.clock.now() - started);
-    if (short.kind !== 'lock') announced = announce(cmd, group, reservation, short.view, until, announced);
+    if (short.kind === 'capacity' || short.kind === 'held') announced = announce(cmd, group, reservation, short.view, until, announced);
     await sleepWithin(cmd.call, pause, `wait for capacity in ${group.work.groupText}`);
   }
 }
@@ -114,7 +118,16 @@ async function tryReserve(cmd: Command, group: InspectedGroup, reservation: Rese
   const lock = await takeLock(cmd, key, policy.holder);
   if (!isGroupLock(lock)) return { kind: 'lock', held: lock };
   try {
-    const view = await viewUnderLock(cmd, group, reservation, policy);
+    let view: CapacityView;
+    try {
+      view = await viewUnderLock(cmd, group, reservation, policy);
+    } catch (error) {
+      // Many drains of one group (a scale-in of fifty instances) share the API's describe budget:
+      // with --wait-for-capacity, a describe that outlived its bound under the lock is tried again
+      // rather than failing the drain, while the command itself has time left.
+      if (error instanceof DrainctlError && error.kind === 'timeout' && policy.waitMs > 0 && cmd.clock.now() < cmd.call.deadline - LOCKED_DESCRIBE_MS) return { kind: 'slow', reason: error.message };
+      throw error;
+    }
     if (view.held.length > 0) return { kind: 'held', view };
     const backInService = followedButServing(reservation, view);
     if (backInService.length > 0) throw new StalePlan(backInService);
@@ -256,6 +269,11 @@ function refusal(group: InspectedGroup, reservation: Reservation, policy: Capaci
   const waited = policy.waitMs > 0 ? ` (waited ${formatDuration(waitedMs)})` : '';
   const names = reservation.toDrain.map((s) => formatRef(s.ref)).join(', ');
   const group_ = group.work.groupText;
+  if (short.kind === 'slow') {
+    return new DrainctlError('refused', `${group_} could not be described under its capacity lock in time (${short.reason})${waited}`, {
+      hint: 'the load balancer API is throttled or slow; retry, or allow longer with --wait-for-capacity',
+    });
+  }
   if (short.kind === 'lock') {
     const by = short.held.heldBy ? `${describeHolder(short.held.heldBy)}${short.held.since ? ` since ${short.held.since}` : ''}` : 'another runner';
     return new DrainctlError('refused', `the capacity lock of ${group_} is held by ${by}${waited}`, {

@@ -230,6 +230,18 @@ describe('the capacity guard', () => {
     expect(warnings).toEqual(plannedAgain ? [`elbv2:web/${A}:8080 went back in service while this drain waited: nothing was changed; planning again from a fresh look`] : []);
   });
 
+  it('with --wait-for-capacity, a describe under the lock that outlives its bound is tried again, not a failed drain', async () => {
+    // The first describe inspects; the second, under the lock, takes 15 s (a throttled API); the third answers.
+    provider.slowDescribe = { from: 2, to: 2, ms: 15_000 };
+    const report = await drain([A], { waitForCapacityMs: 60_000 });
+    expect(report.results[0]?.outcome).toBe('drained');
+    expect(provider.mutations()).toEqual([`drain web ${A}:8080`]);
+    provider.slowDescribe = { from: 0, ms: 15_000 };
+    // Without waiting for capacity, the bound is the answer: nothing changed.
+    await expect(drain([B])).rejects.toMatchObject({ kind: 'timeout' });
+    expect(provider.mutations()).toEqual([`drain web ${A}:8080`]);
+  });
+
   it('--force skips the guard', async () => {
     const report = await drain([A, B, C], { force: true, minHealthy: { kind: 'count', value: 2 } });
     expect(report.results.map((r) => r.outcome)).toEqual(['drained', 'drained', 'drained']);

@@ -46,8 +46,8 @@ export class FakeProvider implements DrainProvider {
   drainFailure: { readonly error: Failure; readonly applied: boolean } | undefined;
   /** Each drain call waits this long on the clock first (a slow API or an internal wait). */
   drainWaitMs = 0;
-  /** Each describe from the nth (1-based) on waits this long on the clock first. */
-  slowDescribe: { readonly from: number; readonly ms: number } | undefined;
+  /** Each describe from the nth (1-based) on (up to the `to`th, when set) waits this long on the clock first. */
+  slowDescribe: { readonly from: number; readonly ms: number; readonly to?: number } | undefined;
   /** Sessions cut by forceClose, when it is enabled. */
   forceCloseCalls = 0;
   private describes = 0;
@@ -86,7 +86,7 @@ export class FakeProvider implements DrainProvider {
   async describe(group: GroupRef, targets: readonly TargetRef[] | 'all', call?: CallContext): Promise<GroupSnapshot> {
     this.calls.push(`describe ${group.group}`);
     this.describes += 1;
-    if (this.slowDescribe && this.describes >= this.slowDescribe.from) await this.clock.sleep(this.slowDescribe.ms, call?.signal);
+    if (this.slowDescribe && this.describes >= this.slowDescribe.from && this.describes <= (this.slowDescribe.to ?? Infinity)) await this.clock.sleep(this.slowDescribe.ms, call?.signal);
     if (this.failNextDescribes > 0) {
       this.failNextDescribes -= 1;
       throw new DrainctlError('provider', 'Rate exceeded', { retryable: 'throttle' });
