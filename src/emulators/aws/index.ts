@@ -1,7 +1,7 @@
 /**
  * A local AWS Elastic Load Balancing (ELBv2 and Classic) and EC2 Auto Scaling endpoint that speaks
- * the real awsQuery wire protocol, for testing drains and lifecycle hooks with the real SDKs and
- * CLI and no cloud account.
+ * the real awsQuery wire protocol, with EC2's DescribeInstances (in EC2's own protocol) for the
+ * groups' instances, for testing drains and lifecycle hooks with the real SDKs and CLI and no cloud account.
  */
 import { systemClock } from '../shared/clock.js';
 import { emulatorHandle, nonNegativeInteger, type EmulatorHandle, type EmulatorOptions } from '../shared/emulator.js';
@@ -9,6 +9,7 @@ import { validateFaults, type FaultOptions } from '../shared/faults.js';
 import { RequestLog } from '../shared/request-log.js';
 import { autoScalingParts, type AutoScalingAdmin } from './autoscaling-admin.js';
 import { CloudWatchMetrics, CLOUDWATCH_TARGET_PREFIX } from './cloudwatch.js';
+import { Ec2Service } from './ec2.js';
 import { ClassicElbService } from './elb.js';
 import { Elbv2Service } from './elbv2.js';
 import { type DataPlaneStats, type Elbv2DataPlane, startElbv2DataPlane } from './data-plane.js';
@@ -76,10 +77,14 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const elbv2 = new Elbv2Service(seed, scope, startedAt);
   const elb = new ClassicElbService(seed, scope, startedAt);
   const autoScaling = autoScalingParts({ seed, scope, startedAt, clock, elbv2, elb, notificationQueueUrl: options.notificationQueueUrl });
+  const ec2 = new Ec2Service({ scope, lifecycleState: (id) => autoScaling.admin.instanceLifecycleState(id) });
+  for (const group of seed.autoScalingGroups ?? []) {
+    for (const i of group.instances ?? []) ec2.remember({ id: i.id, availabilityZone: i.availabilityZone, privateIp: i.privateIp, launchedAt: startedAt });
+  }
   const log = new RequestLog<RequestLogEntry>();
   const limiter = new ElbRateLimiter(clock);
   const settings = { faults: validateFaults(options.faults ?? {}), throttle: options.throttle ?? 'aws' };
-  const pipeline = new RequestPipeline({ services: [elbv2, elb, autoScaling.service], clock, random: options.random ?? Math.random, limiter, log, settings });
+  const pipeline = new RequestPipeline({ services: [elbv2, elb, autoScaling.service, ec2], clock, random: options.random ?? Math.random, limiter, log, settings });
   const metrics = new CloudWatchMetrics();
   const endpoint = await listen(options.host ?? '127.0.0.1', options.port ?? 0, (params) => pipeline.handle(params), (target, body) => {
     const action = target.startsWith(CLOUDWATCH_TARGET_PREFIX) ? target.slice(CLOUDWATCH_TARGET_PREFIX.length) : target;
@@ -108,6 +113,15 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       dataPlaneUrl: (name) => dataPlane(name).url,
       dataPlaneStats: (name) => dataPlane(name).stats(),
       ...autoScaling.admin,
+      launch: (groupName, instance) => {
+        // Auto Scaling has added the instance, or refused it, by the time launch returns its promise;
+        // EC2 records only an instance Auto Scaling knows (for a repeated id, the first record stands).
+        const launched = autoScaling.admin.launch(groupName, instance);
+        if (autoScaling.admin.instanceLifecycleState(instance.id) !== undefined) {
+          ec2.remember({ id: instance.id, availabilityZone: instance.availabilityZone, privateIp: instance.privateIp, launchedAt: clock.now() });
+        }
+        return launched;
+      },
     },
   );
   const stopServer = handle.stop;

@@ -1,6 +1,6 @@
 /**
- * What happens to one decoded request, independent of HTTP: pick the API (ELBv2, Classic ELB or
- * Auto Scaling) by Version, inject
+ * What happens to one decoded request, independent of HTTP: pick the API (ELBv2, Classic ELB,
+ * Auto Scaling or EC2) by Version, inject
  * faults, apply the token buckets, run the action, render the XML and log the outcome.
  */
 import { randomUUID } from 'node:crypto';
@@ -57,7 +57,10 @@ export class RequestPipeline {
 
     const refuse = (namespace: string, error: ApiError, entry: Partial<RequestLogEntry> = {}): Reply => {
       log.append({ ...base, service: service?.name ?? 'unknown', status: error.status, errorCode: error.code, ...entry });
-      return { status: error.status, body: errorDocument(namespace, error.status, error.code, error.message, requestId), requestId, reset: false };
+      const body = service?.documents
+        ? service.documents.error(error.status, error.code, error.message, requestId)
+        : errorDocument(namespace, error.status, error.code, error.message, requestId);
+      return { status: error.status, body, requestId, reset: false };
     };
 
     if (action === '') return refuse(service?.namespace ?? fallbackNamespace, new ApiError('MissingAction', 'The request must contain the parameter Action.'));
@@ -73,8 +76,9 @@ export class RequestPipeline {
     const latency = plan.latencyMs > 0 ? { fault: 'latency' as const } : {};
 
     if (settings.faults.deniedActions?.includes(action)) return refuse(service.namespace, service.accessDenied?.(action) ?? accessDenied(action));
-    if (plan.fault === 'throttle') return refuse(service.namespace, throttlingError(), { fault: 'throttle' });
-    if (settings.throttle === 'aws' && !this.deps.limiter.allow(service.name, action)) return refuse(service.namespace, throttlingError(), latency);
+    const throttled = service.throttlingError?.() ?? throttlingError();
+    if (plan.fault === 'throttle') return refuse(service.namespace, throttled, { fault: 'throttle' });
+    if (settings.throttle === 'aws' && !this.deps.limiter.allow(service.name, action)) return refuse(service.namespace, throttled, latency);
     if (plan.fault === 'server_error') return refuse(service.namespace, SERVER_ERRORS[plan.serverStatus ?? 500], { fault: 'server_error' });
 
     // A reset loses the response, not the request: the action runs first, so a client that
@@ -86,7 +90,8 @@ export class RequestPipeline {
       for (const s of this.deps.services) s.settle?.(now);
       const result = handler(params, now);
       log.append({ ...base, service: service.name, status: 200, ...fault });
-      return { status: 200, body: successDocument(action, service.namespace, result, requestId), requestId, reset };
+      const body = service.documents ? service.documents.success(action, result, requestId) : successDocument(action, service.namespace, result, requestId);
+      return { status: 200, body, requestId, reset };
     } catch (err) {
       const error = err instanceof ApiError ? err : new ApiError('InternalFailure', `The emulator failed: ${(err as Error).message}`, 500);
       return { ...refuse(service.namespace, error, fault), reset };

@@ -1,4 +1,4 @@
-/** What the request log records of an ELB or Auto Scaling request; the log itself is shared (../shared/request-log.ts). */
+/** What the request log records of an ELB, Auto Scaling or EC2 request; the log itself is shared (../shared/request-log.ts). */
 import type { FaultKind } from '../shared/faults.js';
 import type { LogEntryBase } from '../shared/request-log.js';
 import type { ServiceName } from './service.js';

@@ -35,9 +35,12 @@ export class ElbRateLimiter {
    * Takes a token for the call, or returns false (answer Throttling) when either bucket it needs is empty.
    * Auto Scaling is never throttled: AWS publishes no rates for it (one shared account bucket of unknown
    * size), and guessing numbers would make tests fail for reasons real AWS may not share.
+   * EC2 is not throttled either: its calls draw on EC2's own buckets, never on these ELB ones, and
+   * the emulator serves only DescribeInstances, one call per terminating instance, so modelling
+   * EC2's buckets would only add numbers for tests to trip on.
    */
   allow(service: ServiceName, action: string): boolean {
-    if (service === 'autoscaling') return true;
+    if (service === 'autoscaling' || service === 'ec2') return true;
     const now = this.clock.now();
     const category = throttleCategoryOf(action);
     const needed = [this.bucket(`${service}:${category}`, ELB_API_RATES[category], now), this.bucket('account', ELB_API_RATES.account, now)];

@@ -46,7 +46,8 @@ function escapeAttribute(value: string): string {
   return escapeXml(value).replace(/"/g, '&quot;');
 }
 
-function render(node: XmlNode, depth: number): string {
+/** One element and its children, indented `depth` levels; exported for services with documents of their own (ec2-xml.ts). */
+export function render(node: XmlNode, depth: number): string {
   const pad = '  '.repeat(depth);
   if (node.text !== undefined) return `${pad}<${node.name}>${escapeXml(node.text)}</${node.name}>\n`;
   const children = node.children ?? [];
@@ -54,7 +55,8 @@ function render(node: XmlNode, depth: number): string {
   return `${pad}<${node.name}>\n${children.map((c) => render(c, depth + 1)).join('')}${pad}</${node.name}>\n`;
 }
 
-function renderRoot(name: string, namespace: string, children: readonly XmlNode[]): string {
+/** A root element in `namespace` with its children, ending with a newline. */
+export function renderRoot(name: string, namespace: string, children: readonly XmlNode[]): string {
   return `<${name} xmlns="${escapeAttribute(namespace)}">\n${children.map((c) => render(c, 1)).join('')}</${name}>\n`;
 }
 
