@@ -153,3 +153,28 @@ describe('drainctl hook aws-asg: a launch', () => {
     expect(registrations).toEqual(['9091']); // as recorded, on its own port
   });
 });
+
+describe('drainctl hook aws-asg: an ip target group', () => {
+  it('finds the instance by its private address (EC2 DescribeInstances) in an ip target group nobody attached, and drains it there too', async () => {
+    await emulator.stop();
+    const [F, G] = ['i-0000000000000d001', 'i-0000000000000d002'];
+    emulator = await startAwsEmulator({
+      healthyAfterMs: 0,
+      seed: {
+        targetGroups: [
+          { name: 'web', port: 8080, attributes: { 'deregistration_delay.timeout_seconds': '1' }, targets: [{ id: F }, { id: G }] },
+          { name: 'tasks-ip', port: 9000, targetType: 'ip', attributes: { 'deregistration_delay.timeout_seconds': '1' }, targets: [{ id: '10.0.1.11' }, { id: '10.0.1.12' }] },
+        ],
+        autoScalingGroups: [{ name: 'web-asg', minSize: 1, maxSize: 2, instances: [{ id: F, privateIp: '10.0.1.11' }, { id: G, privateIp: '10.0.1.12' }], targetGroups: ['web'], lifecycleHooks: [{ name: 'drain', transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeout: 60 }] }],
+      },
+    });
+    const token = (await emulator.scaleIn('web-asg', F))!;
+    const body = emulator.notificationsSent().find((n) => n.body.includes(token))!.body;
+    const run = await runCli([...endpointArgs(emulator.url), '--ledger', join(dir, 'ledger.db'), '-o', 'json', 'hook', 'aws-asg', '--event', '-'], { input: body, timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { routes: { found: string[] }; results: { target: string; outcome: string }[] };
+    expect(result.routes.found).toEqual([expect.stringMatching(/targetgroup\/tasks-ip\/[0-9a-f]+\/10\.0\.1\.11:9000$/)]);
+    expect(result.results.find((r) => r.target === 'elbv2:tasks-ip/10.0.1.11:9000')).toMatchObject({ outcome: 'drained' });
+    expect(emulator.requestLog.filter((e) => e.action === 'DescribeInstances').map((e) => e.params['InstanceId.1'])).toEqual([F]);
+  });
+});

@@ -24,7 +24,7 @@ const made = new Set<string>();
 afterEach(async () => {
   killAllChildren();
   if (lab) {
-    for (const e of lab.emulator.requestLog) made.add(`${e.service === 'autoscaling' ? 'autoscaling' : 'elasticloadbalancing'}:${e.action}`);
+    for (const e of lab.emulator.requestLog) made.add(`${e.service === 'autoscaling' || e.service === 'ec2' ? e.service : 'elasticloadbalancing'}:${e.action}`);
     for (const a of lab.sqsActions) made.add(a);
   }
   await lab?.stop();

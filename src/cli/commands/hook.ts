@@ -2,7 +2,7 @@ import { HOOK_AWS_SETTINGS } from '../../providers/aws-asg/settings.js';
 import { readFileSync } from 'node:fs';
 import { drainTargets } from '../../core/drain.js';
 import { parseDuration } from '../../core/duration.js';
-import { usageError } from '../../core/errors.js';
+import { DrainctlError, usageError } from '../../core/errors.js';
 import { handleLifecycleAction, type LifecycleHookOptions, type LifecycleOutcome } from '../../core/lifecycle/handle.js';
 import { fillTemplate } from '../../core/lifecycle/targets.js';
 import type { AutoScalingPort, LifecycleAction } from '../../core/lifecycle/ports.js';
@@ -10,7 +10,7 @@ import { parseMinHealthy } from '../../core/min-healthy.js';
 import type { GroupRef, TargetRef } from '../../core/refs.js';
 import { formatRef } from '../../core/refs.js';
 import { restoreTargets } from '../../core/restore.js';
-import { standaloneCall } from '../../core/call.js';
+import { type CallContext, standaloneCall } from '../../core/call.js';
 import { type CommandContext, parseTargetRefs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandResult } from '../render/output.js';
@@ -63,7 +63,10 @@ export async function hookAwsAsgCommand(ctx: CommandContext, flags: HookFlags): 
   const aws = ctx.providerSettings(HOOK_AWS_SETTINGS);
   const { createAutoScalingPort } = await import('../../providers/aws-asg/autoscaling.js');
   const autoScaling = await createAutoScalingPort(aws);
-  const finder = settings.scan ? (await import('../../providers/aws-asg/finder.js')).createInstanceFinder(aws, { cacheTtlMs: settings.scanCacheMs }) : undefined;
+  const addresses = await addressReader(ctx, aws);
+  const finder = settings.scan
+    ? (await import('../../providers/aws-asg/finder.js')).createInstanceFinder(aws, { cacheTtlMs: settings.scanCacheMs, readAddresses: addresses.read })
+    : { instanceAddresses: addresses.read, findRoutes: async () => [], close: () => {} };
   const ledger = await ctx.ledger();
   const options: LifecycleHookOptions = {
     autoScaling,
@@ -93,7 +96,8 @@ export async function hookAwsAsgCommand(ctx: CommandContext, flags: HookFlags): 
     return outcomeResult(await handleLifecycleAction(input, options));
   } finally {
     autoScaling.close();
-    finder?.close();
+    finder.close();
+    addresses.close();
   }
 }
 
@@ -166,6 +170,29 @@ function minHealthyFor(ctx: CommandContext, flags: HookFlags): HookSettings['min
   return (group) => {
     const value = config.minHealthyFor(group).value;
     return value === undefined ? undefined : parseMinHealthy(value, 'min-healthy');
+  };
+}
+
+/**
+ * The instance's private addresses, for `ip` target groups and `{ip}` in templates. Without
+ * ec2:DescribeInstances they cannot be read: said once, and the hook goes on without them (an
+ * `{ip}` template then fails its action rather than guess).
+ */
+async function addressReader(ctx: CommandContext, aws: ReturnType<CommandContext['providerSettings']>): Promise<{ read: (id: string, call: CallContext) => Promise<string[]>; close(): void }> {
+  const reader = await (await import('../../providers/aws-asg/addresses.js')).createAddressReader(aws);
+  let warned = false;
+  return {
+    close: () => reader.close(),
+    read: async (id, call) => {
+      try {
+        return await reader.read(id, call);
+      } catch (error) {
+        if (!(error instanceof DrainctlError) || error.kind !== 'provider' || !/ec2:DescribeInstances/.test(error.message)) throw error;
+        if (!warned) ctx.output.event({ type: 'warning', target: undefined, message: `${error.message}; going on without the instances' addresses` });
+        warned = true;
+        return [];
+      }
+    },
   };
 }
 

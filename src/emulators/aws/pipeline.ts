@@ -66,7 +66,7 @@ export class RequestPipeline {
     if (action === '') return refuse(service?.namespace ?? fallbackNamespace, new ApiError('MissingAction', 'The request must contain the parameter Action.'));
     if (!service) {
       const version = params.Version === undefined ? 'no Version parameter' : `version ${params.Version}`;
-      return refuse(fallbackNamespace, new ApiError('NoSuchVersion', `The requested ${version} is not one of this endpoint's APIs (ELBv2 2015-12-01, Classic ELB 2012-06-01, Auto Scaling 2011-01-01).`));
+      return refuse(fallbackNamespace, new ApiError('NoSuchVersion', `The requested ${version} is not one of this endpoint's APIs (ELBv2 2015-12-01, Classic ELB 2012-06-01, Auto Scaling 2011-01-01, EC2 2016-11-15).`));
     }
     // hasOwn: an Action such as "toString" must not reach Object.prototype.
     const handler = Object.hasOwn(service.actions, action) ? service.actions[action] : undefined;

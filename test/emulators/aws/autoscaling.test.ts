@@ -227,6 +227,6 @@ describe('lifecycle action calls', () => {
     for (let i = 0; i < 60; i++) await client.send(new DescribeAutoScalingInstancesCommand({}));
     expect(emulator.requestLog.every((e) => e.status === 200)).toBe(true);
     const res = await postForm(emulator.url, { Action: 'DescribeAutoScalingGroups', Version: '2010-01-01' });
-    expect(res.body).toContain("The requested version 2010-01-01 is not one of this endpoint's APIs (ELBv2 2015-12-01, Classic ELB 2012-06-01, Auto Scaling 2011-01-01).");
+    expect(res.body).toContain("The requested version 2010-01-01 is not one of this endpoint's APIs (ELBv2 2015-12-01, Classic ELB 2012-06-01, Auto Scaling 2011-01-01, EC2 2016-11-15).");
   });
 });
