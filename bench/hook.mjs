@@ -3,7 +3,7 @@
 // - latency: from the instance entering Terminating:Wait (emulator.scaleIn resolved) to the
 //   CompleteLifecycleAction the emulator logged, for a 10 s deregistration delay, 5 scale-ins;
 // - app-idle: the same with apps built on @drainctl/server and --app-status, the apps going idle at a known moment;
-// - throughput: 50 scale-ins at once, one consumer, --concurrency 50 and the default 10.
+// - throughput: 50 scale-ins at once, one consumer with its default --concurrency (50).
 // Run alone with `node bench/hook.mjs` (after `npm run build`); prints the results as JSON.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +16,10 @@ export const HOOK_DELAY_S = 10;
 export const HOOK_THROUGHPUT_ACTIONS = 50;
 export const HOOK_THROUGHPUT_DELAY_S = 3;
 export const HOOK_THROUGHPUT_HEARTBEAT_S = 30;
-/** The app-idle run: a delay far longer than the hook's propagation floor, apps going idle after it. */
+/** The app-idle run: a 300 s delay, apps going idle 5 s after the scale-in; the hook told routing stops within 1 s (--propagation). */
 export const HOOK_APP_DELAY_S = 300;
-export const HOOK_APP_IDLE_AFTER_MS = 65_000;
+export const HOOK_APP_IDLE_AFTER_MS = 5_000;
+export const HOOK_APP_PROPAGATION = '1s';
 
 /** CompleteLifecycleAction calls the emulator logged for one token. */
 function completionsOf(emulator, token) {
@@ -103,7 +104,7 @@ export async function runHookAppIdle({ reps = HOOK_LATENCY_REPS, log = console.l
   const lab = await startHookBenchLab({ instances: reps + 2, attachedDelayS: HOOK_APP_DELAY_S, unattachedDelayS: HOOK_APP_DELAY_S, heartbeatTimeoutS: 30 });
   const victims = lab.ids.slice(0, reps);
   const apps = await startAppRouter(victims);
-  const consumer = startHookConsumer(lab, ['--app-status', apps.statusTemplate]);
+  const consumer = startHookConsumer(lab, ['--app-status', apps.statusTemplate, '--propagation', HOOK_APP_PROPAGATION]);
   try {
     await consumer.polling();
     const idleAt = Object.fromEntries(victims.map((id) => [id, apps.busyUntil(id, HOOK_APP_IDLE_AFTER_MS)]));
@@ -157,7 +158,7 @@ export async function runHookThroughput({ actions = HOOK_THROUGHPUT_ACTIONS, con
     const runs = started.map((a) => actionFigures(lab, consumer, { ...a, delayS: HOOK_THROUGHPUT_DELAY_S }));
     const completedAts = runs.filter((r) => r.latencyMs !== undefined).map((r, i) => started[i].enteredWaitAt + r.latencyMs);
     const result = {
-      actions, concurrency: concurrency ?? 'default (10)', delaySeconds: HOOK_THROUGHPUT_DELAY_S, heartbeatTimeoutSeconds: HOOK_THROUGHPUT_HEARTBEAT_S,
+      actions, concurrency: concurrency ?? 'default (50)', delaySeconds: HOOK_THROUGHPUT_DELAY_S, heartbeatTimeoutSeconds: HOOK_THROUGHPUT_HEARTBEAT_S,
       // Auto Scaling answers a completion after the (heartbeat-extended) timeout with an error: 200 means in time.
       completed: runs.filter((r) => r.completions > 0 && r.refused === 0).length,
       withinFirstTimeout: runs.filter((r) => r.latencyMs !== undefined && r.latencyMs < HOOK_THROUGHPUT_HEARTBEAT_S * 1000).length,
@@ -186,13 +187,13 @@ export async function runHookThroughput({ actions = HOOK_THROUGHPUT_ACTIONS, con
 export async function runHookBench({ log = console.log } = {}) {
   const latency = await runHookLatency({ log });
   const appIdle = await runHookAppIdle({ log });
-  const throughput = [await runHookThroughput({ concurrency: 50, log }), await runHookThroughput({ log })];
+  const throughput = [await runHookThroughput({ log })];
   return { latency, appIdle, throughput };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const part = process.argv[2];
   const log = (line) => process.stderr.write(`${line}\n`);
-  const result = part === 'latency' ? await runHookLatency({ log }) : part === 'app-idle' ? await runHookAppIdle({ log }) : part === 'throughput' ? await runHookThroughput({ concurrency: 50, log }) : await runHookBench({ log });
+  const result = part === 'latency' ? await runHookLatency({ log }) : part === 'app-idle' ? await runHookAppIdle({ log }) : part === 'throughput' ? await runHookThroughput({ log }) : await runHookBench({ log });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
