@@ -1,17 +1,18 @@
 /**
  * Every element the emulator writes in an Auto Scaling response is a member of the output shape in
- * botocore's model (/work/shared/aws-models), every required member is there, and enum values are
+ * botocore's model (aws-models/ in the shared reference beside the checkout), every required member is there, and enum values are
  * the model's. A small walker over the raw XML, so nothing an SDK forgives slips by.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireTool } from '../../support/moto.js';
+import { REPO_ROOT } from '../../support/cli.js';
 import { FakeClock, emulatorHarness, postForm } from './helpers.js';
 import { WEB_1, asgSeed } from './autoscaling-fixtures.js';
 
 // The botocore model is not vendored in the repository; AWS_MODELS_DIR points at a copy of botocore/data's files.
-const MODEL_PATH = join(process.env.AWS_MODELS_DIR ?? '/work/shared/aws-models', 'autoscaling-service-2.json');
+const MODEL_PATH = join(process.env.AWS_MODELS_DIR ?? join(REPO_ROOT, '..', 'shared', 'aws-models'), 'autoscaling-service-2.json');
 const haveModel = requireTool(`the botocore Auto Scaling model (${MODEL_PATH})`, existsSync(MODEL_PATH));
 
 interface Shape {

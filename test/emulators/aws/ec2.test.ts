@@ -3,7 +3,6 @@
  * EC2's own protocol), drainctl's address reader, raw requests for the wire shapes, and the real
  * AWS CLI (botocore's parser).
  */
-import { execFile, spawnSync } from 'node:child_process';
 import { CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, type DescribeInstancesResult, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { standaloneCall } from '../../../src/core/call.js';
 import { DrainctlError } from '../../../src/core/errors.js';
 import type { AwsEmulator, AwsEmulatorOptions, AwsSeed } from '../../../src/emulators/aws/index.js';
 import { createAddressReader, type InstanceAddressSource } from '../../../src/providers/aws-asg/addresses.js';
-import { requireTool } from '../../support/moto.js';
+import { awsCli, haveAwsCli } from './aws-cli.js';
 import { WEB_1, WEB_2, WEB_3, asgSeed, autoScalingClients } from './autoscaling-fixtures.js';
 import { FakeClock, credentials, emulatorHarness, postForm, rejectionOf } from './helpers.js';
 
@@ -159,25 +158,8 @@ describe('DescribeInstances on the wire', () => {
   });
 });
 
-const haveCli = requireTool('aws (the AWS CLI)', spawnSync('aws', ['--version'], { stdio: 'ignore', timeout: 20_000 }).status === 0);
-
-// Only what the test chooses: no profile, config file or instance metadata from the machine running it.
-const cliEnv: NodeJS.ProcessEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_'))),
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'dummy',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-
-function aws(emulator: AwsEmulator, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('aws', ['--endpoint-url', emulator.url, '--region', 'us-east-1', '--output', 'json', ...args], { env: cliEnv, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+const haveCli = haveAwsCli();
+const aws = awsCli;
 
 describe.skipIf(!haveCli)('AWS CLI against the emulator: ec2 describe-instances', () => {
   it('reads the address and state, and reports an unknown id as EC2 does', async () => {
