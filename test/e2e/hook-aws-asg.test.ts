@@ -77,6 +77,8 @@ describe.skipIf(!haveMoto)('drainctl hook aws-asg: a scale-in with routes AWS do
     expect(discovered?.details.configured).toEqual([`haproxy:${lab.haproxy.socketPath}/be_app/${victim}`]);
     if (process.env.HOOK_DEBUG) console.log(summary, consumer.output());
     expect(await consumer.stop()).toMatchObject({ code: 0 });
+    // The stop is said at once, before the long poll under way ends.
+    expect(consumer.records().find((r) => r.type === 'lifecycle' && r.subject === 'queue' && r.phase === 'released')?.message).toMatch(/^stop asked: no new messages; the long poll under way ends within 1s/);
   });
 
   it('control: AWS alone (only the attached target group drained) loses requests on the routes it does not know', { timeout: 60_000 }, async () => {

@@ -23,6 +23,11 @@ export async function consumeLifecycleQueue(
   const client = await createSqsClient(ctx.providerSettings(HOOK_AWS_SETTINGS), queueUrl);
   const tally = { completed: 0, already_done: 0, skipped: 0, busy: 0, unreadable: 0, failed: 0 };
   ctx.output.event({ type: 'lifecycle', phase: 'received', subject: 'queue', message: `consuming ${queueUrl} (${settings.concurrency} at once); stop with SIGTERM or Ctrl-C` });
+  // Said the moment the stop is asked: the long poll under way may take its full wait to end,
+  // and a terminal that went quiet for 20 s after Ctrl-C looks hung.
+  const sayStopping = (): void =>
+    ctx.output.event({ type: 'lifecycle', phase: 'released', subject: 'queue', message: `stop asked: no new messages; the long poll under way ends within ${settings.waitTimeSeconds}s and what it brings goes back on the queue; running actions give back their claims` });
+  ctx.signal.addEventListener('abort', sayStopping, { once: true });
   let summary: ConsumerSummary;
   try {
     summary = await consumeQueue({
@@ -36,6 +41,7 @@ export async function consumeLifecycleQueue(
       onEvent: (event) => reportQueueEvent(ctx, event),
     });
   } finally {
+    ctx.signal.removeEventListener('abort', sayStopping);
     client.destroy();
   }
   const data = { queue_url: queueUrl, ...summary, actions: tally };
@@ -84,9 +90,6 @@ function reportQueueEvent(ctx: CommandContext, event: ConsumerEvent): void {
       return;
     case 'unreadable':
       ctx.output.event({ type: 'lifecycle', phase: 'warning', subject: `message ${event.messageId ?? '(no id)'}`, message: `unreadable: ${event.reason}; left on the queue` });
-      return;
-    case 'stopping':
-      ctx.output.event({ type: 'lifecycle', phase: 'released', subject: 'queue', message: `stopping: no new messages; ${event.running} action${event.running === 1 ? '' : 's'} running give${event.running === 1 ? 's' : ''} back ${event.running === 1 ? 'its claim' : 'their claims'}` });
       return;
     default:
       ctx.output.debug(`queue: ${JSON.stringify(event)}`);
