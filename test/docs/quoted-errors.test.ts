@@ -102,7 +102,10 @@ async function produce(command: string, interrupt: boolean): Promise<string[]> {
     });
     if (interrupt) {
       // Interrupt once the drain call has been made, as a person pressing Ctrl-C while it waits.
-      for (let i = 0; i < 200 && !emulator.requestLog.some((e) => e.action === 'DeregisterTargets'); i++) await new Promise((r) => setTimeout(r, 25));
+      // Bounded generously (a loaded CI machine once took over 5 s to get there); never sent blind.
+      const made = () => emulator.requestLog.some((e) => e.action === 'DeregisterTargets');
+      for (let i = 0; i < 1200 && !made(); i++) await new Promise((r) => setTimeout(r, 25));
+      if (!made()) throw new Error(`${command}: no DeregisterTargets within 30 s, so no Ctrl-C was sent`);
       signals.emit('SIGINT');
     }
     await run;
